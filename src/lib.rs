@@ -1,1 +1,3 @@
 pub mod cli;
+pub mod i18n;
+pub mod state_code;
