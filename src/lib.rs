@@ -1,3 +1,9 @@
 pub mod cli;
+pub mod config;
+pub mod http;
 pub mod i18n;
+pub mod routes;
+pub mod startup;
 pub mod state_code;
+pub mod store;
+pub mod telemetry;

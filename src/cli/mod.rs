@@ -6,10 +6,16 @@ use clap::{Parser, Subcommand};
 
 pub mod clerk;
 pub mod forms;
+mod healthcheck;
 pub mod keys;
+mod serve;
 
 #[derive(Debug, Parser)]
-#[command(name = "internetwache", version, about = "Online police-report intake service")]
+#[command(
+    name = "internetwache",
+    version,
+    about = "Online police-report intake service"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -21,6 +27,8 @@ pub enum Command {
     Serve,
     /// Apply database migrations and exit.
     Migrate,
+    /// Exit 0 when the local service answers /healthz (for container health checks).
+    Healthcheck,
     /// Work with form variants (check the schema files).
     #[command(subcommand)]
     Forms(forms::FormsCommand),
@@ -35,8 +43,9 @@ pub enum Command {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => ExitCode::SUCCESS,
-        Command::Migrate => ExitCode::SUCCESS,
+        Command::Serve => serve::run(),
+        Command::Migrate => serve::migrate(),
+        Command::Healthcheck => healthcheck::run(),
         Command::Forms(cmd) => forms::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Clerk(cmd) => clerk::run(cmd),

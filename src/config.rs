@@ -1,0 +1,534 @@
+//! Every setting, declared once: its name, type, default, environment variable and meaning.
+//!
+//! Sources, later ones winning: the built-in default, the TOML file (`IW_CONFIG`, or
+//! `internetwache.toml` when it exists), then `IW_*` environment variables.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+/// A setting that could not be read. Its Display is the one-line message an operator sees.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{env}: {problem} (got {value:?})")]
+    Invalid {
+        env: &'static str,
+        value: String,
+        problem: String,
+    },
+    #[error("{path}: {problem}")]
+    File { path: String, problem: String },
+    #[error("{0}")]
+    Inconsistent(String),
+}
+
+/// Documentation row for one setting, used by `--help` texts and the README table.
+#[derive(Debug, Clone, Copy)]
+pub struct SettingSpec {
+    pub key: &'static str,
+    pub env: &'static str,
+    pub default: &'static str,
+    pub doc: &'static str,
+}
+
+macro_rules! settings {
+    ($( $field:ident : $ty:ty = $default:literal, $env:literal, $doc:literal; )*) => {
+        /// The service's configuration after all sources were merged and parsed.
+        #[derive(Debug, Clone)]
+        pub struct Settings {
+            $( pub $field: $ty, )*
+            /// Per-state police settings (keys, delivery); only from the file.
+            pub police: BTreeMap<String, PoliceSettings>,
+        }
+
+        pub const SETTINGS: &[SettingSpec] = &[
+            $( SettingSpec { key: stringify!($field), env: $env, default: $default, doc: $doc }, )*
+        ];
+
+        impl Settings {
+            fn from_sources(sources: &Sources) -> Result<Settings, ConfigError> {
+                Ok(Settings {
+                    $( $field: sources.parse::<$ty>(stringify!($field), $env, $default)?, )*
+                    police: sources.police()?,
+                })
+            }
+        }
+    };
+}
+
+settings! {
+    bind: SocketAddr = "127.0.0.1:8080", "IW_BIND",
+        "Address and port the HTTP server listens on.";
+    public_url: PublicUrl = "http://127.0.0.1:8080", "IW_PUBLIC_URL",
+        "External base URL; `https://` turns on `Secure` cookies and is used in e-mails.";
+    database_url: DatabaseUrl = "sqlite://var/internetwache.db", "IW_DATABASE_URL",
+        "`sqlite://PATH` (embedded, default) or `postgres://USER@HOST:PORT/DB`.";
+    database_max_connections: u32 = "10", "IW_DATABASE_MAX_CONNECTIONS",
+        "Size of the database connection pool.";
+    data_dir: PathBuf = "var", "IW_DATA_DIR",
+        "Run-time data: demo keys, generated draft key, mail files.";
+    forms_dir: PathBuf = "forms", "IW_FORMS_DIR",
+        "Form schema files seeded into the database at start.";
+    mail_url: MailUrl = "file://var/mail", "IW_MAIL_URL",
+        "`file://DIR` writes .eml files; `smtp://user:pass@host:587` (STARTTLS) or `smtps://...:465`.";
+    mail_from: String = "Internetwache <no-reply@internetwache.invalid>", "IW_MAIL_FROM",
+        "Sender address of citizen e-mails.";
+    log_format: LogFormat = "text", "IW_LOG_FORMAT",
+        "`text` for people, `json` for log collectors.";
+    log_level: String = "info", "IW_LOG_LEVEL",
+        "tracing filter, e.g. `info` or `internetwache=debug,info`.";
+    draft_idle_minutes: u32 = "60", "IW_DRAFT_IDLE_MINUTES",
+        "A draft expires after this many minutes without a step being saved.";
+    draft_max_hours: u32 = "24", "IW_DRAFT_MAX_HOURS",
+        "A draft expires this many hours after it was started, whatever happens.";
+    draft_keys: String = "", "IW_DRAFT_KEYS",
+        "Draft encryption keys `id:BASE64,...` (newest first); empty = generated under the data dir.";
+    workers: u32 = "2", "IW_WORKERS",
+        "Queue workers started inside `serve` (0 = run them as `internetwache worker`).";
+    job_max_attempts: u32 = "25", "IW_JOB_MAX_ATTEMPTS",
+        "Attempts before a job becomes a dead letter (backoff is capped at one hour).";
+    escalate_after_minutes: u32 = "60", "IW_ESCALATE_AFTER_MINUTES",
+        "A report not delivered after this age is escalated.";
+    max_upload_mb: u32 = "10", "IW_MAX_UPLOAD_MB",
+        "Largest request body, in MiB, a citizen may upload in one step.";
+    shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",
+        "How long in-flight requests may take to finish after SIGTERM.";
+}
+
+impl Settings {
+    /// Reads the file named by `IW_CONFIG` (or `internetwache.toml` if present) and the
+    /// process environment.
+    pub fn load() -> Result<Settings, ConfigError> {
+        let env: BTreeMap<String, String> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("IW_"))
+            .collect();
+        let file = match env.get("IW_CONFIG") {
+            Some(path) => Some(PathBuf::from(path)),
+            None => Some(PathBuf::from("internetwache.toml")).filter(|p| p.exists()),
+        };
+        Settings::from_parts(file.as_deref(), env)
+    }
+
+    /// Builds settings from an optional file and explicit variables (tests use this).
+    pub fn from_parts(
+        file: Option<&Path>,
+        env: BTreeMap<String, String>,
+    ) -> Result<Settings, ConfigError> {
+        let table = match file {
+            Some(path) => read_table(path)?,
+            None => toml::Table::new(),
+        };
+        let sources = Sources {
+            file: file.map(|p| p.display().to_string()),
+            table,
+            env,
+        };
+        sources.reject_unknown()?;
+        let settings = Settings::from_sources(&sources)?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Cross-field checks that no single setting can make.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.draft_idle_minutes == 0 || self.draft_max_hours == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_DRAFT_IDLE_MINUTES and IW_DRAFT_MAX_HOURS must be at least 1".into(),
+            ));
+        }
+        if u64::from(self.draft_idle_minutes) > u64::from(self.draft_max_hours) * 60 {
+            return Err(ConfigError::Inconsistent(format!(
+                "IW_DRAFT_IDLE_MINUTES ({}) is longer than IW_DRAFT_MAX_HOURS ({} h)",
+                self.draft_idle_minutes, self.draft_max_hours
+            )));
+        }
+        if self.database_max_connections == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_DATABASE_MAX_CONNECTIONS must be at least 1".into(),
+            ));
+        }
+        if self.job_max_attempts == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_JOB_MAX_ATTEMPTS must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Settings for tests and tools: defaults, with the given overrides.
+    pub fn with_overrides(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        let env = overrides
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Settings::from_parts(None, env)
+    }
+
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.is_https()
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
+        path: path.display().to_string(),
+        problem: format!("cannot read the configuration file: {e}"),
+    })?;
+    text.parse::<toml::Table>().map_err(|e| ConfigError::File {
+        path: path.display().to_string(),
+        problem: e.message().to_string(),
+    })
+}
+
+struct Sources {
+    file: Option<String>,
+    table: toml::Table,
+    env: BTreeMap<String, String>,
+}
+
+impl Sources {
+    fn reject_unknown(&self) -> Result<(), ConfigError> {
+        for key in self.table.keys() {
+            if key != "police" && !SETTINGS.iter().any(|s| s.key == key) {
+                return Err(ConfigError::File {
+                    path: self.file.clone().unwrap_or_default(),
+                    problem: format!("unknown setting `{key}`"),
+                });
+            }
+        }
+        for key in self.env.keys() {
+            if key != "IW_CONFIG" && !SETTINGS.iter().any(|s| s.env == key) {
+                return Err(ConfigError::Invalid {
+                    env: "IW_*",
+                    value: key.clone(),
+                    problem: "unknown environment setting".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn raw(&self, key: &str, env: &str, default: &str) -> String {
+        if let Some(value) = self.env.get(env) {
+            return value.clone();
+        }
+        match self.table.get(key) {
+            Some(toml::Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+            None => default.to_string(),
+        }
+    }
+
+    fn parse<T>(&self, key: &str, env: &'static str, default: &str) -> Result<T, ConfigError>
+    where
+        T: FromStr,
+        T::Err: fmt::Display,
+    {
+        let raw = self.raw(key, env, default);
+        raw.trim().parse::<T>().map_err(|e| ConfigError::Invalid {
+            env,
+            value: redact_url_password(&raw),
+            problem: e.to_string(),
+        })
+    }
+
+    fn police(&self) -> Result<BTreeMap<String, PoliceSettings>, ConfigError> {
+        let Some(value) = self.table.get("police") else {
+            return Ok(BTreeMap::new());
+        };
+        value
+            .clone()
+            .try_into::<BTreeMap<String, PoliceSettings>>()
+            .map_err(|e| ConfigError::File {
+                path: self.file.clone().unwrap_or_default(),
+                problem: format!("[police]: {}", e.message()),
+            })
+    }
+}
+
+/// How a state's police system is reached, and the keys its reports are sealed to.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliceSettings {
+    #[serde(default)]
+    pub keys: Vec<PoliceKeySetting>,
+    #[serde(default)]
+    pub delivery: DeliverySetting,
+    /// Where escalations about undelivered reports are e-mailed.
+    pub ops_email: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoliceKeySetting {
+    pub key_id: String,
+    /// Base64 of the 32-byte X25519 public key.
+    pub public_key: String,
+}
+
+#[derive(Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, tag = "mode", rename_all = "lowercase")]
+pub enum DeliverySetting {
+    /// The police system fetches reports through the pull API.
+    #[default]
+    Pull,
+    /// Reports are POSTed to the police system's endpoint.
+    Push { url: String, secret: String },
+}
+
+impl fmt::Debug for DeliverySetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeliverySetting::Pull => f.write_str("Pull"),
+            DeliverySetting::Push { url, .. } => f
+                .debug_struct("Push")
+                .field("url", url)
+                .field("secret", &"<redacted>")
+                .finish(),
+        }
+    }
+}
+
+/// Which database engine to use, chosen by the URL scheme.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        match self {
+            DatabaseUrl::Sqlite(u) | DatabaseUrl::Postgres(u) => u,
+        }
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(path) = s.strip_prefix("sqlite://").or(s.strip_prefix("sqlite:")) {
+            if path.is_empty() {
+                return Err(
+                    "a SQLite URL needs a file path, e.g. sqlite://var/internetwache.db".into(),
+                );
+            }
+            return Ok(DatabaseUrl::Sqlite(s.to_string()));
+        }
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            let url = url::Url::parse(s).map_err(|e| format!("not a valid PostgreSQL URL: {e}"))?;
+            if url.host_str().unwrap_or("").is_empty() && !s.contains("host=") {
+                return Err("a PostgreSQL URL needs a host".into());
+            }
+            return Ok(DatabaseUrl::Postgres(s.to_string()));
+        }
+        Err("expected a URL starting with sqlite:// or postgres://".into())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_url_password(self.as_str()))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact_url_password(self.as_str()))
+    }
+}
+
+/// Where citizen e-mail goes.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MailUrl {
+    File(PathBuf),
+    Smtp(String),
+}
+
+impl FromStr for MailUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(dir) = s.strip_prefix("file://") {
+            if dir.is_empty() {
+                return Err("a file mail URL needs a directory, e.g. file://var/mail".into());
+            }
+            return Ok(MailUrl::File(PathBuf::from(dir)));
+        }
+        if s.starts_with("smtp://") || s.starts_with("smtps://") {
+            let url = url::Url::parse(s).map_err(|e| format!("not a valid SMTP URL: {e}"))?;
+            if url.host_str().unwrap_or("").is_empty() {
+                return Err("an SMTP URL needs a host".into());
+            }
+            return Ok(MailUrl::Smtp(s.to_string()));
+        }
+        Err("expected file://DIR, smtp://HOST:PORT or smtps://HOST:PORT".into())
+    }
+}
+
+impl fmt::Debug for MailUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MailUrl::File(dir) => write!(f, "file://{}", dir.display()),
+            MailUrl::Smtp(url) => f.write_str(&redact_url_password(url)),
+        }
+    }
+}
+
+/// The externally visible base URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicUrl(url::Url);
+
+impl PublicUrl {
+    pub fn is_https(&self) -> bool {
+        self.0.scheme() == "https"
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str().trim_end_matches('/')
+    }
+}
+
+impl FromStr for PublicUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let url = url::Url::parse(s).map_err(|e| format!("not a URL: {e}"))?;
+        match url.scheme() {
+            "http" | "https" => Ok(PublicUrl(url)),
+            other => Err(format!("expected http or https, not {other}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("expected `text` or `json`".into()),
+        }
+    }
+}
+
+/// Hides the password of a URL such as `postgres://user:secret@host/db`.
+pub fn redact_url_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_string(),
+    }
+}
+
+/// The README's configuration table, generated from the declarations above.
+pub fn markdown_table() -> String {
+    let mut out = String::from("| Variable | File key | Default | Meaning |\n|---|---|---|---|\n");
+    for s in SETTINGS {
+        out.push_str(&format!(
+            "| `{}` | `{}` | `{}` | {} |\n",
+            s.env,
+            s.key,
+            if s.default.is_empty() {
+                "(empty)"
+            } else {
+                s.default
+            },
+            s.doc
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_need_no_setup() {
+        let s = Settings::with_overrides(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert!(matches!(s.database_url, DatabaseUrl::Sqlite(_)));
+        assert_eq!(s.data_dir, PathBuf::from("var"));
+        assert_eq!(s.mail_url, MailUrl::File(PathBuf::from("var/mail")));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn invalid_bind_names_the_variable() {
+        let err = Settings::with_overrides(&[("IW_BIND", "nonsense")]).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("IW_BIND:"), "{msg}");
+        assert!(!msg.contains('\n'));
+    }
+
+    #[test]
+    fn unknown_variable_is_refused() {
+        let err = Settings::with_overrides(&[("IW_BINDD", "x")]).unwrap_err();
+        assert!(err.to_string().contains("IW_BINDD"));
+    }
+
+    #[test]
+    fn password_never_shown() {
+        let err =
+            Settings::with_overrides(&[("IW_DATABASE_URL", "mysql://u:hunter2@h/db")]).unwrap_err();
+        assert!(!err.to_string().contains("hunter2"));
+        let s =
+            Settings::with_overrides(&[("IW_DATABASE_URL", "postgres://u:hunter2@h/db")]).unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn file_then_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iw.toml");
+        std::fs::write(
+            &path,
+            "bind = \"0.0.0.0:9000\"\nworkers = 4\n[police.be]\nops_email = \"ops@example.org\"\n[police.be.delivery]\nmode = \"push\"\nurl = \"https://police.example/intake\"\nsecret = \"s3cret\"\n",
+        )
+        .unwrap();
+        let env = BTreeMap::from([("IW_WORKERS".to_string(), "1".to_string())]);
+        let s = Settings::from_parts(Some(&path), env).unwrap();
+        assert_eq!(s.bind.port(), 9000);
+        assert_eq!(s.workers, 1);
+        assert!(matches!(
+            s.police["be"].delivery,
+            DeliverySetting::Push { .. }
+        ));
+        assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn idle_longer_than_absolute_is_refused() {
+        let err = Settings::with_overrides(&[
+            ("IW_DRAFT_IDLE_MINUTES", "120"),
+            ("IW_DRAFT_MAX_HOURS", "1"),
+        ])
+        .unwrap_err();
+        assert!(err.to_string().contains("IW_DRAFT_IDLE_MINUTES"));
+    }
+}
+
+#[cfg(test)]
+mod readme {
+    /// The README's configuration table is generated from the declarations; this keeps it true.
+    #[test]
+    fn readme_lists_every_setting() {
+        let readme = include_str!("../README.md");
+        let table = super::markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's configuration table is stale; replace it with:\n{table}"
+        );
+    }
+}

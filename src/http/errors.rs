@@ -1,0 +1,136 @@
+//! Error pages for people: a plain German/English page, never a stack trace.
+
+use actix_web::http::header::ContentType;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use askama::Template;
+
+use crate::http::page::request_lang;
+use crate::i18n::Lang;
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    lang: Lang,
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+/// Renders the error page; falls back to plain text should the template itself fail.
+pub fn error_page(lang: Lang, status: StatusCode) -> HttpResponse {
+    let (title, message) = describe(lang, status);
+    let page = ErrorPage {
+        lang,
+        status: status.as_u16(),
+        title,
+        message,
+    };
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type(ContentType::html())
+            .body(html),
+        Err(_) => HttpResponse::build(status)
+            .content_type(ContentType::plaintext())
+            .body(title.to_owned()),
+    }
+}
+
+fn describe(lang: Lang, status: StatusCode) -> (&'static str, &'static str) {
+    match status.as_u16() {
+        404 => (
+            lang.t("Seite nicht gefunden", "Page not found"),
+            lang.t(
+                "Diese Seite gibt es nicht. Prüfen Sie die Adresse oder beginnen Sie auf der Startseite.",
+                "This page does not exist. Check the address or start again on the home page.",
+            ),
+        ),
+        403 => (
+            lang.t("Kein Zugriff", "Access denied"),
+            lang.t(
+                "Sie dürfen diese Seite nicht aufrufen.",
+                "You are not allowed to view this page.",
+            ),
+        ),
+        400 | 413 | 415 | 422 => (
+            lang.t("Die Anfrage war ungültig", "The request was not valid"),
+            lang.t(
+                "Bitte gehen Sie zurück und versuchen Sie es erneut.",
+                "Please go back and try again.",
+            ),
+        ),
+        503 => (
+            lang.t("Dienst vorübergehend nicht verfügbar", "Service temporarily unavailable"),
+            lang.t(
+                "Bitte versuchen Sie es in einigen Minuten erneut. In dringenden Fällen wählen Sie 110.",
+                "Please try again in a few minutes. In an emergency call 110.",
+            ),
+        ),
+        _ => (
+            lang.t("Es ist ein Fehler aufgetreten", "Something went wrong"),
+            lang.t(
+                "Bitte versuchen Sie es später erneut. In dringenden Fällen wählen Sie 110.",
+                "Please try again later. In an emergency call 110.",
+            ),
+        ),
+    }
+}
+
+/// 404 for any path no route claims.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    error_page(request_lang(&req), StatusCode::NOT_FOUND)
+}
+
+/// An error in a page handler. Its Display is for logs and must not carry personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl PageError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        PageError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::store::StoreError> for PageError {
+    fn from(e: crate::store::StoreError) -> Self {
+        PageError::Unavailable(e.to_string())
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError::Internal(format!("template: {e}"))
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::Forbidden => StatusCode::FORBIDDEN,
+            PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "page failed");
+        }
+        // The language cookie is not reachable here; German is the safe default.
+        error_page(Lang::De, status)
+    }
+}

@@ -1,0 +1,5 @@
+//! HTTP plumbing shared by all routes: middleware, page context, error pages.
+
+pub mod errors;
+pub mod middleware;
+pub mod page;

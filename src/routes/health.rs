@@ -1,0 +1,45 @@
+//! Liveness, readiness and metrics for operators.
+
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+
+use crate::startup::AppState;
+
+/// 200 while the process runs.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok")
+}
+
+/// 200 when the database answers and its schema is in place; 503 otherwise.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    if !state.readiness.is_ready() {
+        return HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database not ready: schema not applied yet");
+    }
+    if state.db.ping(Duration::from_secs(2)).await {
+        HttpResponse::Ok().content_type("text/plain").body("ready")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("database not answering")
+    }
+}
+
+/// Prometheus text format.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let (size, idle) = state.db.pool_state();
+    metrics::gauge!("db_pool_connections").set(f64::from(size));
+    metrics::gauge!("db_pool_idle_connections").set(idle as f64);
+    metrics::gauge!("db_ready").set(if state.readiness.is_ready() { 1.0 } else { 0.0 });
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(state.metrics.render())
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics));
+}

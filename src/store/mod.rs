@@ -1,0 +1,180 @@
+//! Storage: SQLite (embedded default) and PostgreSQL behind one interface.
+//!
+//! Each query is written once and runs on whichever pool the URL scheme chose: the
+//! `with_db!` macro expands the same body for both concrete pool types, so the SQL and the
+//! Rust around it cannot drift apart. Where the engines need different SQL (queue claims),
+//! the two arms are written out side by side.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::ConnectOptions;
+
+use crate::config::DatabaseUrl;
+
+pub mod forms;
+
+/// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
+#[macro_export]
+macro_rules! with_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A pool on one of the two engines.
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("{0}")]
+    Setup(String),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Db {
+    /// Opens a pool without requiring the database to answer yet: the service must start,
+    /// render pages and report "not ready" while PostgreSQL is down.
+    pub fn connect_lazy(url: &DatabaseUrl, max_connections: u32) -> StoreResult<Db> {
+        match url {
+            DatabaseUrl::Sqlite(raw) => {
+                let options = sqlite_options(raw)?;
+                if let Some(parent) = options.get_filename().parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            StoreError::Setup(format!(
+                                "cannot create the database directory {}: {e}",
+                                parent.display()
+                            ))
+                        })?;
+                    }
+                }
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_lazy_with(options);
+                Ok(Db::Sqlite(pool))
+            }
+            DatabaseUrl::Postgres(raw) => {
+                let options = pg_options(raw)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy_with(options);
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Creates the PostgreSQL database when it does not exist yet; a no-op on SQLite,
+    /// where the file is created on first connect.
+    pub async fn ensure_database(url: &DatabaseUrl) -> StoreResult<()> {
+        let DatabaseUrl::Postgres(raw) = url else {
+            return Ok(());
+        };
+        let options = pg_options(raw)?;
+        match options.connect().await {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("3D000") => {
+                let name = options.get_database().unwrap_or("postgres").to_string();
+                let admin = options.clone().database("postgres");
+                let mut conn = admin.connect().await.map_err(|e| {
+                    StoreError::Setup(format!(
+                        "database {name:?} does not exist and the server refused to create it ({e}); run: createdb {name}"
+                    ))
+                })?;
+                let sql = format!("CREATE DATABASE {}", quote_ident(&name));
+                match sqlx::query(&sql).execute(&mut conn).await {
+                    Ok(_) => {
+                        tracing::info!(database = %name, "created the PostgreSQL database");
+                        Ok(())
+                    }
+                    // Another instance created it at the same moment.
+                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => Ok(()),
+                    Err(e) => Err(StoreError::Setup(format!(
+                        "database {name:?} does not exist and could not be created ({e}); run: createdb {name}"
+                    ))),
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Applies the embedded migrations of this engine.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Answers whether the database responds, within `timeout`.
+    pub async fn ping(&self, timeout: Duration) -> bool {
+        let query = async {
+            with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+        };
+        matches!(tokio::time::timeout(timeout, query).await, Ok(Ok(())))
+    }
+
+    /// (open connections, idle connections) for `/metrics`.
+    pub fn pool_state(&self) -> (u32, usize) {
+        with_db!(self, pool => (pool.size(), pool.num_idle()))
+    }
+
+    pub async fn close(&self) {
+        with_db!(self, pool => pool.close().await)
+    }
+}
+
+fn sqlite_options(raw: &str) -> StoreResult<SqliteConnectOptions> {
+    let options = SqliteConnectOptions::from_str(raw)
+        .map_err(|e| StoreError::Setup(format!("invalid SQLite URL: {e}")))?;
+    // These pragmas are applied on every new connection of the pool.
+    Ok(options
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(Duration::from_secs(10))
+        .foreign_keys(true))
+}
+
+fn pg_options(raw: &str) -> StoreResult<PgConnectOptions> {
+    PgConnectOptions::from_str(raw)
+        .map_err(|e| StoreError::Setup(format!("invalid PostgreSQL URL: {e}")))
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -1,0 +1,143 @@
+use crate::helpers::{spawn_app, spawn_app_with, Backend, TestApp};
+use crate::on_both_engines;
+
+const SECURITY_HEADERS: [&str; 4] = [
+    "content-security-policy",
+    "x-content-type-options",
+    "referrer-policy",
+    "x-frame-options",
+];
+
+fn assert_security_headers(res: &reqwest::Response) {
+    for name in SECURITY_HEADERS {
+        assert!(
+            res.headers().contains_key(name),
+            "{} lacks {name}",
+            res.url()
+        );
+    }
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+}
+
+async fn service_answers(app: TestApp) {
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), 200);
+
+    let res = app.get("/readyz").await;
+    assert_eq!(res.status(), 200, "database should be ready");
+
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert_security_headers(&res);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("<html lang=\"de\""));
+    assert!(
+        body.contains("110"),
+        "landing page shows the emergency number"
+    );
+}
+on_both_engines!(service_answers);
+
+#[tokio::test]
+async fn security_headers_on_every_kind_of_response() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    for (path, status) in [
+        ("/", 200),
+        ("/healthz", 200),
+        ("/metrics", 200),
+        ("/does-not-exist", 404),
+        ("/static/app.css", 200),
+        ("/sprache/en?next=/", 303),
+    ] {
+        let res = app.get(path).await;
+        assert_eq!(res.status(), status, "{path}");
+        assert_security_headers(&res);
+    }
+    let res = app
+        .client
+        .post(app.url("/healthz"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_client_error());
+    assert_security_headers(&res);
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_for_a_year() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let res = app.get("/static/app.css").await;
+    assert_eq!(res.status(), 200);
+    let cache = res.headers()["cache-control"].to_str().unwrap();
+    assert!(cache.contains("max-age=31536000"), "{cache}");
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/css"));
+    let landing = app.get("/").await.text().await.unwrap();
+    assert!(
+        landing.contains("/static/app.css?v="),
+        "stylesheet URL carries its version"
+    );
+}
+
+#[tokio::test]
+async fn language_switch_is_remembered() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let res = app.get("/sprache/en?next=/").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    let body = app.get("/").await.text().await.unwrap();
+    assert!(
+        body.contains("<html lang=\"en\""),
+        "English after switching"
+    );
+    assert!(body.contains("Report an offence online"));
+    app.get("/sprache/de?next=/").await;
+    let body = app.get("/").await.text().await.unwrap();
+    assert!(body.contains("<html lang=\"de\""));
+}
+
+#[tokio::test]
+async fn language_switch_is_no_open_redirect() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let res = app.get("/sprache/en?next=//evil.example/").await;
+    assert_eq!(res.headers()["location"], "/");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.get("/healthz").await;
+    let body = app.get("/metrics").await.text().await.unwrap();
+    assert!(body.contains("http_requests_total"), "{body}");
+    assert!(body.contains("route=\"/healthz\""));
+    assert!(body.contains("http_request_duration_seconds"));
+    assert!(body.contains("db_pool_connections"));
+}
+
+#[tokio::test]
+async fn unreachable_postgres_still_renders_pages_but_is_not_ready() {
+    // Port 1 on loopback: nothing listens there.
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        &[(
+            "IW_DATABASE_URL",
+            "postgres://postgres@127.0.0.1:1/iw_nowhere",
+        )],
+    )
+    .await
+    .unwrap();
+    let res = app.get("/").await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    assert_eq!(app.get("/readyz").await.status(), 503);
+}

@@ -1,0 +1,186 @@
+//! `spawn_app`: the real application on port 0 with a fresh database per test.
+
+use std::sync::OnceLock;
+
+use actix_web::web;
+use internetwache::config::Settings;
+use internetwache::startup::{AppState, Application};
+use tempfile::TempDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[allow(dead_code)] // not every test binary module reads every field
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub state: web::Data<AppState>,
+    pub backend: Backend,
+    pub dir: TempDir,
+    pg_database: Option<PgTestDatabase>,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request failed")
+    }
+}
+
+/// A throw-away PostgreSQL database, dropped when the test ends.
+struct PgTestDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgTestDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs outside async context; a short-lived runtime on its own thread does the work.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+    }
+}
+
+/// The PostgreSQL server tests run against, or `None` when this run skips PostgreSQL.
+/// With `CI=true` a missing or unreachable server fails the test instead.
+pub fn postgres_admin_url() -> Option<String> {
+    match std::env::var("IW_TEST_POSTGRES_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but IW_TEST_POSTGRES_URL is not set: PostgreSQL tests must run in CI")
+        }
+        _ => {
+            static WARNED: OnceLock<()> = OnceLock::new();
+            WARNED.get_or_init(|| {
+                eprintln!("IW_TEST_POSTGRES_URL not set: skipping the PostgreSQL variants")
+            });
+            None
+        }
+    }
+}
+
+async fn create_pg_database(admin_url: &str) -> (String, PgTestDatabase) {
+    use sqlx::Connection;
+    let name = format!("iw_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at IW_TEST_POSTGRES_URL is not reachable: {e}"));
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut conn)
+        .await
+        .expect("cannot create a test database");
+    let mut url = url::Url::parse(admin_url).expect("IW_TEST_POSTGRES_URL is not a URL");
+    url.set_path(&name);
+    (
+        url.to_string(),
+        PgTestDatabase {
+            admin_url: admin_url.to_owned(),
+            name,
+        },
+    )
+}
+
+/// Starts the application on `backend`; `None` means the PostgreSQL variant is skipped.
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, &[]).await
+}
+
+pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (database_url, pg_database) = match backend {
+        Backend::Sqlite => (
+            format!("sqlite://{}", dir.path().join("test.db").display()),
+            None,
+        ),
+        Backend::Postgres => {
+            let admin = postgres_admin_url()?;
+            let (url, db) = create_pg_database(&admin).await;
+            (url, Some(db))
+        }
+    };
+    let data_dir = dir.path().join("var");
+    let mail_url = format!("file://{}", dir.path().join("mail").display());
+    let forms_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/forms");
+    let mut settings_env: Vec<(&str, &str)> = vec![
+        ("IW_BIND", "127.0.0.1:0"),
+        ("IW_DATABASE_URL", &database_url),
+        ("IW_DATA_DIR", data_dir.to_str().expect("utf-8 temp path")),
+        ("IW_FORMS_DIR", forms_dir),
+        ("IW_MAIL_URL", &mail_url),
+        ("IW_SHUTDOWN_TIMEOUT_SECS", "1"),
+    ];
+    settings_env.extend_from_slice(overrides);
+    let settings = Settings::with_overrides(&settings_env).expect("test settings");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client");
+    Some(TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client,
+        state,
+        backend,
+        dir,
+        pg_database,
+    })
+}
+
+/// Writes a test once per engine: `on_both_engines!(name);` runs `async fn name(app: TestApp)`
+/// as `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::helpers::spawn_app($crate::helpers::Backend::Sqlite)
+                    .await
+                    .expect("SQLite is always available");
+                super::$name(app).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) =
+                    $crate::helpers::spawn_app($crate::helpers::Backend::Postgres).await
+                {
+                    super::$name(app).await;
+                }
+            }
+        }
+    )+};
+}
