@@ -17,6 +17,7 @@ use sqlx::ConnectOptions;
 use crate::config::DatabaseUrl;
 
 pub mod forms;
+pub mod reports;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 #[macro_export]

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use internetwache::store::forms::{self, NewFormVersion, Origin, Registration};
+use internetwache::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 
 use crate::helpers::TestApp;
 use crate::on_both_engines;
@@ -93,3 +94,89 @@ async fn live_version_is_the_newest_unretired(app: TestApp) {
     assert_eq!(all.iter().filter(|r| r.form_id == "test-live").count(), 2);
 }
 on_both_engines!(live_version_is_the_newest_unretired);
+
+fn report<'a>(case_number: &'a str, submission_key: &'a str) -> NewReport<'a> {
+    NewReport {
+        case_number,
+        submission_key,
+        state: "be",
+        category: "betrug",
+        form_id: "test-form",
+        form_version: 1,
+        content_hash: "aaa",
+        office_id: Some("dir-1"),
+        key_id: "be-test",
+        envelope: "{\"version\":1}",
+        envelope_sha256: "00",
+        submitted_at: Utc::now(),
+        confirmation: Some(SealedConfirmation {
+            sealed_address: b"sealed",
+            language: "de",
+        }),
+        max_attempts: 5,
+    }
+}
+
+async fn submit_is_atomic_and_idempotent(app: TestApp) {
+    let db = &app.state.db;
+    forms::register(db, &version("test-form", 1, "aaa"), Utc::now())
+        .await
+        .unwrap();
+    let first = reports::submit(db, &report("BE-AAAA", "draft-1"), None)
+        .await
+        .unwrap();
+    let SubmitOutcome::Created { report_id } = first else {
+        panic!("expected a new report, got {first:?}");
+    };
+    // The same submission again yields the first case number, not a second report.
+    let again = reports::submit(db, &report("BE-BBBB", "draft-1"), None)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        SubmitOutcome::AlreadySubmitted {
+            case_number: "BE-AAAA".into()
+        }
+    );
+    // A colliding case number from another submission is reported, not merged.
+    let clash = reports::submit(db, &report("BE-AAAA", "draft-2"), None)
+        .await
+        .unwrap();
+    assert_eq!(clash, SubmitOutcome::CaseNumberTaken);
+
+    let row = reports::get_by_case_number(db, "BE-AAAA")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.id, report_id);
+    assert_eq!(row.status, "pending");
+    assert!(reports::get_by_case_number(db, "BE-BBBB")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        reports::envelope(db, report_id).await.unwrap().as_deref(),
+        Some("{\"version\":1}")
+    );
+    assert!(reports::mark_delivered(db, report_id, Utc::now())
+        .await
+        .unwrap());
+    assert!(!reports::mark_delivered(db, report_id, Utc::now())
+        .await
+        .unwrap());
+}
+on_both_engines!(submit_is_atomic_and_idempotent);
+
+async fn a_report_needs_a_registered_form_version(app: TestApp) {
+    let db = &app.state.db;
+    let err = reports::submit(db, &report("BE-CCCC", "draft-3"), None).await;
+    assert!(
+        err.is_err(),
+        "the foreign key to form_versions must hold on both engines"
+    );
+    assert!(reports::get_by_case_number(db, "BE-CCCC")
+        .await
+        .unwrap()
+        .is_none());
+}
+on_both_engines!(a_report_needs_a_registered_form_version);

@@ -1,0 +1,199 @@
+//! The plaintext index of reports and the submit transaction.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::with_db;
+
+/// Job kinds enqueued with every report.
+pub const JOB_DELIVER: &str = "deliver";
+pub const JOB_EMAIL: &str = "email";
+
+/// Everything stored for a new report: the index columns and the sealed envelope.
+#[derive(Debug, Clone)]
+pub struct NewReport<'a> {
+    pub case_number: &'a str,
+    /// Identifies the submission (the draft); submitting it again finds the first report.
+    pub submission_key: &'a str,
+    pub state: &'a str,
+    pub category: &'a str,
+    pub form_id: &'a str,
+    pub form_version: i64,
+    pub content_hash: &'a str,
+    pub office_id: Option<&'a str>,
+    pub key_id: &'a str,
+    pub envelope: &'a str,
+    pub envelope_sha256: &'a str,
+    pub submitted_at: DateTime<Utc>,
+    /// The citizen's address sealed with the server key, and the mail's language.
+    pub confirmation: Option<SealedConfirmation<'a>>,
+    pub max_attempts: i64,
+}
+
+#[derive(Clone)]
+pub struct SealedConfirmation<'a> {
+    pub sealed_address: &'a [u8],
+    pub language: &'a str,
+}
+
+impl std::fmt::Debug for SealedConfirmation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SealedConfirmation({})", self.language)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    Created {
+        report_id: i64,
+    },
+    /// This submission was stored before: here is its case number.
+    AlreadySubmitted {
+        case_number: String,
+    },
+    /// The generated case number exists already (vanishingly rare): draw another.
+    CaseNumberTaken,
+}
+
+/// Stores the report, its delivery job and its e-mail job in one transaction, and marks the
+/// draft as submitted. Nothing is visible to anyone unless all of it commits.
+pub async fn submit(
+    db: &Db,
+    new: &NewReport<'_>,
+    draft_id: Option<&str>,
+) -> StoreResult<SubmitOutcome> {
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO reports (case_number, submission_key, state, category, form_id, \
+             form_version, content_hash, office_id, key_id, envelope, envelope_sha256, status, \
+             submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12) \
+             ON CONFLICT DO NOTHING RETURNING id",
+        )
+        .bind(new.case_number)
+        .bind(new.submission_key)
+        .bind(new.state)
+        .bind(new.category)
+        .bind(new.form_id)
+        .bind(new.form_version)
+        .bind(new.content_hash)
+        .bind(new.office_id)
+        .bind(new.key_id)
+        .bind(new.envelope)
+        .bind(new.envelope_sha256)
+        .bind(new.submitted_at)
+        .fetch_optional(&mut *tx)
+        .await?;
+
+        let Some(report_id) = inserted else {
+            let existing: Option<String> = sqlx::query_scalar(
+                "SELECT case_number FROM reports WHERE submission_key = $1",
+            )
+            .bind(new.submission_key)
+            .fetch_optional(&mut *tx)
+            .await?;
+            tx.rollback().await?;
+            return Ok(match existing {
+                Some(case_number) => SubmitOutcome::AlreadySubmitted { case_number },
+                None => SubmitOutcome::CaseNumberTaken,
+            });
+        };
+
+        let mut kinds = vec![JOB_DELIVER];
+        if let Some(confirmation) = &new.confirmation {
+            kinds.push(JOB_EMAIL);
+            sqlx::query(
+                "INSERT INTO mail_outbox (report_id, language, sealed_address) VALUES ($1, $2, $3)",
+            )
+            .bind(report_id)
+            .bind(confirmation.language)
+            .bind(confirmation.sealed_address)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for kind in kinds {
+            sqlx::query(
+                "INSERT INTO jobs (kind, report_id, state, status, attempts, max_attempts, run_at, \
+                 created_at, updated_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5, $5)",
+            )
+            .bind(kind)
+            .bind(report_id)
+            .bind(new.state)
+            .bind(new.max_attempts)
+            .bind(new.submitted_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(draft_id) = draft_id {
+            sqlx::query("UPDATE drafts SET case_number = $1 WHERE id = $2")
+                .bind(new.case_number)
+                .bind(draft_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(SubmitOutcome::Created { report_id })
+    })
+}
+
+/// One row of the plaintext index.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: i64,
+    pub case_number: String,
+    pub state: String,
+    pub category: String,
+    pub form_id: String,
+    pub form_version: i64,
+    pub content_hash: String,
+    pub office_id: Option<String>,
+    pub key_id: String,
+    pub envelope_sha256: String,
+    pub status: String,
+    pub submitted_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub escalated_at: Option<DateTime<Utc>>,
+}
+
+pub const REPORT_COLUMNS: &str = "id, case_number, state, category, form_id, form_version, \
+     content_hash, office_id, key_id, envelope_sha256, status, submitted_at, delivered_at, escalated_at";
+
+pub async fn get_by_case_number(db: &Db, case_number: &str) -> StoreResult<Option<ReportRow>> {
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE case_number = $1");
+    Ok(with_db!(db, pool => sqlx::query_as::<_, ReportRow>(&sql)
+        .bind(case_number)
+        .fetch_optional(pool)
+        .await?))
+}
+
+pub async fn get_by_id(db: &Db, id: i64) -> StoreResult<Option<ReportRow>> {
+    let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE id = $1");
+    Ok(with_db!(db, pool => sqlx::query_as::<_, ReportRow>(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?))
+}
+
+/// The sealed envelope exactly as stored (its SHA-256 is `envelope_sha256`).
+pub async fn envelope(db: &Db, report_id: i64) -> StoreResult<Option<String>> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT envelope FROM reports WHERE id = $1",
+    )
+    .bind(report_id)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Marks a report delivered; returns false if it already was.
+pub async fn mark_delivered(db: &Db, report_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE reports SET status = 'delivered', delivered_at = $2 \
+         WHERE id = $1 AND status <> 'delivered'",
+    )
+    .bind(report_id)
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
