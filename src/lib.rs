@@ -1,2 +1,3 @@
+pub mod case_number;
 pub mod cli;
 pub mod crypto;
