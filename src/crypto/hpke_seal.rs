@@ -105,6 +105,7 @@ fn labeled_expand(
 }
 
 /// Everything the key schedule derives; kept so the RFC vectors can check each step.
+#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) struct KeySchedule {
     pub(crate) shared_secret: [u8; NH],
     pub(crate) key: [u8; NK],

@@ -11,8 +11,11 @@ pub mod tokens;
 
 use thiserror::Error;
 
+pub use draft_cipher::DraftKeyring;
+pub use envelope::{Envelope, EnvelopeMetadata};
 pub use hpke_open::{generate_keypair, open};
 pub use hpke_seal::{seal, Sealed};
+pub use keys::{PolicePrivateKey, PolicePublicKey};
 pub use tokens::{constant_time_eq, generate_token, token_hash};
 
 /// Every crypto failure. Messages never carry plaintext or key material.
