@@ -119,7 +119,12 @@ impl ReportDocument {
             "Form:         {} ({} v{}, {})",
             self.form.title, self.form.id, self.form.version, self.form.content_hash
         );
-        let _ = writeln!(out, "Submitted at: {}", self.submitted_at.to_rfc3339());
+        let _ = writeln!(
+            out,
+            "Submitted at: {}",
+            self.submitted_at
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        );
         let _ = writeln!(out, "Language:     {}", self.language);
         if let Some(o) = &self.office {
             let _ = writeln!(out, "Office:       {} ({})", o.name, o.id);

@@ -67,7 +67,17 @@ fn decrypt(args: &DecryptArgs) -> Result<(), String> {
                 doc.ok_or("the decrypted report is not an internetwache.report.v1 document")?;
             out.write_all(doc.to_text().as_bytes())
         } else {
-            let pretty = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+            // Keep the schema's field order unless the report has fields this
+            // version does not know (then `Value` keeps them, sorted).
+            let typed = doc
+                .as_ref()
+                .and_then(|d| serde_json::to_value(d).ok())
+                .filter(|v| *v == value);
+            let pretty = match typed {
+                Some(_) => serde_json::to_string_pretty(&doc),
+                None => serde_json::to_string_pretty(&value),
+            }
+            .map_err(|e| e.to_string())?;
             writeln!(out, "{pretty}")
         }
     };
