@@ -252,3 +252,34 @@ fn generate_seal_decrypt_tamper_wrong_key() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: malformed envelope"));
 }
+
+/// The test vector in docs/envelope.md must keep opening.
+#[test]
+fn documented_test_vector_opens() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/envelope.md"))
+        .expect("docs/envelope.md");
+    let blocks: Vec<&str> = doc
+        .split("```json\n")
+        .skip(1)
+        .map(|b| b.split("```").next().expect("closing fence"))
+        .collect();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let key_path = dir.path().join("key.private.json");
+    std::fs::write(&key_path, blocks[1]).expect("write key");
+    let key = load_private_key(&key_path).expect("documented key");
+    let json = blocks[2].trim_end();
+    let envelope = Envelope::from_json(json).expect("documented envelope");
+    assert_eq!(envelope.to_json(), json);
+    assert_eq!(
+        envelope.sha256_hex(),
+        "b182a0be0352698dd5cea8740ee4d8b977b36d4dc4ecb782d0bdaa7a673544a1"
+    );
+    let plaintext = envelope.open_with(&key).expect("opens");
+    let report = ReportDocument::from_json_bytes(&plaintext).expect("report");
+    assert_eq!(plaintext.len(), 686);
+    assert_eq!(
+        report.case_number,
+        envelope.metadata().expect("meta").case_number
+    );
+    assert_eq!(report.case_number.as_str(), "BE-N83U-T4GB-C3G6-E");
+}
