@@ -1,7 +1,10 @@
+pub mod case_number;
 pub mod cli;
 pub mod config;
+pub mod crypto;
 pub mod http;
 pub mod i18n;
+pub mod report_document;
 pub mod routes;
 pub mod startup;
 pub mod state_code;
