@@ -9,7 +9,11 @@ pub mod forms;
 pub mod keys;
 
 #[derive(Debug, Parser)]
-#[command(name = "internetwache", version, about = "Online police-report intake service")]
+#[command(
+    name = "internetwache",
+    version,
+    about = "Online police-report intake service"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
