@@ -2,6 +2,7 @@ pub mod case_number;
 pub mod cli;
 pub mod config;
 pub mod crypto;
+pub mod forms;
 pub mod http;
 pub mod i18n;
 pub mod report_document;
