@@ -16,6 +16,7 @@ use sqlx::ConnectOptions;
 
 use crate::config::DatabaseUrl;
 
+pub mod drafts;
 pub mod forms;
 pub mod reports;
 
