@@ -25,6 +25,11 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// A new browser: fresh cookie jar.
+    pub fn client_reset(&mut self) {
+        self.client = browser();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -143,11 +148,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Opt
     let port = app.port();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("http client");
+    let client = browser();
     Some(TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
@@ -183,4 +184,14 @@ macro_rules! on_both_engines {
             }
         }
     )+};
+}
+
+/// An HTTP client that behaves like a browser without JavaScript: cookies, no auto-redirects
+/// (tests follow them explicitly).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client")
 }

@@ -1,6 +1,8 @@
 //! One integration binary, as in zero-to-production: every test starts the real app.
 
+mod filing;
 mod helpers;
 
+mod citizen;
 mod health;
 mod store_conformance;
