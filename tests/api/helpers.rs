@@ -20,6 +20,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
     pub backend: Backend,
+    pub database_url: String,
     pub dir: TempDir,
     pg_database: Option<PgTestDatabase>,
 }
@@ -155,6 +156,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Opt
         client,
         state,
         backend,
+        database_url,
         dir,
         pg_database,
     })

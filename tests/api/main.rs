@@ -5,4 +5,5 @@ mod helpers;
 
 mod citizen;
 mod health;
+mod sealing;
 mod store_conformance;
