@@ -416,8 +416,14 @@ fn check(
             if options.iter().any(|o| o.value == text) {
                 t(text.to_string())
             } else {
+                // A select is one input; radios link to their first option.
+                let suffix = if matches!(field.kind, FieldKind::Select { .. }) {
+                    ""
+                } else {
+                    "-0"
+                };
                 Err((
-                    "-0",
+                    suffix,
                     format!("Bitte wählen Sie bei {lde} eine der Antworten aus."),
                     format!("Please choose one of the answers for {len}."),
                 ))

@@ -4,6 +4,7 @@ mod filing;
 mod helpers;
 
 mod citizen;
+mod field_errors;
 mod health;
 mod sealing;
 mod store_conformance;
