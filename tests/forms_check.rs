@@ -106,7 +106,10 @@ fn check(dir: &Path) -> (bool, String) {
         .arg(dir)
         .output()
         .expect("run binary");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 /// Writes the minimal tree with `old` replaced by `new` in `file`.
@@ -172,7 +175,10 @@ show_if = { field = "art", equals = "c" }"#, 13, "not one of its options"),
         let hit = out
             .lines()
             .any(|l| l.starts_with(&location) && l.contains(message));
-        assert!(hit, "expected `{location}...{message}` for {new:?}, got:\n{out}");
+        assert!(
+            hit,
+            "expected `{location}...{message}` for {new:?}, got:\n{out}"
+        );
     }
 }
 
@@ -189,5 +195,8 @@ fn the_shipped_forms_pass() {
 fn a_missing_directory_fails() {
     let (ok, out) = check(Path::new("/nonexistent/forms"));
     assert!(!ok);
-    assert!(out.contains("/nonexistent/forms:1: not a directory"), "{out}");
+    assert!(
+        out.contains("/nonexistent/forms:1: not a directory"),
+        "{out}"
+    );
 }

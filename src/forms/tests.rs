@@ -279,7 +279,10 @@ fn valid_values_are_normalised() {
     assert_eq!(a.text("iban"), Some("DE89 3704 0044 0532 0130 00"));
     assert_eq!(a.text("kennzeichen"), Some("B-AB 12E"));
     assert_eq!(a.text("land"), Some("AT"));
-    assert_eq!(a.get("kaesten"), Some(&AnswerValue::List(vec!["a".into(), "b".into()])));
+    assert_eq!(
+        a.get("kaesten"),
+        Some(&AnswerValue::List(vec!["a".into(), "b".into()]))
+    );
     assert_eq!(a.text("zahl"), Some("7"));
     assert!(a.get("text").is_some() && a.get("web").is_none());
     // Re-validating the normalised answers finds nothing.
@@ -289,29 +292,73 @@ fn valid_values_are_normalised() {
 #[test]
 fn time_span_rules() {
     let v = variant();
-    let span = |pairs: &[(&str, &str)]| validate_step(&v, 0, &post(pairs), &Answers::default(), now());
-    let ok = span(&[("f-spanne-from-date", "27.11.2026"), ("f-spanne-from-time", "22:00"), ("f-spanne-to-time", "23:30")]);
+    let span =
+        |pairs: &[(&str, &str)]| validate_step(&v, 0, &post(pairs), &Answers::default(), now());
+    let ok = span(&[
+        ("f-spanne-from-date", "27.11.2026"),
+        ("f-spanne-from-time", "22:00"),
+        ("f-spanne-to-time", "23:30"),
+    ]);
     assert_eq!(ok.errors, vec![]);
     match ok.answers.get("spanne") {
         Some(AnswerValue::Span(s)) => {
-            assert_eq!((s.from_date.as_str(), s.to_date.as_str(), s.to_time.as_str()), ("2026-11-27", "2026-11-27", "23:30"))
+            assert_eq!(
+                (s.from_date.as_str(), s.to_date.as_str(), s.to_time.as_str()),
+                ("2026-11-27", "2026-11-27", "23:30")
+            )
         }
         other => panic!("{other:?}"),
     }
     let cases = [
-        (vec![("f-spanne-from-date", "29.11.2026")], "f-spanne-from-date"),
-        (vec![("f-spanne-from-date", "28.11.2026"), ("f-spanne-from-time", "13:00")], "f-spanne-from-date"),
-        (vec![("f-spanne-from-date", "20.11.2026"), ("f-spanne-to-date", "30.11.2026")], "f-spanne-to-date"),
-        (vec![("f-spanne-from-date", "20.11.2026"), ("f-spanne-to-date", "19.11.2026")], "f-spanne-to-date"),
-        (vec![("f-spanne-from-date", "gestern")], "f-spanne-from-date"),
-        (vec![("f-spanne-from-date", "20.11.2026"), ("f-spanne-from-time", "x")], "f-spanne-from-time"),
-        (vec![("f-spanne-to-date", "20.11.2026")], "f-spanne-from-date"),
+        (
+            vec![("f-spanne-from-date", "29.11.2026")],
+            "f-spanne-from-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "28.11.2026"),
+                ("f-spanne-from-time", "13:00"),
+            ],
+            "f-spanne-from-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "20.11.2026"),
+                ("f-spanne-to-date", "30.11.2026"),
+            ],
+            "f-spanne-to-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "20.11.2026"),
+                ("f-spanne-to-date", "19.11.2026"),
+            ],
+            "f-spanne-to-date",
+        ),
+        (
+            vec![("f-spanne-from-date", "gestern")],
+            "f-spanne-from-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "20.11.2026"),
+                ("f-spanne-from-time", "x"),
+            ],
+            "f-spanne-from-time",
+        ),
+        (
+            vec![("f-spanne-to-date", "20.11.2026")],
+            "f-spanne-from-date",
+        ),
     ];
     for (pairs, input) in cases {
         let r = span(&pairs);
         assert_eq!(r.errors.len(), 1, "{pairs:?}");
         assert_eq!(r.errors[0].input_id, input, "{pairs:?}");
-        assert!(matches!(r.answers.get("spanne"), Some(AnswerValue::Span(_))), "kept");
+        assert!(
+            matches!(r.answers.get("spanne"), Some(AnswerValue::Span(_))),
+            "kept"
+        );
     }
 }
 
@@ -319,27 +366,60 @@ fn time_span_rules() {
 fn show_if_hides_fields_and_steps() {
     let v = variant();
     // Hidden: the required field is not validated and its answer is dropped.
-    let r = validate_step(&v, 0, &post(&[("f-knopf", "a"), ("f-geheim", "x")]), &Answers::default(), now());
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-knopf", "a"), ("f-geheim", "x")]),
+        &Answers::default(),
+        now(),
+    );
     assert_eq!(r.errors, vec![]);
     assert!(r.answers.get("geheim").is_none());
     assert!(!v.field_is_visible("geheim", &r.answers));
     // Shown: required applies.
-    let r = validate_step(&v, 0, &post(&[("f-knopf", "b")]), &Answers::default(), now());
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-knopf", "b")]),
+        &Answers::default(),
+        now(),
+    );
     assert_eq!(r.errors.len(), 1);
     assert_eq!(r.errors[0].input_id, "f-geheim");
     assert!(v.field_is_visible("geheim", &r.answers));
     // Step show_if.
     assert_eq!(v.visible_steps(&Answers::default()), vec![0]);
-    let r = validate_step(&v, 0, &post(&[("f-auswahl", "b")]), &Answers::default(), now());
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-auswahl", "b")]),
+        &Answers::default(),
+        now(),
+    );
     assert_eq!(v.visible_steps(&r.answers), vec![0, 1]);
 }
 
 #[test]
 fn exit_if_triggers_referral() {
     let v = variant();
-    let r = validate_step(&v, 0, &post(&[("f-janein", "yes")]), &Answers::default(), now());
-    assert_eq!(r.exit.as_ref().map(|x| x.title.de.as_str()), Some("Notruf 110"));
-    let r = validate_step(&v, 0, &post(&[("f-janein", "no")]), &Answers::default(), now());
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-janein", "yes")]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(
+        r.exit.as_ref().map(|x| x.title.de.as_str()),
+        Some("Notruf 110")
+    );
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-janein", "no")]),
+        &Answers::default(),
+        now(),
+    );
     assert!(r.exit.is_none() && r.is_ok());
 }
 
@@ -369,9 +449,17 @@ fn files_are_checked_by_magic_bytes_kept_and_removed() {
     let mut raw = post(&[]);
     raw.files = vec![
         file("foto.png", "image/png", png()),
-        file("fake.png", "image/png", b"<html>not an image</html>".to_vec()),
+        file(
+            "fake.png",
+            "image/png",
+            b"<html>not an image</html>".to_vec(),
+        ),
         file("", "application/octet-stream", Vec::new()),
-        file("gross.pdf", "application/pdf", [b"%PDF-1.7".as_slice(), &[0u8; 2000]].concat()),
+        file(
+            "gross.pdf",
+            "application/pdf",
+            [b"%PDF-1.7".as_slice(), &[0u8; 2000]].concat(),
+        ),
     ];
     let r = validate_step(&v, 1, &raw, &prev, now());
     assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
@@ -386,7 +474,13 @@ fn files_are_checked_by_magic_bytes_kept_and_removed() {
     // A later POST without files keeps the upload; the remove box drops it.
     let r2 = validate_step(&v, 1, &post(&[]), &r.answers, now());
     assert!(matches!(r2.answers.get("dateien"), Some(AnswerValue::Files(f)) if f.len() == 1));
-    let r3 = validate_step(&v, 1, &post(&[("f-dateien-remove", &files[0].sha256)]), &r.answers, now());
+    let r3 = validate_step(
+        &v,
+        1,
+        &post(&[("f-dateien-remove", &files[0].sha256)]),
+        &r.answers,
+        now(),
+    );
     assert!(r3.answers.get("dateien").is_none());
 }
 
@@ -419,7 +513,10 @@ fn repeatable_groups_without_javascript() {
     let action = GroupAction::parse("remove:zeugen.1").unwrap();
     assert!(action.apply(&v, &mut answers));
     assert!(!remove_group_item(&v, &mut answers, "zeugen", 5));
-    assert_eq!(GroupAction::parse("add:zeugen"), Some(GroupAction::Add("zeugen".into())));
+    assert_eq!(
+        GroupAction::parse("add:zeugen"),
+        Some(GroupAction::Add("zeugen".into()))
+    );
     assert_eq!(GroupAction::parse("remove:zeugen.x"), None);
     assert_eq!(validate_all(&v, &answers, now()), vec![]);
 }
@@ -456,7 +553,13 @@ fn variant_round_trips_through_json() {
     assert_eq!(serde_json::to_string(&back).unwrap(), json);
     assert_eq!(catalog::content_hash(&back), v.content_hash);
     // The reloaded schema still validates.
-    let r = validate_step(&back, 0, &post(&[("f-plz", "123")]), &Answers::default(), now());
+    let r = validate_step(
+        &back,
+        0,
+        &post(&[("f-plz", "123")]),
+        &Answers::default(),
+        now(),
+    );
     assert_eq!(r.errors[0].input_id, "f-plz");
     let mut a = Answers::default();
     a.set(
@@ -478,13 +581,23 @@ fn variant_round_trips_through_json() {
 fn content_hash_is_stable_and_changes_with_content() {
     let a = Catalog::load(&shipped()).unwrap();
     let b = Catalog::load(&shipped()).unwrap();
-    let hashes = |c: &Catalog| c.variants().map(|v| v.content_hash.clone()).collect::<Vec<_>>();
+    let hashes = |c: &Catalog| {
+        c.variants()
+            .map(|v| v.content_hash.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(hashes(&a), hashes(&b));
     let changed = ALL_TYPES.replace("label = { de = \"Zahl\"", "label = { de = \"Anzahl\"");
     let v2 = parse_upload(&state(), "alles.toml", &changed, &Catalog::default()).unwrap();
     assert_ne!(v2.content_hash, variant().content_hash);
     // The same file for another state is another variant.
-    let mv = parse_upload(&StateCode::parse("mv").unwrap(), "alles.toml", ALL_TYPES, &Catalog::default()).unwrap();
+    let mv = parse_upload(
+        &StateCode::parse("mv").unwrap(),
+        "alles.toml",
+        ALL_TYPES,
+        &Catalog::default(),
+    )
+    .unwrap();
     assert_ne!(mv.content_hash, variant().content_hash);
 }
 
@@ -496,12 +609,25 @@ fn shipped_catalog_states_routing_and_overlays() {
     let be = c.state(&state()).unwrap();
     assert_eq!(be.categories.len(), 7);
     assert_eq!(be.office_for_postal_code("10999").unwrap().id, "dir5");
-    assert_eq!(be.office_for_postal_code("13050").unwrap().id, "dir3", "narrowest route wins");
+    assert_eq!(
+        be.office_for_postal_code("13050").unwrap().id,
+        "dir3",
+        "narrowest route wins"
+    );
     assert!(be.office_for_postal_code("99999").is_none());
     assert_eq!(be.central_office().id, "internetwache");
-    assert_eq!(c.state_for_postal_code("18439").unwrap().code.as_str(), "mv");
-    assert_eq!(c.state_for_postal_code("14467").unwrap().code.as_str(), "bb");
-    assert_eq!(c.state_for_postal_code("10115").unwrap().code.as_str(), "be");
+    assert_eq!(
+        c.state_for_postal_code("18439").unwrap().code.as_str(),
+        "mv"
+    );
+    assert_eq!(
+        c.state_for_postal_code("14467").unwrap().code.as_str(),
+        "bb"
+    );
+    assert_eq!(
+        c.state_for_postal_code("10115").unwrap().code.as_str(),
+        "be"
+    );
     assert!(c.state_for_postal_code("80331").is_none());
 
     let bb = StateCode::parse("bb").unwrap();
@@ -513,15 +639,30 @@ fn shipped_catalog_states_routing_and_overlays() {
     // remove
     assert!(be_bike.field("rahmenhoehe").is_some() && bb_bike.field("rahmenhoehe").is_none());
     // tighten
-    assert!(matches!(be_bike.field("tathergang").unwrap().kind, FieldKind::Textarea { max_length: 3000 }));
-    assert!(matches!(bb_bike.field("tathergang").unwrap().kind, FieldKind::Textarea { max_length: 4000 }));
+    assert!(matches!(
+        be_bike.field("tathergang").unwrap().kind,
+        FieldKind::Textarea { max_length: 3000 }
+    ));
+    assert!(matches!(
+        bb_bike.field("tathergang").unwrap().kind,
+        FieldKind::Textarea { max_length: 4000 }
+    ));
     // relabel
     let bb_fraud = c.variant(&bb, "betrug").unwrap();
-    let label = |v: &FormVariant| v.field("betrugsart").unwrap().kind.options().unwrap()[3].label.de.clone();
+    let label = |v: &FormVariant| {
+        v.field("betrugsart").unwrap().kind.options().unwrap()[3]
+            .label
+            .de
+            .clone()
+    };
     assert!(label(bb_fraud).ends_with("am Telefon"));
     assert!(!label(c.variant(&state(), "betrug").unwrap()).ends_with("am Telefon"));
     assert!(bb_fraud.field("bank_name").is_some());
-    assert!(c.variant(&mv, "diebstahl").unwrap().field("urlaubsanschrift").is_some());
+    assert!(c
+        .variant(&mv, "diebstahl")
+        .unwrap()
+        .field("urlaubsanschrift")
+        .is_some());
 
     // Every field type is used by some shipped form.
     let mut used = std::collections::BTreeSet::new();
@@ -530,7 +671,10 @@ fn shipped_catalog_states_routing_and_overlays() {
             used.insert(f.kind.name());
         }
     }
-    let missing: Vec<_> = FieldKind::NAMES.iter().filter(|n| !used.contains(*n)).collect();
+    let missing: Vec<_> = FieldKind::NAMES
+        .iter()
+        .filter(|n| !used.contains(*n))
+        .collect();
     assert!(missing.is_empty(), "unused field types: {missing:?}");
 }
 
@@ -538,17 +682,45 @@ fn shipped_catalog_states_routing_and_overlays() {
 fn overlays_that_widen_or_name_unknown_things_are_refused() {
     let c = Catalog::load(&shipped()).unwrap();
     let upload = |body: &str| {
-        let src = format!("id = \"fahrraddiebstahl\"\nversion = 2\nextends = \"base/fahrraddiebstahl\"\n{body}");
+        let src = format!(
+            "id = \"fahrraddiebstahl\"\nversion = 2\nextends = \"base/fahrraddiebstahl\"\n{body}"
+        );
         parse_upload(&state(), "upload.toml", &src, &c)
     };
     let ok = upload("[[patch]]\nfield = \"wert\"\nmax = 10000\n").unwrap();
-    assert!(matches!(ok.field("wert").unwrap().kind, FieldKind::Money { max: Some(10000), .. }));
+    assert!(matches!(
+        ok.field("wert").unwrap().kind,
+        FieldKind::Money {
+            max: Some(10000),
+            ..
+        }
+    ));
     let cases = [
-        ("[[patch]]\nfield = \"tathergang\"\nmax_length = 5000\n", 6, "widening `max_length`"),
-        ("[[patch]]\nfield = \"rahmennummer\"\nrequired = false\n", 6, "widening `required`"),
-        ("[[patch]]\nfield = \"wert\"\nmax = 60000\n", 6, "widening `max`"),
-        ("[[patch]]\nfield = \"nope\"\nrequired = true\n", 5, "unknown field `nope`"),
-        ("remove_fields = [\"sicherung\"]\n", 4, "still used in a condition of `schlossart`"),
+        (
+            "[[patch]]\nfield = \"tathergang\"\nmax_length = 5000\n",
+            6,
+            "widening `max_length`",
+        ),
+        (
+            "[[patch]]\nfield = \"rahmennummer\"\nrequired = false\n",
+            6,
+            "widening `required`",
+        ),
+        (
+            "[[patch]]\nfield = \"wert\"\nmax = 60000\n",
+            6,
+            "widening `max`",
+        ),
+        (
+            "[[patch]]\nfield = \"nope\"\nrequired = true\n",
+            5,
+            "unknown field `nope`",
+        ),
+        (
+            "remove_fields = [\"sicherung\"]\n",
+            4,
+            "still used in a condition of `schlossart`",
+        ),
     ];
     for (body, line, msg) in cases {
         let problems = upload(body).unwrap_err();
@@ -578,17 +750,39 @@ fn review_and_roles() {
         now(),
     );
     assert!(r.is_ok(), "{:?}", r.errors);
-    assert_eq!(v.role_value(&r.answers, Role::ReporterEmail).as_deref(), Some("a@example.de"));
-    assert_eq!(v.role_value(&r.answers, Role::ScenePostalCode).as_deref(), Some("10115"));
+    assert_eq!(
+        v.role_value(&r.answers, Role::ReporterEmail).as_deref(),
+        Some("a@example.de")
+    );
+    assert_eq!(
+        v.role_value(&r.answers, Role::ScenePostalCode).as_deref(),
+        Some("10115")
+    );
     assert_eq!(v.role_value(&r.answers, Role::ReporterName), None);
     let steps = review(&v, &r.answers, Lang::De);
     assert_eq!(steps.len(), 1);
-    let row = |id: &str| steps[0].rows.iter().find(|r| r.field_id == id).unwrap().display.clone();
+    let row = |id: &str| {
+        steps[0]
+            .rows
+            .iter()
+            .find(|r| r.field_id == id)
+            .unwrap()
+            .display
+            .clone()
+    };
     assert_eq!(row("geld"), "12,00 €");
     assert_eq!(row("janein"), "Nein");
     assert_eq!(row("datum"), "05.01.2026");
     assert_eq!(row("knopf"), "B");
-    assert_eq!(review(&v, &r.answers, Lang::En)[0].rows.iter().find(|r| r.field_id == "geld").unwrap().display, "€12.00");
+    assert_eq!(
+        review(&v, &r.answers, Lang::En)[0]
+            .rows
+            .iter()
+            .find(|r| r.field_id == "geld")
+            .unwrap()
+            .display,
+        "€12.00"
+    );
 }
 
 #[test]
@@ -597,7 +791,11 @@ fn step_fields_render_accessible_escaped_html() {
     let r = validate_step(
         &v,
         0,
-        &post(&[("f-text", "<b>x</b>"), ("f-knopf", "a"), ("f-lang", "\"quoted\"")]),
+        &post(&[
+            ("f-text", "<b>x</b>"),
+            ("f-knopf", "a"),
+            ("f-lang", "\"quoted\""),
+        ]),
         &Answers::default(),
         now(),
     );
@@ -627,7 +825,9 @@ fn step_fields_render_accessible_escaped_html() {
     assert!(html.contains(r#"for="f-zeugen-0-zeuge_name""#));
     assert!(html.contains(r#"value="remove:zeugen.0""#));
     assert!(html.contains(r#"id="f-zeugen-add" name="action" value="add:zeugen""#));
-    assert!(html.contains(r#"type="file" id="f-dateien" name="f-dateien" accept="image/png,application/pdf" multiple"#));
+    assert!(html.contains(
+        r#"type="file" id="f-dateien" name="f-dateien" accept="image/png,application/pdf" multiple"#
+    ));
 }
 
 #[test]
@@ -638,7 +838,11 @@ fn shipped_steps_render() {
             let html = render::StepFields::new(v, i, &Answers::default(), &[], Lang::De)
                 .to_html()
                 .unwrap();
-            assert!(html.contains("<label") || html.contains("<legend"), "{} step {i}", v.id);
+            assert!(
+                html.contains("<label") || html.contains("<legend"),
+                "{} step {i}",
+                v.id
+            );
         }
     }
 }

@@ -778,7 +778,7 @@ pub fn prune_hidden(variant: &FormVariant, answers: &Answers) -> Answers {
     out
 }
 
-fn group<'a>(variant: &'a FormVariant, group_id: &str) -> Option<u32> {
+fn group(variant: &FormVariant, group_id: &str) -> Option<u32> {
     match &variant.field(group_id)?.kind {
         FieldKind::Group { max_items, .. } => Some(*max_items),
         _ => None,
