@@ -566,8 +566,11 @@ fn state_info(ctx: &mut Ctx, code: StateCode, raw: &RawState) -> StateInfo {
                 format!("routing names unknown office `{}`", r.office.get_ref()),
             );
         }
-        let rs = ranges(ctx, &r.postal_codes);
-        for (range, s) in rs.into_iter().zip(r.postal_codes.get_ref()) {
+        ranges(ctx, &r.postal_codes);
+        for s in r.postal_codes.get_ref() {
+            let Some(range) = PostalRange::parse(s.get_ref()) else {
+                continue;
+            };
             let inside = coverage
                 .iter()
                 .any(|c| c.from <= range.from && range.to <= c.to);
