@@ -403,6 +403,18 @@ impl Catalog {
             .max_by_key(|v| v.version)
     }
 
+    /// One exact version, for drafts and reports pinned to it.
+    pub fn variant_version(
+        &self,
+        state: &StateCode,
+        form_id: &str,
+        version: u32,
+    ) -> Option<&FormVariant> {
+        self.variants
+            .iter()
+            .find(|v| &v.state == state && v.id == form_id && v.version == version)
+    }
+
     /// The state whose coverage contains the postal code (narrowest range wins).
     pub fn state_for_postal_code(&self, code: &str) -> Option<&StateInfo> {
         let n = postal_number(code)?;

@@ -22,7 +22,7 @@ pub struct OptionView {
     pub checked: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SpanView {
     pub from_date: String,
     pub from_time: String,
@@ -30,7 +30,7 @@ pub struct SpanView {
     pub to_time: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FileView {
     pub name: String,
     pub size_kb: u64,
@@ -38,15 +38,15 @@ pub struct FileView {
     pub id: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ItemView {
     pub legend: String,
     pub remove_value: String,
     pub fields: Vec<FieldView>,
 }
 
-/// Everything a field template needs, precomputed.
-#[derive(Debug, Clone)]
+/// Everything a field template needs, precomputed. Holds answers: no Debug.
+#[derive(Clone)]
 pub struct FieldView {
     /// TOML type name, or "input" for single-line inputs.
     pub kind: &'static str,
@@ -117,12 +117,18 @@ impl Texts {
 }
 
 /// The fields of one step, ready to render.
-#[derive(Template, Debug, Clone)]
+#[derive(Template, Clone)]
 #[template(path = "forms/step_fields.html")]
 pub struct StepFields {
     pub fields: Vec<FieldView>,
     pub t: Texts,
     multipart: bool,
+}
+
+impl std::fmt::Debug for StepFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StepFields({} fields)", self.fields.len())
+    }
 }
 
 impl StepFields {

@@ -846,3 +846,62 @@ fn shipped_steps_render() {
         }
     }
 }
+
+#[test]
+fn views_and_review_rows_do_not_debug_print_answers() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-text", "GEHEIM")]),
+        &Answers::default(),
+        now(),
+    );
+    let view = render::StepFields::new(&v, 0, &r.answers, &r.errors, Lang::De);
+    let rows = review(&v, &r.answers, Lang::De);
+    let out = format!("{view:?} {rows:?} {r:?}");
+    assert!(!out.contains("GEHEIM"), "{out}");
+}
+
+#[test]
+fn several_versions_of_a_form_load_side_by_side() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |from: &Path, to: &Path| {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+                for f in std::fs::read_dir(entry.path()).unwrap() {
+                    let f = f.unwrap();
+                    std::fs::copy(f.path(), target.join(f.file_name())).unwrap();
+                }
+            }
+        }
+    };
+    copy(&shipped(), tmp.path());
+    let v2 = "id = \"hinweis\"\nversion = 2\nextends = \"base/hinweis\"\n[[patch]]\nfield = \"hinweis_text\"\nmax_length = 2000\n";
+    std::fs::write(tmp.path().join("be/hinweis.v2.toml"), v2).unwrap();
+    let c = Catalog::load(tmp.path()).unwrap();
+    assert_eq!(c.variant(&state(), "hinweis").unwrap().version, 2);
+    let v1 = c.variant_version(&state(), "hinweis", 1).unwrap();
+    assert_ne!(
+        v1.content_hash,
+        c.variant(&state(), "hinweis").unwrap().content_hash
+    );
+    // The file name must agree with the version.
+    std::fs::write(tmp.path().join("be/hinweis.v3.toml"), v2).unwrap();
+    let problems = Catalog::load(tmp.path()).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path.ends_with("be/hinweis.v3.toml") && p.message.contains("file name")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("also defined in")),
+        "{problems:?}"
+    );
+}

@@ -849,13 +849,19 @@ impl GroupAction {
     }
 }
 
-/// One row of the "check your answers" page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One row of the "check your answers" page. Holds answers: Debug is redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ReviewRow {
     pub field_id: String,
     pub label: String,
     /// Plain text (may contain line breaks); escape when rendering.
     pub display: String,
+}
+
+impl std::fmt::Debug for ReviewRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReviewRow({})", self.field_id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
