@@ -28,6 +28,8 @@ pub struct SpanView {
     pub from_time: String,
     pub to_date: String,
     pub to_time: String,
+    /// Which of the four inputs the error is about: "from-date", "to-time", ...
+    pub invalid: &'static str,
 }
 
 #[derive(Clone)]
@@ -201,11 +203,19 @@ fn view(
         format!("{base}-to-date"),
         format!("{base}-to-time"),
     ];
-    let error = errors
+    let found = errors
         .iter()
-        .find(|e| e.field_id == f.id && ids.contains(&e.input_id))
+        .find(|e| e.field_id == f.id && ids.contains(&e.input_id));
+    let error = found
         .map(|e| e.message.get(lang).to_string())
         .unwrap_or_default();
+    let span_invalid = match found.map(|e| e.input_id.strip_prefix(base.as_str())) {
+        Some(Some("-from-time")) => "from-time",
+        Some(Some("-to-date")) => "to-date",
+        Some(Some("-to-time")) => "to-time",
+        Some(_) => "from-date",
+        None => "",
+    };
     let hint = f
         .hint
         .as_ref()
@@ -307,8 +317,10 @@ fn view(
                     from_time: s.from_time.clone(),
                     to_date: s.to_date.clone(),
                     to_time: s.to_time.clone(),
+                    invalid: "",
                 };
             }
+            view_span.invalid = span_invalid;
         }
         FieldKind::File {
             max_files,

@@ -905,3 +905,24 @@ fn several_versions_of_a_form_load_side_by_side() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn a_span_error_marks_the_input_it_is_about() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[
+            ("f-spanne-from-date", "20.11.2026"),
+            ("f-spanne-to-date", "19.11.2026"),
+        ]),
+        &Answers::default(),
+        now(),
+    );
+    let html = render::StepFields::new(&v, 0, &r.answers, &r.errors, Lang::De)
+        .to_html()
+        .unwrap();
+    assert!(html.contains(r#"name="f-spanne-to-date" value="19.11.2026" aria-invalid="true""#));
+    assert!(!html.contains(r#"name="f-spanne-from-date" value="20.11.2026" aria-invalid"#));
+    assert!(html.contains(r#"aria-describedby="f-spanne-error""#));
+}
