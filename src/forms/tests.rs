@@ -219,7 +219,7 @@ fn invalid_values_give_errors_on_the_right_input_and_are_kept() {
         ("f-datum", "31.02.2026", "f-datum"),
         ("f-datum", "01.01.2027", "f-datum"),
         ("f-zeit", "25:61", "f-zeit"),
-        ("f-auswahl", "z", "f-auswahl-0"),
+        ("f-auswahl", "z", "f-auswahl"),
         ("f-knopf", "z", "f-knopf-0"),
         ("f-kaesten", "z", "f-kaesten-0"),
         ("f-janein", "vielleicht", "f-janein-0"),
