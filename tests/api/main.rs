@@ -2,6 +2,7 @@
 
 mod filing;
 mod helpers;
+mod logs;
 
 mod citizen;
 mod field_errors;
