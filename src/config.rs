@@ -93,6 +93,20 @@ settings! {
         "Attempts before a job becomes a dead letter (backoff is capped at one hour).";
     escalate_after_minutes: u32 = "60", "IW_ESCALATE_AFTER_MINUTES",
         "A report not delivered after this age is escalated.";
+    worker_poll_ms: u64 = "5000", "IW_WORKER_POLL_MS",
+        "Workers look for due jobs at least this often (wake-ups make it faster).";
+    job_lease_secs: u64 = "300", "IW_JOB_LEASE_SECS",
+        "A claimed job is rescued for another worker when its claim is this old.";
+    job_batch: u32 = "10", "IW_JOB_BATCH",
+        "Jobs one worker claims and runs at a time.";
+    job_backoff_base_ms: u64 = "2000", "IW_JOB_BACKOFF_BASE_MS",
+        "First retry delay; doubles per attempt, full jitter, capped by IW_JOB_BACKOFF_CAP_SECS.";
+    job_backoff_cap_secs: u64 = "3600", "IW_JOB_BACKOFF_CAP_SECS",
+        "Longest retry delay (at most one hour).";
+    delivery_timeout_secs: u64 = "30", "IW_DELIVERY_TIMEOUT_SECS",
+        "Time limit of one push delivery to a police endpoint.";
+    smtp_timeout_secs: u64 = "30", "IW_SMTP_TIMEOUT_SECS",
+        "Time limit of one SMTP conversation.";
     max_upload_mb: u32 = "10", "IW_MAX_UPLOAD_MB",
         "Largest request body, in MiB, a citizen may upload in one step.";
     shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",
@@ -155,6 +169,23 @@ impl Settings {
             return Err(ConfigError::Inconsistent(
                 "IW_JOB_MAX_ATTEMPTS must be at least 1".into(),
             ));
+        }
+        if self.job_batch == 0 || self.worker_poll_ms == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_JOB_BATCH and IW_WORKER_POLL_MS must be at least 1".into(),
+            ));
+        }
+        if self.job_backoff_cap_secs == 0 || self.job_backoff_cap_secs > 3600 {
+            return Err(ConfigError::Inconsistent(
+                "IW_JOB_BACKOFF_CAP_SECS must be between 1 and 3600".into(),
+            ));
+        }
+        let slowest = self.delivery_timeout_secs.max(self.smtp_timeout_secs);
+        if self.job_lease_secs <= slowest {
+            return Err(ConfigError::Inconsistent(format!(
+                "IW_JOB_LEASE_SECS ({}) must be longer than the delivery and SMTP timeouts ({slowest} s)",
+                self.job_lease_secs
+            )));
         }
         Ok(())
     }
@@ -270,12 +301,15 @@ pub struct PoliceKeySetting {
     pub public_key: String,
 }
 
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, tag = "mode", rename_all = "lowercase")]
 pub enum DeliverySetting {
-    /// The police system fetches reports through the pull API.
-    #[default]
-    Pull,
+    /// The police system fetches reports through the pull API and acknowledges each with
+    /// a receipt keyed with `receipt_secret` (empty: generated under `DATA_DIR/keys/`).
+    Pull {
+        #[serde(default)]
+        receipt_secret: Option<String>,
+    },
     /// Reports are POSTed to the police system's endpoint.
     Push { url: String, secret: String },
 }
@@ -283,12 +317,20 @@ pub enum DeliverySetting {
 impl fmt::Debug for DeliverySetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DeliverySetting::Pull => f.write_str("Pull"),
+            DeliverySetting::Pull { .. } => f.write_str("Pull"),
             DeliverySetting::Push { url, .. } => f
                 .debug_struct("Push")
                 .field("url", url)
                 .field("secret", &"<redacted>")
                 .finish(),
+        }
+    }
+}
+
+impl Default for DeliverySetting {
+    fn default() -> Self {
+        DeliverySetting::Pull {
+            receipt_secret: None,
         }
     }
 }

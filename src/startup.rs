@@ -12,9 +12,11 @@ use actix_web::{web, App, HttpRequest, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Settings;
+use crate::directory::{Directory, FallbackDirectory};
 use crate::http::middleware;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
+use crate::queue::{Services, WorkerPool};
 use crate::routes;
 use crate::routes::assets::Assets;
 use crate::store::Db;
@@ -41,6 +43,10 @@ pub struct AppState {
     pub readiness: Readiness,
     pub metrics: PrometheusHandle,
     pub assets: Assets,
+    /// Names of state desks and offices (swap in the forms catalog's directory).
+    pub directory: Arc<dyn Directory>,
+    /// What queue jobs need; also the pull API's receipt check (`delivery::accept_receipt`).
+    pub services: Arc<Services>,
 }
 
 impl AppState {
@@ -63,18 +69,23 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    workers: Option<WorkerPool>,
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let db = Db::connect_lazy(&settings.database_url, settings.database_max_connections)?;
         let readiness = Readiness::default();
+        let directory: Arc<dyn Directory> = Arc::new(FallbackDirectory);
+        let services = Arc::new(Services::new(&settings, db.clone(), directory.clone())?);
         let state = web::Data::new(AppState {
             settings: settings.clone(),
             db,
             readiness: readiness.clone(),
             metrics: crate::telemetry::metrics_handle(),
             assets: Assets::new(),
+            directory,
+            services: services.clone(),
         });
 
         // One attempt inline, so a healthy start is ready at once; retries in the background.
@@ -104,10 +115,13 @@ impl Application {
         .listen(listener)?
         .run();
 
+        let workers = (settings.workers > 0).then(|| WorkerPool::start(services, settings.workers));
+
         Ok(Application {
             port,
             server,
             state,
+            workers,
         })
     }
 
@@ -121,7 +135,12 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT; in-flight requests get `IW_SHUTDOWN_TIMEOUT_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(workers) = self.workers {
+            let grace = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
+            workers.stop(grace).await;
+        }
+        result
     }
 }
 

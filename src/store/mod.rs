@@ -16,7 +16,9 @@ use sqlx::ConnectOptions;
 
 use crate::config::DatabaseUrl;
 
+pub mod delivery;
 pub mod forms;
+pub mod jobs;
 pub mod reports;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
