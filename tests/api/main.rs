@@ -2,5 +2,8 @@
 
 mod helpers;
 
+mod delivery;
+mod delivery_support;
 mod health;
+mod mail;
 mod store_conformance;
