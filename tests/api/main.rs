@@ -6,4 +6,5 @@ mod delivery;
 mod delivery_support;
 mod health;
 mod mail;
+mod processes;
 mod store_conformance;
