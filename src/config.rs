@@ -74,7 +74,7 @@ settings! {
     forms_dir: PathBuf = "forms", "IW_FORMS_DIR",
         "Form schema files seeded into the database at start.";
     mail_url: MailUrl = "file://var/mail", "IW_MAIL_URL",
-        "`file://DIR` writes .eml files; `smtp://user:pass@host:587` (STARTTLS) or `smtps://...:465`.";
+        "`file://DIR` writes .eml files; `smtp://user:pass@host:587` requires STARTTLS (`?tls=opportunistic` or `?tls=none` to relax), `smtps://...:465` implicit TLS.";
     mail_from: String = "Internetwache <no-reply@internetwache.invalid>", "IW_MAIL_FROM",
         "Sender address of citizen e-mails.";
     log_format: LogFormat = "text", "IW_LOG_FORMAT",
