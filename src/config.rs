@@ -180,6 +180,13 @@ impl Settings {
                 "IW_JOB_BACKOFF_CAP_SECS must be between 1 and 3600".into(),
             ));
         }
+        if self.workers >= self.database_max_connections {
+            return Err(ConfigError::Inconsistent(format!(
+                "IW_WORKERS ({}) must be below IW_DATABASE_MAX_CONNECTIONS ({}): on PostgreSQL \
+                 each worker holds a connection for wake-ups",
+                self.workers, self.database_max_connections
+            )));
+        }
         let slowest = self.delivery_timeout_secs.max(self.smtp_timeout_secs);
         if self.job_lease_secs <= slowest {
             return Err(ConfigError::Inconsistent(format!(
@@ -548,6 +555,37 @@ mod tests {
             DeliverySetting::Push { .. }
         ));
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn pull_receipt_secret_is_optional_and_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iw.toml");
+        std::fs::write(
+            &path,
+            "[police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"r3ceipt\"\n[police.by]\n",
+        )
+        .unwrap();
+        let s = Settings::from_parts(Some(&path), BTreeMap::new()).unwrap();
+        assert!(matches!(
+            &s.police["be"].delivery,
+            DeliverySetting::Pull { receipt_secret: Some(r) } if r == "r3ceipt"
+        ));
+        assert!(matches!(
+            s.police["by"].delivery,
+            DeliverySetting::Pull {
+                receipt_secret: None
+            }
+        ));
+        assert!(!format!("{s:?}").contains("r3ceipt"));
+    }
+
+    #[test]
+    fn lease_must_outlast_the_timeouts() {
+        let err = Settings::with_overrides(&[("IW_JOB_LEASE_SECS", "30")]).unwrap_err();
+        assert!(err.to_string().contains("IW_JOB_LEASE_SECS"));
+        let err = Settings::with_overrides(&[("IW_JOB_BACKOFF_CAP_SECS", "7200")]).unwrap_err();
+        assert!(err.to_string().contains("IW_JOB_BACKOFF_CAP_SECS"));
     }
 
     #[test]

@@ -71,16 +71,18 @@ pub fn render(
             + &state_name
     });
     let desk_contact = desk.as_ref().map(contact_lines).unwrap_or_default();
-    let office = office_id
-        .and_then(|id| directory.office(state, id))
-        .map(|c| c.name)
-        .unwrap_or_else(|| {
-            lang.t(
+    let office = match office_id {
+        Some(id) => directory
+            .office(state, id)
+            .map(|c| c.name)
+            .unwrap_or_else(|| format!("{} {id}", lang.t("Dienststelle", "Office"))),
+        None => lang
+            .t(
                 "wird von der Polizei festgelegt",
                 "to be determined by the police",
             )
-            .to_string()
-        });
+            .to_string(),
+    };
     let subject = format!(
         "{} {case_number}",
         lang.t(
@@ -191,4 +193,70 @@ pub async fn run(
         "confirmation e-mail sent"
     );
     Ok(Sent::Sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::directory::FallbackDirectory;
+
+    struct Berlin;
+
+    impl Directory for Berlin {
+        fn desk(&self, _state: &str) -> Option<Contact> {
+            Some(Contact {
+                name: "Internetwache der Polizei Berlin".into(),
+                email: Some("internetwache@polizei.berlin.example".into()),
+                phone: None,
+                url: None,
+            })
+        }
+        fn office(&self, _state: &str, office_id: &str) -> Option<Contact> {
+            (office_id == "dir-3").then(|| Contact {
+                name: "Polizeidirektion 3 <Mitte>".into(),
+                ..Contact::default()
+            })
+        }
+        fn state_name(&self, _state: &str, _lang: Lang) -> Option<String> {
+            Some("Berlin".into())
+        }
+    }
+
+    #[test]
+    fn names_desk_office_and_case_number() {
+        let c = render(
+            &Berlin,
+            Lang::De,
+            "BE-K7M3-Q9XD-R2HP-7",
+            "be",
+            Some("dir-3"),
+        )
+        .unwrap();
+        assert!(c.subject.contains("BE-K7M3-Q9XD-R2HP-7"));
+        assert!(c.text.contains("Internetwache der Polizei Berlin"));
+        assert!(c.text.contains("internetwache@polizei.berlin.example"));
+        assert!(c.text.contains("Polizeidirektion 3 <Mitte>"));
+        assert!(c.text.contains("Vorgangsnummer BE-K7M3-Q9XD-R2HP-7 an"));
+        // HTML escapes directory values.
+        assert!(
+            c.html.contains("Polizeidirektion 3 &#60;Mitte&#62;")
+                || c.html.contains("&lt;Mitte&gt;")
+        );
+        assert!(c.html.contains("lang=\"de\""));
+    }
+
+    #[test]
+    fn falls_back_when_the_directory_knows_nothing() {
+        let c = render(
+            &FallbackDirectory,
+            Lang::En,
+            "BE-K7M3-Q9XD-R2HP-7",
+            "be",
+            None,
+        )
+        .unwrap();
+        assert!(c.text.contains("the online police desk of BE"));
+        assert!(c.text.contains("to be determined by the police"));
+        assert!(c.text.contains("Case number: BE-K7M3-Q9XD-R2HP-7"));
+    }
 }

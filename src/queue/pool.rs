@@ -31,8 +31,8 @@ impl WorkerPool {
             let services = services.clone();
             let mut receiver = receiver.clone();
             handles.push(tokio::spawn(async move {
-                let every = Duration::from_millis(services.settings.worker_poll_ms)
-                    .min(Duration::from_secs(60));
+                // Escalation ages are minutes; once a minute is soon enough.
+                let every = Duration::from_secs(60);
                 loop {
                     if let Err(e) = escalation::sweep(&services.db, &services.settings).await {
                         tracing::warn!(error = %e, "escalation sweep failed");
