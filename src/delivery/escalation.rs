@@ -41,3 +41,14 @@ pub async fn sweep(db: &Db, settings: &Settings) -> StoreResult<Vec<store::Escal
     }
     Ok(escalated)
 }
+
+/// For the admin pages: undelivered reports older than `IW_ESCALATE_AFTER_MINUTES`, oldest
+/// first, for one state or all.
+pub async fn overdue(
+    db: &Db,
+    settings: &Settings,
+    state: Option<&str>,
+) -> StoreResult<Vec<crate::store::reports::ReportRow>> {
+    let cutoff = Utc::now() - Duration::minutes(i64::from(settings.escalate_after_minutes));
+    store::overdue_reports(db, state, cutoff).await
+}

@@ -265,6 +265,10 @@ async fn overdue_reports_are_escalated_once(backend: Backend) {
         overdue.iter().map(|r| r.id).collect::<Vec<_>>(),
         vec![old.report_id]
     );
+    let listed = delivery::escalation::overdue(db, settings, None)
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
 
     // The escalate job mails the state's ops address (file transport in tests).
     let workers = workers(&app, 1);
@@ -300,3 +304,61 @@ async fn overdue_reports_are_escalated_once(backend: Backend) {
     );
 }
 with_both_engines!(overdue_reports_are_escalated_once);
+
+#[tokio::test]
+async fn police_sim_refuses_bad_signatures_and_takes_control_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let sim = start_sim(&key, &dir.path().join("received"), Duration::from_secs(30));
+    let client = reqwest::Client::new();
+    let body = "{}";
+    let now = Utc::now().timestamp();
+    let response = client
+        .post(sim.url())
+        .header(receipt::HEADER_IDEMPOTENCY_KEY, "BE-TEST")
+        .header(receipt::HEADER_TIMESTAMP, now.to_string())
+        .header(
+            receipt::HEADER_SIGNATURE,
+            receipt::sign_request(b"wrong", now, body.as_bytes()),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(sim.stats().rejected_signatures, 1);
+    assert_eq!(sim.stats().total_requests, 0);
+
+    let control = client
+        .post(format!("http://127.0.0.1:{}/_control", sim.port))
+        .json(&serde_json::json!({"mode": "fail503", "for_requests": 1}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(control.status(), 204);
+    let signed = |body: &'static str| {
+        client
+            .post(sim.url())
+            .header(receipt::HEADER_IDEMPOTENCY_KEY, "BE-TEST")
+            .header(receipt::HEADER_TIMESTAMP, now.to_string())
+            .header(
+                receipt::HEADER_SIGNATURE,
+                receipt::sign_request(SECRET.as_bytes(), now, body.as_bytes()),
+            )
+            .body(body)
+            .send()
+    };
+    assert_eq!(signed("{}").await.unwrap().status(), 503);
+    // The failure was for one request only; a malformed envelope is then refused as such.
+    assert_eq!(signed("{}").await.unwrap().status(), 400);
+    let stats: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{}/_stats", sim.port))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["requests"]["BE-TEST"], 2);
+    assert!(stats["writes"].as_object().unwrap().is_empty());
+}

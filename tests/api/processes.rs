@@ -218,3 +218,44 @@ async fn two_instances_share_one_queue_without_double_claims() {
     assert!(per_worker.len() <= 4);
     eprintln!("claims per worker: {per_worker:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_cli_shows_counts_and_requeues_dead_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let app = spawn(Backend::Sqlite, None, FAST_RETRIES).await.unwrap();
+    let db = &app.state.db;
+    register_form(db).await;
+    let filed = file_report(db, &key, None, chrono::Utc::now()).await;
+    internetwache::with_db!(db, pool => sqlx::query("UPDATE jobs SET status = 'dead', attempts = 25")
+        .execute(pool).await.map(|_| ()).unwrap());
+
+    let cli = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+            .args(args)
+            .env_clear()
+            .env("IW_DATABASE_URL", app.state.settings.database_url.as_str())
+            .env("IW_DATA_DIR", app.dir.path().join("var"))
+            .output()
+            .expect("run the CLI");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let status = cli(&["queue", "status"]);
+    assert!(
+        status.contains("be       deliver    dead            1"),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!("report {}", filed.report_id)),
+        "{status}"
+    );
+    let retried = cli(&["queue", "retry", "--dead"]);
+    assert!(retried.contains("requeued 1"), "{retried}");
+    let job = jobs::for_report(db, filed.report_id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.status, "pending");
+    assert_eq!(job.attempts, 0);
+}
