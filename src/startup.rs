@@ -12,10 +12,16 @@ use actix_web::{web, App, HttpRequest, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Settings;
-use crate::directory::{Directory, FallbackDirectory};
+use crate::crypto::DraftKeyring;
+use crate::directory::{CatalogDirectory, Directory};
+use crate::drafts::DraftService;
+use crate::form_registry::FormRegistry;
+use crate::forms::Catalog;
+use crate::http::csrf::CsrfKey;
 use crate::http::middleware;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
+use crate::police_keys::PoliceKeys;
 use crate::queue::{Services, WorkerPool};
 use crate::routes;
 use crate::routes::assets::Assets;
@@ -43,10 +49,14 @@ pub struct AppState {
     pub readiness: Readiness,
     pub metrics: PrometheusHandle,
     pub assets: Assets,
-    /// Names of state desks and offices (swap in the forms catalog's directory).
+    /// Names of state desks and offices for e-mails (from the forms catalog).
     pub directory: Arc<dyn Directory>,
     /// What queue jobs need; also the pull API's receipt check (`delivery::accept_receipt`).
     pub services: Arc<Services>,
+    pub forms: FormRegistry,
+    pub police_keys: PoliceKeys,
+    pub drafts: DraftService,
+    pub csrf: CsrfKey,
 }
 
 impl AppState {
@@ -54,14 +64,21 @@ impl AppState {
         PageContext::new(req, &self.assets, self.demo_mode())
     }
 
-    /// True while reports are sealed to generated demo keys instead of configured ones.
+    /// True while any state's reports are sealed to generated demo keys.
     pub fn demo_mode(&self) -> bool {
-        self.settings.police.values().all(|p| p.keys.is_empty())
+        self.police_keys.is_demo()
     }
 
-    /// (code, name) of every state offered, in the order they are listed.
-    pub fn state_names(&self, _lang: Lang) -> Vec<(String, String)> {
-        Vec::new()
+    /// (code, name) of every state offered, by name.
+    pub fn state_names(&self, lang: Lang) -> Vec<(String, String)> {
+        let mut names: Vec<_> = self
+            .forms
+            .catalog()
+            .states()
+            .map(|s| (s.code.to_string(), s.name.get(lang).to_owned()))
+            .collect();
+        names.sort_by(|a, b| a.1.cmp(&b.1));
+        names
     }
 }
 
@@ -74,11 +91,35 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let catalog = Catalog::load(&settings.forms_dir).map_err(|problems| {
+            let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            anyhow::anyhow!(
+                "IW_FORMS_DIR: the form files have {} problem(s):\n{}",
+                lines.len(),
+                lines.join("\n")
+            )
+        })?;
+        let draft_keys = if settings.draft_keys.trim().is_empty() {
+            DraftKeyring::load_or_create(&settings.data_dir)
+                .map_err(|e| anyhow::anyhow!("IW_DATA_DIR: cannot create the draft key: {e}"))?
+        } else {
+            DraftKeyring::parse(&settings.draft_keys)
+                .map_err(|e| anyhow::anyhow!("IW_DRAFT_KEYS: {e}"))?
+        };
+        let states: Vec<String> = catalog.states().map(|s| s.code.to_string()).collect();
+        let police_keys = PoliceKeys::load(&settings, &states)?;
+        let csrf = CsrfKey::derive(draft_keys.to_spec().as_bytes());
         let db = Db::connect_lazy(&settings.database_url, settings.database_max_connections)?;
         let readiness = Readiness::default();
-        let directory: Arc<dyn Directory> = Arc::new(FallbackDirectory);
+        let directory: Arc<dyn Directory> = Arc::new(CatalogDirectory::from_catalog(&catalog));
         let services = Arc::new(Services::new(&settings, db.clone(), directory.clone())?);
         let state = web::Data::new(AppState {
+            drafts: DraftService::new(
+                draft_keys,
+                settings.draft_idle_minutes,
+                settings.draft_max_hours,
+                settings.secure_cookies(),
+            ),
             settings: settings.clone(),
             db,
             readiness: readiness.clone(),
@@ -86,6 +127,9 @@ impl Application {
             assets: Assets::new(),
             directory,
             services: services.clone(),
+            forms: FormRegistry::new(catalog),
+            police_keys,
+            csrf,
         });
 
         // One attempt inline, so a healthy start is ready at once; retries in the background.
@@ -94,6 +138,7 @@ impl Application {
             let state = state.clone();
             tokio::spawn(async move { bootstrap_until_ready(state).await });
         }
+        tokio::spawn(sweep_expired_drafts(state.clone()));
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("IW_BIND: cannot listen on {}: {e}", settings.bind))?;
@@ -148,6 +193,13 @@ impl Application {
 async fn bootstrap(state: &AppState) -> anyhow::Result<()> {
     Db::ensure_database(&state.settings.database_url).await?;
     state.db.migrate().await?;
+    let seeded = state.forms.seed(&state.db).await?;
+    tracing::info!(
+        registered = seeded.registered,
+        unchanged = seeded.unchanged,
+        refused = seeded.refused.len(),
+        "form files seeded"
+    );
     state.readiness.set_ready();
     tracing::info!(engine = ?state.db.engine(), "database ready");
     Ok(())
@@ -163,6 +215,22 @@ async fn bootstrap_until_ready(state: web::Data<AppState>) {
                 tracing::warn!(error = %e, retry_in_s = delay.as_secs(), "database still not ready");
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
+        }
+    }
+}
+
+/// Hard-deletes expired drafts, so nothing a citizen abandoned outlives its expiry for long.
+async fn sweep_expired_drafts(state: web::Data<AppState>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        if !state.readiness.is_ready() {
+            continue;
+        }
+        match crate::store::drafts::delete_expired(&state.db, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired drafts deleted"),
+            Err(e) => tracing::warn!(error = %e, "could not delete expired drafts"),
         }
     }
 }

@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::serve::{runtime, settings_or_exit, EXIT_CONFIG};
-use crate::directory::FallbackDirectory;
+use crate::directory::{CatalogDirectory, Directory, FallbackDirectory};
+use crate::forms::Catalog;
 use crate::queue::{Services, WorkerPool};
 use crate::store::Db;
 use crate::telemetry;
@@ -33,7 +34,17 @@ pub fn run() -> ExitCode {
         if let Err(e) = migrated {
             tracing::warn!(error = %e, "database not ready at start; workers will retry");
         }
-        let services = match Services::new(&settings, db, Arc::new(FallbackDirectory)) {
+        let directory: Arc<dyn Directory> = match Catalog::load(&settings.forms_dir) {
+            Ok(catalog) => Arc::new(CatalogDirectory::from_catalog(&catalog)),
+            Err(problems) => {
+                tracing::warn!(
+                    problems = problems.len(),
+                    "IW_FORMS_DIR cannot be loaded; e-mails use generic office names"
+                );
+                Arc::new(FallbackDirectory)
+            }
+        };
+        let services = match Services::new(&settings, db, directory) {
             Ok(s) => Arc::new(s),
             Err(e) => {
                 eprintln!("internetwache: {e}");

@@ -3,20 +3,24 @@
 use chrono::{Duration, Utc};
 
 use crate::config::Settings;
+use crate::directory::{ops_email, Directory};
 use crate::store::{delivery as store, Db, StoreResult};
 
 /// Escalates every report older than `IW_ESCALATE_AFTER_MINUTES` that is still undelivered:
 /// an alert in the log (ids only), a counter in `/metrics`, `reports.escalated_at`, and an
 /// `escalate` job e-mailing the state's `ops_email` when one is configured. Safe to run
 /// on every instance at once: each report is escalated once.
-pub async fn sweep(db: &Db, settings: &Settings) -> StoreResult<Vec<store::Escalated>> {
+pub async fn sweep(
+    db: &Db,
+    settings: &Settings,
+    directory: &dyn Directory,
+) -> StoreResult<Vec<store::Escalated>> {
     let now = Utc::now();
     let cutoff = now - Duration::minutes(i64::from(settings.escalate_after_minutes));
-    let mail_states: Vec<String> = settings
-        .police
-        .iter()
-        .filter(|(_, p)| p.ops_email.as_deref().is_some_and(|m| !m.trim().is_empty()))
-        .map(|(state, _)| state.to_ascii_lowercase())
+    let mail_states: Vec<String> = store::undelivered_states(db)
+        .await?
+        .into_iter()
+        .filter(|state| ops_email(settings, directory, state).is_some())
         .collect();
     let escalated = store::escalate_overdue(
         db,

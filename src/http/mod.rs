@@ -1,5 +1,7 @@
 //! HTTP plumbing shared by all routes: middleware, page context, error pages.
 
+pub mod csrf;
 pub mod errors;
+pub mod form_body;
 pub mod middleware;
 pub mod page;

@@ -5,6 +5,7 @@ use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
 use crate::config::Settings;
+use crate::directory::{ops_email, Directory};
 use crate::store::{jobs::Job, reports, Db};
 
 /// Runs one `escalate` job: mails the state's `ops_email` with the case number and age.
@@ -13,6 +14,7 @@ pub async fn run(
     db: &Db,
     mailer: &Mailer,
     settings: &Settings,
+    directory: &dyn Directory,
     job: &Job,
 ) -> Result<bool, MailError> {
     let report = reports::get_by_id(db, job.report_id)
@@ -21,12 +23,7 @@ pub async fn run(
     if report.status == "delivered" {
         return Ok(false);
     }
-    let Some(ops) = settings
-        .police
-        .iter()
-        .find(|(state, _)| state.eq_ignore_ascii_case(&report.state))
-        .and_then(|(_, p)| p.ops_email.clone())
-    else {
+    let Some(ops) = ops_email(settings, directory, &report.state) else {
         return Ok(false);
     };
     let to: Mailbox = ops.trim().parse().map_err(|_| MailError::Address)?;

@@ -131,10 +131,12 @@ impl Worker {
                 Sent::Nothing => Next::Finish,
             })
             .map_err(JobError::from),
-            JOB_ESCALATE => mail::escalation::run(&s.db, &s.mailer, &s.settings, &job)
-                .await
-                .map(|_| Next::Finish)
-                .map_err(JobError::from),
+            JOB_ESCALATE => {
+                mail::escalation::run(&s.db, &s.mailer, &s.settings, s.directory.as_ref(), &job)
+                    .await
+                    .map(|_| Next::Finish)
+                    .map_err(JobError::from)
+            }
             other => Err(JobError::UnknownKind(other.to_string())),
         };
         let elapsed = started.elapsed().as_secs_f64();

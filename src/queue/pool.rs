@@ -34,7 +34,13 @@ impl WorkerPool {
                 // Escalation ages are minutes; once a minute is soon enough.
                 let every = Duration::from_secs(60);
                 loop {
-                    if let Err(e) = escalation::sweep(&services.db, &services.settings).await {
+                    if let Err(e) = escalation::sweep(
+                        &services.db,
+                        &services.settings,
+                        services.directory.as_ref(),
+                    )
+                    .await
+                    {
                         tracing::warn!(error = %e, "escalation sweep failed");
                     }
                     tokio::select! {

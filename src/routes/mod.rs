@@ -3,6 +3,7 @@
 use actix_web::web;
 
 pub mod assets;
+mod citizen;
 pub mod health;
 pub mod landing;
 pub mod language;
@@ -11,5 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
         .configure(assets::configure)
         .configure(language::configure)
-        .configure(landing::configure);
+        .configure(landing::configure)
+        // Last: its `/{state}/...` patterns would shadow fixed paths registered after it.
+        .configure(citizen::configure);
 }

@@ -101,6 +101,15 @@ pub async fn overdue_counts(db: &Db, cutoff: DateTime<Utc>) -> StoreResult<Vec<(
     .await?))
 }
 
+/// States that have undelivered reports.
+pub async fn undelivered_states(db: &Db) -> StoreResult<Vec<String>> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT state FROM reports WHERE status = 'pending' ORDER BY state",
+    )
+    .fetch_all(pool)
+    .await?))
+}
+
 /// A report escalated by this sweep.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Escalated {

@@ -176,3 +176,17 @@ pub async fn retire(db: &Db, state: &str, form_id: &str, now: DateTime<Utc>) -> 
     .rows_affected());
     Ok(affected > 0)
 }
+
+/// (state, form id, version) of every live form; cheap enough to ask on each request, so
+/// a publication through any instance is seen by all at once.
+pub async fn live_keys(db: &Db) -> StoreResult<Vec<(String, String, i64)>> {
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, (String, String, i64)>(
+        "SELECT state, form_id, version FROM form_versions f WHERE version = \
+         (SELECT MAX(version) FROM form_versions g WHERE g.state = f.state AND g.form_id = f.form_id) \
+         AND retired_at IS NULL ORDER BY state, form_id",
+    )
+    .fetch_all(pool)
+    .await?),
+    )
+}

@@ -17,6 +17,7 @@ use sqlx::ConnectOptions;
 use crate::config::DatabaseUrl;
 
 pub mod delivery;
+pub mod drafts;
 pub mod forms;
 pub mod jobs;
 pub mod reports;

@@ -20,6 +20,11 @@
   document.addEventListener("DOMContentLoaded", function () {
     var areas = document.querySelectorAll("textarea[data-maxlength]");
     for (var i = 0; i < areas.length; i++) attach(areas[i]);
+    var printButton = document.querySelector("[data-print]");
+    if (printButton) {
+      printButton.hidden = false;
+      printButton.addEventListener("click", function () { window.print(); });
+    }
     var summary = document.querySelector(".error-summary");
     if (summary) summary.focus();
   });

@@ -236,11 +236,13 @@ async fn overdue_reports_are_escalated_once(backend: Backend) {
     let fresh = file_report(db, &key, None, Utc::now()).await;
     let settings = &app.state.settings;
 
-    let first = delivery::escalation::sweep(db, settings).await.unwrap();
+    let first = delivery::escalation::sweep(db, settings, app.state.directory.as_ref())
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(first[0].id, old.report_id);
     assert!(
-        delivery::escalation::sweep(db, settings)
+        delivery::escalation::sweep(db, settings, app.state.directory.as_ref())
             .await
             .unwrap()
             .is_empty(),

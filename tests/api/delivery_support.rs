@@ -116,7 +116,7 @@ pub async fn file_report(
             form_version: 1,
             form_content_hash: "hash-1".into(),
             submitted_at,
-            office_id: Some("dir-3".into()),
+            office_id: Some("dir3".into()),
         };
         let plaintext = format!("{{\"what\":\"Fahrrad gestohlen\",\"case\":\"{case_number}\"}}");
         let envelope = Envelope::seal(&meta, &key.public, plaintext.as_bytes()).expect("seal");
@@ -136,7 +136,7 @@ pub async fn file_report(
                 form_id: FORM_ID,
                 form_version: 1,
                 content_hash: "hash-1",
-                office_id: Some("dir-3"),
+                office_id: Some("dir3"),
                 key_id: &key.public.key_id,
                 envelope: &json,
                 envelope_sha256: &envelope.sha256_hex(),

@@ -20,11 +20,17 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
     pub backend: Backend,
+    pub database_url: String,
     pub dir: TempDir,
     pg_database: Option<PgTestDatabase>,
 }
 
 impl TestApp {
+    /// A new browser: fresh cookie jar.
+    pub fn client_reset(&mut self) {
+        self.client = browser();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -161,17 +167,14 @@ pub async fn spawn_app_configured(
     let port = app.port();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .cookie_store(true)
-        .build()
-        .expect("http client");
+    let client = browser();
     Some(TestApp {
         address: format!("http://127.0.0.1:{port}"),
         port,
         client,
         state,
         backend,
+        database_url,
         dir,
         pg_database,
     })
@@ -201,4 +204,14 @@ macro_rules! on_both_engines {
             }
         }
     )+};
+}
+
+/// An HTTP client that behaves like a browser without JavaScript: cookies, no auto-redirects
+/// (tests follow them explicitly).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("http client")
 }

@@ -90,6 +90,9 @@ async fn confirmation_arrives_after_an_smtp_outage(backend: Backend) {
     assert!(text.contains(&filed.case_number), "{text}");
     assert!(text.contains("Vorgangsnummer"));
     assert!(text.contains("Beweismittel nachreichen"));
+    // Routing: the desk and the responsible office from the forms catalog.
+    assert!(text.contains("Internetwache der Polizei Berlin"), "{text}");
+    assert!(text.contains("Polizeidirektion 3 (Ost)"), "{text}");
     assert!(text.contains("multipart/alternative"));
     assert!(text.contains("text/html"));
     assert!(!text.contains("Fahrrad gestohlen"), "no report content");

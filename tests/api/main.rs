@@ -1,10 +1,14 @@
 //! One integration binary, as in zero-to-production: every test starts the real app.
 
+mod filing;
 mod helpers;
 
+mod citizen;
 mod delivery;
 mod delivery_support;
+mod field_errors;
 mod health;
 mod mail;
 mod processes;
+mod sealing;
 mod store_conformance;

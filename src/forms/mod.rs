@@ -1,0 +1,57 @@
+//! Form variants per state: the schema under `forms/`, its checker, and the validation of
+//! a citizen's answers. See `forms/README.md` for the file format.
+//!
+//! - [`Catalog::load`] reads and checks a whole tree; [`parse_upload`] checks one file.
+//! - [`validate_step`] turns a step's POST into [`Answers`]; [`validate_all`] re-checks at
+//!   submit; [`review`] lists the answers for "Angaben prüfen".
+//! - [`render::StepFields`] renders the inputs of one step.
+
+use std::fmt;
+
+mod answers;
+mod catalog;
+pub mod countries;
+mod raw;
+pub mod render;
+mod schema;
+mod validate;
+pub mod values;
+
+pub use answers::{
+    AnswerValue, Answers, FieldError, RawFile, RawStepInput, SpanValue, StepResult, UploadedFile,
+};
+pub use catalog::{parse_upload, Catalog, Office, PostalRange, Route, StateInfo};
+pub use schema::{
+    Choice, Condition, ExitRule, Field, FieldKind, FileType, FormVariant, Referral, Role, Step,
+};
+pub use validate::{
+    add_group_item, anchor_id, condition_holds, display_value, input_base, prune_hidden,
+    remove_group_item, review, validate_all, validate_step, GroupAction, ReviewRow, ReviewStep,
+};
+
+/// One problem found in a form file, shown as `path:line: message`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Problem {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(path: impl Into<String>, line: usize, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path, self.line, self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests;

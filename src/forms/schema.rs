@@ -1,0 +1,364 @@
+//! The resolved form schema: what a variant looks like after its base, shared steps and
+//! overlay have been applied. This is what is stored (as JSON) and validated against.
+
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::I18nText;
+use crate::state_code::StateCode;
+
+/// One immutable form version of one state.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormVariant {
+    pub state: StateCode,
+    pub id: String,
+    pub version: u32,
+    pub category: String,
+    /// SHA-256 (hex) over the canonical JSON of the resolved variant.
+    pub content_hash: String,
+    pub title: I18nText,
+    pub help: I18nText,
+    pub steps: Vec<Step>,
+    /// The TOML file this variant came from, kept for admins.
+    pub source_toml: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Step {
+    pub id: String,
+    pub title: I18nText,
+    pub intro: Option<I18nText>,
+    pub show_if: Option<Condition>,
+    pub fields: Vec<Field>,
+    #[serde(skip)]
+    pub(crate) at: At,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Field {
+    pub id: String,
+    pub kind: FieldKind,
+    pub label: I18nText,
+    pub hint: Option<I18nText>,
+    pub required: bool,
+    pub role: Option<Role>,
+    /// HTML autocomplete token; defaults from the role.
+    pub autocomplete: Option<String>,
+    pub show_if: Option<Condition>,
+    pub exit_if: Vec<ExitRule>,
+    #[serde(skip)]
+    pub(crate) at: At,
+}
+
+/// Where a schema element was written (for checker messages); not serialised.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct At {
+    pub path: String,
+    pub line: usize,
+    pub show_if_line: usize,
+    pub exit_if_line: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FieldKind {
+    Text {
+        max_length: u32,
+        pattern: Option<String>,
+    },
+    Textarea {
+        max_length: u32,
+    },
+    Email,
+    Phone,
+    Date {
+        not_in_future: bool,
+    },
+    Time,
+    /// Exact time (from) or span (from–to); never in the future, from ≤ to.
+    TimeSpan,
+    Select {
+        options: Vec<Choice>,
+    },
+    Radio {
+        options: Vec<Choice>,
+    },
+    Checkboxes {
+        options: Vec<Choice>,
+    },
+    YesNo,
+    Number {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    /// Amount in euros; min/max in whole euros.
+    Money {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    PostalCode,
+    Country,
+    Iban,
+    LicencePlate,
+    Vin,
+    FrameNumber,
+    Url,
+    File {
+        max_files: u32,
+        max_size_kb: u32,
+        accept: Vec<FileType>,
+    },
+    Group {
+        min_items: u32,
+        max_items: u32,
+        item_label: I18nText,
+        fields: Vec<Field>,
+    },
+}
+
+impl FieldKind {
+    /// The name used in TOML (`type = "..."`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            FieldKind::Text { .. } => "text",
+            FieldKind::Textarea { .. } => "textarea",
+            FieldKind::Email => "email",
+            FieldKind::Phone => "phone",
+            FieldKind::Date { .. } => "date",
+            FieldKind::Time => "time",
+            FieldKind::TimeSpan => "time_span",
+            FieldKind::Select { .. } => "select",
+            FieldKind::Radio { .. } => "radio",
+            FieldKind::Checkboxes { .. } => "checkboxes",
+            FieldKind::YesNo => "yes_no",
+            FieldKind::Number { .. } => "number",
+            FieldKind::Money { .. } => "money",
+            FieldKind::PostalCode => "postal_code",
+            FieldKind::Country => "country",
+            FieldKind::Iban => "iban",
+            FieldKind::LicencePlate => "licence_plate",
+            FieldKind::Vin => "vin",
+            FieldKind::FrameNumber => "frame_number",
+            FieldKind::Url => "url",
+            FieldKind::File { .. } => "file",
+            FieldKind::Group { .. } => "group",
+        }
+    }
+
+    pub const NAMES: [&'static str; 22] = [
+        "text",
+        "textarea",
+        "email",
+        "phone",
+        "date",
+        "time",
+        "time_span",
+        "select",
+        "radio",
+        "checkboxes",
+        "yes_no",
+        "number",
+        "money",
+        "postal_code",
+        "country",
+        "iban",
+        "licence_plate",
+        "vin",
+        "frame_number",
+        "url",
+        "file",
+        "group",
+    ];
+
+    pub fn options(&self) -> Option<&[Choice]> {
+        match self {
+            FieldKind::Select { options }
+            | FieldKind::Radio { options }
+            | FieldKind::Checkboxes { options } => Some(options),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn options_mut(&mut self) -> Option<&mut Vec<Choice>> {
+        match self {
+            FieldKind::Select { options }
+            | FieldKind::Radio { options }
+            | FieldKind::Checkboxes { options } => Some(options),
+            _ => None,
+        }
+    }
+}
+
+/// One option of a select, radio or checkboxes field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: I18nText,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileType {
+    Jpeg,
+    Png,
+    Webp,
+    Pdf,
+}
+
+impl FileType {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+            FileType::Webp => "image/webp",
+            FileType::Pdf => "application/pdf",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<FileType> {
+        match name {
+            "jpeg" => Some(FileType::Jpeg),
+            "png" => Some(FileType::Png),
+            "webp" => Some(FileType::Webp),
+            "pdf" => Some(FileType::Pdf),
+            _ => None,
+        }
+    }
+}
+
+/// A condition over answers. Inside a repeatable group, a field of the same item is
+/// looked up first, then the top-level answers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// The field's value equals `value` (for checkboxes: `value` is ticked).
+    Equals {
+        field: String,
+        value: String,
+    },
+    In {
+        field: String,
+        values: Vec<String>,
+    },
+    IsSet {
+        field: String,
+    },
+    Not(Box<Condition>),
+    All(Vec<Condition>),
+    Any(Vec<Condition>),
+}
+
+impl Condition {
+    pub(crate) fn fields<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Condition::Equals { field, .. }
+            | Condition::In { field, .. }
+            | Condition::IsSet { field } => out.push(field),
+            Condition::Not(c) => c.fields(out),
+            Condition::All(cs) | Condition::Any(cs) => cs.iter().for_each(|c| c.fields(out)),
+        }
+    }
+}
+
+/// Ends the flow: the citizen is told to call 110 or go to a station, for example.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExitRule {
+    pub when: Condition,
+    pub referral: Referral,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referral {
+    pub title: I18nText,
+    pub body: I18nText,
+}
+
+/// What the service itself uses a field for (e-mail, routing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    ReporterKind,
+    ReporterName,
+    ReporterFirstName,
+    ReporterEmail,
+    ReporterPhone,
+    ReporterStreet,
+    ReporterPostalCode,
+    ReporterCity,
+    ReporterBirthDate,
+    ReporterCountry,
+    SceneKind,
+    SceneStreet,
+    ScenePostalCode,
+    SceneCity,
+    IncidentTime,
+    Description,
+    Consent,
+}
+
+impl Role {
+    pub fn parse(name: &str) -> Option<Role> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// The autocomplete token a reporter field gets unless the schema names one.
+    pub fn autocomplete(self) -> Option<&'static str> {
+        Some(match self {
+            Role::ReporterName => "family-name",
+            Role::ReporterFirstName => "given-name",
+            Role::ReporterEmail => "email",
+            Role::ReporterPhone => "tel",
+            Role::ReporterStreet => "street-address",
+            Role::ReporterPostalCode => "postal-code",
+            Role::ReporterCity => "address-level2",
+            Role::ReporterBirthDate => "bday",
+            Role::ReporterCountry => "country",
+            _ => return None,
+        })
+    }
+}
+
+impl FormVariant {
+    pub fn step(&self, index: usize) -> Option<&Step> {
+        self.steps.get(index)
+    }
+
+    pub fn step_index(&self, step_id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == step_id)
+    }
+
+    /// A top-level field or a field inside a group, by id.
+    pub fn field(&self, field_id: &str) -> Option<&Field> {
+        fn find<'a>(fields: &'a [Field], id: &str) -> Option<&'a Field> {
+            for f in fields {
+                if f.id == id {
+                    return Some(f);
+                }
+                if let FieldKind::Group { fields, .. } = &f.kind {
+                    if let Some(found) = find(fields, id) {
+                        return Some(found);
+                    }
+                }
+            }
+            None
+        }
+        self.steps.iter().find_map(|s| find(&s.fields, field_id))
+    }
+
+    /// Whether any field of this variant takes file uploads.
+    pub fn has_files(&self) -> bool {
+        self.steps.iter().any(|s| s.has_files())
+    }
+}
+
+impl Step {
+    pub fn has_files(&self) -> bool {
+        fn any(fields: &[Field]) -> bool {
+            fields.iter().any(|f| match &f.kind {
+                FieldKind::File { .. } => true,
+                FieldKind::Group { fields, .. } => any(fields),
+                _ => false,
+            })
+        }
+        any(&self.fields)
+    }
+}

@@ -1,0 +1,116 @@
+//! The case number, what happens next, and a printable copy: only in the browser session
+//! that filed the report, because a case number is never a credential.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+
+use super::review::{sections, ReviewSection};
+use super::step::open_draft;
+use super::{html, see_other, FormPath};
+use crate::clock::local_display;
+use crate::forms::Role;
+use crate::http::errors::PageError;
+use crate::http::page::PageContext;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+use crate::submission::route;
+
+#[derive(Template)]
+#[template(path = "citizen/confirmation.html")]
+struct ConfirmationPage {
+    page: PageContext,
+    form_title: String,
+    case_number: String,
+    office_name: String,
+    office_address: String,
+    office_phone: String,
+    desk_name: String,
+    desk_phone: String,
+    desk_email: String,
+    email_given: bool,
+    print_href: String,
+    state_href: String,
+    available_until: String,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/print.html")]
+struct PrintPage {
+    page: PageContext,
+    form_title: String,
+    form_version: u32,
+    case_number: String,
+    state_name: String,
+    office_name: String,
+    sections: Vec<ReviewSection>,
+}
+
+pub async fn show(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<FormPath>,
+) -> Result<HttpResponse, PageError> {
+    let (draft, variant) = match open_draft(&app, &req, &path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let base = path.base();
+    let Some(case_number) = draft.case_number.clone() else {
+        return Ok(see_other(&format!("{base}/pruefen")));
+    };
+    let (_, info) = path.state(&app)?;
+    let office = route(info, &variant, &draft.payload.answers);
+    let page = app.page(&req);
+    let lang = page.lang;
+    let desk = &info.central_office;
+    let body = ConfirmationPage {
+        form_title: variant.title.get(lang).to_owned(),
+        case_number,
+        office_name: office.name.clone(),
+        office_address: office.address.clone(),
+        office_phone: office.phone.clone(),
+        desk_name: desk.name.clone(),
+        desk_phone: desk.phone.clone(),
+        desk_email: desk.email.clone().unwrap_or_default(),
+        email_given: variant
+            .role_value(&draft.payload.answers, Role::ReporterEmail)
+            .is_some(),
+        print_href: format!("{base}/ausdruck"),
+        state_href: format!("/{}", info.code),
+        available_until: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        page,
+    }
+    .render()?;
+    Ok(html(body, Vec::new()))
+}
+
+pub async fn print(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<FormPath>,
+) -> Result<HttpResponse, PageError> {
+    let (draft, variant) = match open_draft(&app, &req, &path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let base = path.base();
+    let Some(case_number) = draft.case_number.clone() else {
+        return Ok(see_other(&format!("{base}/pruefen")));
+    };
+    let (_, info) = path.state(&app)?;
+    let office = route(info, &variant, &draft.payload.answers);
+    let page = app.page(&req);
+    let lang = page.lang;
+    let body = PrintPage {
+        form_title: variant.title.get(lang).to_owned(),
+        form_version: variant.version,
+        case_number,
+        state_name: info.name.get(lang).to_owned(),
+        office_name: office.name.clone(),
+        sections: sections(&variant, &draft.payload.answers, lang, &base),
+        page,
+    }
+    .render()?;
+    Ok(html(body, Vec::new()))
+}

@@ -1,0 +1,105 @@
+//! The citizen's journey: state and category, steps, review, submit, confirmation.
+
+use actix_web::cookie::Cookie;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::drafts::{Draft, Lookup};
+use crate::forms::StateInfo;
+use crate::http::errors::PageError;
+use crate::startup::AppState;
+use crate::state_code::StateCode;
+
+mod choose;
+mod confirmation;
+mod review;
+mod start;
+mod step;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/melden", web::get().to(choose::choose))
+        .route("/melden/bundesland", web::get().to(choose::find_state_form))
+        .route("/melden/bundesland", web::post().to(choose::find_state))
+        .route("/{state}", web::get().to(choose::state_page))
+        .route("/{state}/{form}", web::get().to(start::start_page))
+        .route("/{state}/{form}/start", web::post().to(start::start))
+        .route("/{state}/{form}/schritt/{step}", web::get().to(step::show))
+        .route("/{state}/{form}/schritt/{step}", web::post().to(step::save))
+        .route("/{state}/{form}/pruefen", web::get().to(review::show))
+        .route("/{state}/{form}/absenden", web::post().to(review::submit))
+        .route(
+            "/{state}/{form}/bestaetigung",
+            web::get().to(confirmation::show),
+        )
+        .route(
+            "/{state}/{form}/ausdruck",
+            web::get().to(confirmation::print),
+        );
+}
+
+/// `/{state}/{form}` path segments, checked against the catalog.
+#[derive(serde::Deserialize)]
+pub struct FormPath {
+    state: String,
+    form: String,
+}
+
+impl FormPath {
+    fn state<'a>(&self, app: &'a AppState) -> Result<(StateCode, &'a StateInfo), PageError> {
+        let code = StateCode::parse(&self.state).map_err(|_| PageError::NotFound)?;
+        let info = app
+            .forms
+            .catalog()
+            .state(&code)
+            .ok_or(PageError::NotFound)?;
+        Ok((code, info))
+    }
+
+    fn base(&self) -> String {
+        format!("/{}/{}", self.state, self.form)
+    }
+}
+
+/// What a request finds behind its draft cookie for this form.
+pub enum DraftFor {
+    Active(Box<Draft>),
+    /// No draft, or a draft of another form: the citizen starts (again) here.
+    None,
+    Expired,
+}
+
+pub async fn draft_for(
+    app: &AppState,
+    req: &HttpRequest,
+    state: &StateCode,
+    form_id: &str,
+) -> Result<DraftFor, PageError> {
+    let lookup = app
+        .drafts
+        .lookup(&app.db, req, chrono::Utc::now())
+        .await
+        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    Ok(match lookup {
+        Lookup::Missing => DraftFor::None,
+        Lookup::Expired => DraftFor::Expired,
+        Lookup::Active(d) if d.state == state.as_str() && d.form_id == form_id => {
+            DraftFor::Active(d)
+        }
+        Lookup::Active(_) => DraftFor::None,
+    })
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+pub fn html(body: String, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.content_type("text/html; charset=utf-8");
+    for c in cookies {
+        res.cookie(c);
+    }
+    res.body(body)
+}

@@ -1,0 +1,159 @@
+//! "Angaben prüfen": every answer with a change link, then submit.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::step::{open_draft, summary, SummaryError};
+use super::{html, see_other, FormPath};
+use crate::clock::{local_display, local_now};
+use crate::forms::{review, validate_all, FieldError, FormVariant};
+use crate::http::errors::PageError;
+use crate::http::page::PageContext;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+use crate::submission::{self, SubmitError};
+
+pub struct ReviewSection {
+    pub title: String,
+    pub change_href: String,
+    pub rows: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/review.html")]
+struct ReviewPage {
+    page: PageContext,
+    form_title: String,
+    sections: Vec<ReviewSection>,
+    errors: Vec<SummaryError>,
+    unavailable: bool,
+    action: String,
+    csrf: String,
+    expires: String,
+}
+
+pub fn sections(
+    variant: &FormVariant,
+    answers: &crate::forms::Answers,
+    lang: Lang,
+    base: &str,
+) -> Vec<ReviewSection> {
+    review(variant, answers, lang)
+        .into_iter()
+        .map(|s| ReviewSection {
+            change_href: format!("{base}/schritt/{}", s.step_id),
+            title: s.title,
+            rows: s.rows.into_iter().map(|r| (r.label, r.display)).collect(),
+        })
+        .collect()
+}
+
+/// Error links on the review page point at the field on its own step.
+fn review_summary(
+    variant: &FormVariant,
+    errors: &[FieldError],
+    lang: Lang,
+    base: &str,
+) -> Vec<SummaryError> {
+    let mut out = Vec::new();
+    for e in errors {
+        let step = variant.steps.iter().find(|s| {
+            s.fields
+                .iter()
+                .any(|f| f.id == e.field_id || e.input_id.contains(&f.id))
+        });
+        let href_base = step
+            .map(|s| format!("{base}/schritt/{}", s.id))
+            .unwrap_or_default();
+        out.extend(summary(std::slice::from_ref(e), lang, &href_base));
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render(
+    app: &AppState,
+    req: &HttpRequest,
+    base: &str,
+    variant: &FormVariant,
+    draft: &crate::drafts::Draft,
+    errors: &[FieldError],
+    unavailable: bool,
+) -> Result<HttpResponse, PageError> {
+    let page = app.page(req);
+    let lang = page.lang;
+    let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
+    let body = ReviewPage {
+        form_title: variant.title.get(lang).to_owned(),
+        sections: sections(variant, &draft.payload.answers, lang, base),
+        errors: review_summary(variant, errors, lang, base),
+        unavailable,
+        action: format!("{base}/absenden"),
+        csrf,
+        expires: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        page,
+    }
+    .render()?;
+    Ok(html(body, cookie.into_iter().collect()))
+}
+
+pub async fn show(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<FormPath>,
+) -> Result<HttpResponse, PageError> {
+    let (mut draft, variant) = match open_draft(&app, &req, &path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let base = path.base();
+    if draft.case_number.is_some() {
+        return Ok(see_other(&format!("{base}/bestaetigung")));
+    }
+    let now = Utc::now();
+    if !draft.payload.reached_review {
+        draft.payload.reached_review = true;
+        if let Ok(Some(expires)) = app.drafts.save(&app.db, &draft, now).await {
+            draft.expires = expires;
+        }
+    }
+    let errors = validate_all(&variant, &draft.payload.answers, local_now(now));
+    render(&app, &req, &base, &variant, &draft, &errors, false)
+}
+
+#[derive(Deserialize)]
+pub struct SubmitForm {
+    csrf_token: Option<String>,
+}
+
+pub async fn submit(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<FormPath>,
+    form: web::Form<SubmitForm>,
+) -> Result<HttpResponse, PageError> {
+    if !app.csrf.verify(&req, form.csrf_token.as_deref()) {
+        return Err(PageError::Forbidden);
+    }
+    let (draft, variant) = match open_draft(&app, &req, &path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let base = path.base();
+    let lang = crate::http::page::request_lang(&req);
+    match submission::submit(&app, &draft, &variant, lang, Utc::now()).await {
+        Ok(_) => Ok(see_other(&format!("{base}/bestaetigung"))),
+        Err(SubmitError::Invalid(errors)) => {
+            render(&app, &req, &base, &variant, &draft, &errors, false)
+        }
+        Err(e) => {
+            // Nothing was stored; the draft and everything entered stay.
+            tracing::error!(error = %e, "submit failed");
+            let mut res = render(&app, &req, &base, &variant, &draft, &[], true)?;
+            *res.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
+            Ok(res)
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! One step of the form: show it, and save what was posted.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+
+use super::{draft_for, html, see_other, DraftFor, FormPath};
+use crate::clock::{local_display, local_now};
+use crate::drafts::Draft;
+use crate::forms::render::StepFields;
+use crate::forms::{validate_step, FieldError, FormVariant, GroupAction, Referral};
+use crate::http::csrf::CSRF_FIELD;
+use crate::http::errors::PageError;
+use crate::http::form_body::{self, BodyError};
+use crate::http::page::PageContext;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+
+#[derive(serde::Deserialize)]
+pub struct StepPath {
+    state: String,
+    form: String,
+    step: String,
+}
+
+impl StepPath {
+    fn form_path(&self) -> FormPath {
+        FormPath {
+            state: self.state.clone(),
+            form: self.form.clone(),
+        }
+    }
+}
+
+pub struct SummaryError {
+    pub href: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/step.html")]
+struct StepPage {
+    page: PageContext,
+    form_title: String,
+    step_title: String,
+    step_intro: String,
+    step_number: usize,
+    step_count: usize,
+    errors: Vec<SummaryError>,
+    fields_html: String,
+    multipart: bool,
+    action: String,
+    csrf: String,
+    expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/expired.html")]
+struct ExpiredPage {
+    page: PageContext,
+    base: String,
+    idle_minutes: u32,
+}
+
+#[derive(Template)]
+#[template(path = "citizen/referral.html")]
+struct ReferralPage {
+    page: PageContext,
+    title: String,
+    body: String,
+    back_href: String,
+}
+
+pub fn expired_page(
+    app: &AppState,
+    req: &HttpRequest,
+    base: String,
+) -> Result<HttpResponse, PageError> {
+    let body = ExpiredPage {
+        page: app.page(req),
+        base,
+        idle_minutes: app.settings.draft_idle_minutes,
+    }
+    .render()?;
+    Ok(html(body, Vec::new()))
+}
+
+/// The open draft and its pinned form version, or the response that replaces the page.
+pub async fn open_draft(
+    app: &AppState,
+    req: &HttpRequest,
+    path: &FormPath,
+) -> Result<Result<(Box<Draft>, std::sync::Arc<FormVariant>), HttpResponse>, PageError> {
+    let (code, _) = path.state(app)?;
+    match draft_for(app, req, &code, &path.form).await? {
+        DraftFor::Active(draft) => {
+            let variant = app
+                .forms
+                .pinned(&app.db, &draft.state, &draft.form_id, draft.form_version)
+                .await?
+                .ok_or_else(|| PageError::Internal("pinned form version missing".into()))?;
+            Ok(Ok((draft, variant)))
+        }
+        DraftFor::Expired => Ok(Err(expired_page(app, req, path.base())?)),
+        DraftFor::None => Ok(Err(see_other(&path.base()))),
+    }
+}
+
+fn step_url(base: &str, variant: &FormVariant, index: usize) -> String {
+    format!("{base}/schritt/{}", variant.steps[index].id)
+}
+
+pub fn summary(errors: &[FieldError], lang: Lang, href_base: &str) -> Vec<SummaryError> {
+    errors
+        .iter()
+        .map(|e| SummaryError {
+            href: format!("{href_base}#{}", e.input_id),
+            message: e.message.get(lang).to_owned(),
+        })
+        .collect()
+}
+
+fn render_step(
+    app: &AppState,
+    req: &HttpRequest,
+    base: &str,
+    draft: &Draft,
+    variant: &FormVariant,
+    index: usize,
+    errors: &[FieldError],
+) -> Result<HttpResponse, PageError> {
+    let page = app.page(req);
+    let lang = page.lang;
+    let visible = variant.visible_steps(&draft.payload.answers);
+    let position = visible.iter().position(|i| *i == index).unwrap_or(0);
+    let fields = StepFields::new(variant, index, &draft.payload.answers, errors, lang);
+    let step = &variant.steps[index];
+    let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
+    let body = StepPage {
+        form_title: variant.title.get(lang).to_owned(),
+        step_title: step.title.get(lang).to_owned(),
+        step_intro: step
+            .intro
+            .as_ref()
+            .map(|t| t.get(lang).to_owned())
+            .unwrap_or_default(),
+        step_number: position + 1,
+        step_count: visible.len(),
+        errors: summary(errors, lang, ""),
+        fields_html: fields.to_html()?,
+        multipart: fields.needs_multipart(),
+        action: step_url(base, variant, index),
+        csrf,
+        expires: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        page,
+    }
+    .render()?;
+    Ok(html(body, cookie.into_iter().collect()))
+}
+
+pub async fn show(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<StepPath>,
+) -> Result<HttpResponse, PageError> {
+    let form_path = path.form_path();
+    let (draft, variant) = match open_draft(&app, &req, &form_path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let base = form_path.base();
+    if draft.case_number.is_some() {
+        return Ok(see_other(&format!("{base}/bestaetigung")));
+    }
+    let visible = variant.visible_steps(&draft.payload.answers);
+    match variant.step_index(&path.step) {
+        Some(index) if visible.contains(&index) => {
+            render_step(&app, &req, &base, &draft, &variant, index, &[])
+        }
+        _ => match visible.first() {
+            Some(first) => Ok(see_other(&step_url(&base, &variant, *first))),
+            None => Err(PageError::NotFound),
+        },
+    }
+}
+
+pub async fn save(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<StepPath>,
+    payload: web::Payload,
+) -> Result<HttpResponse, PageError> {
+    let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
+        Ok(raw) => raw,
+        Err(BodyError::TooLarge(_)) => return Err(PageError::BadRequest("upload too large")),
+        Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form data")),
+    };
+    if !app.csrf.verify(&req, raw.first(CSRF_FIELD)) {
+        return Err(PageError::Forbidden);
+    }
+    let form_path = path.form_path();
+    let (mut draft, variant) = match open_draft(&app, &req, &form_path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(response),
+    };
+    let base = form_path.base();
+    if draft.case_number.is_some() {
+        return Ok(see_other(&format!("{base}/bestaetigung")));
+    }
+    let Some(index) = variant.step_index(&path.step) else {
+        return Err(PageError::NotFound);
+    };
+    let now = Utc::now();
+    let result = validate_step(
+        &variant,
+        index,
+        &raw,
+        &draft.payload.answers,
+        local_now(now),
+    );
+    draft.payload.answers = result.answers;
+    let action = raw.first("action").unwrap_or("next").to_owned();
+
+    let group_action = GroupAction::parse(&action);
+    if let Some(group_action) = &group_action {
+        group_action.apply(&variant, &mut draft.payload.answers);
+    }
+    let saved = app
+        .drafts
+        .save(&app.db, &draft, now)
+        .await
+        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    match saved {
+        None => return Ok(see_other(&format!("{base}/bestaetigung"))),
+        Some(expires) => draft.expires = expires,
+    }
+
+    if group_action.is_some() {
+        // "Add another"/"remove" re-show the step without judging unfinished entries.
+        return render_step(&app, &req, &base, &draft, &variant, index, &[]);
+    }
+    let visible = variant.visible_steps(&draft.payload.answers);
+    if action == "back" {
+        let position = visible.iter().position(|i| *i == index).unwrap_or(0);
+        return Ok(match position.checked_sub(1).and_then(|p| visible.get(p)) {
+            Some(prev) => see_other(&step_url(&base, &variant, *prev)),
+            None => see_other(&base),
+        });
+    }
+    if let Some(referral) = result.exit {
+        return referral_page(&app, &req, &referral, step_url(&base, &variant, index));
+    }
+    if !result.errors.is_empty() {
+        return render_step(&app, &req, &base, &draft, &variant, index, &result.errors);
+    }
+    let next = visible.iter().find(|i| **i > index);
+    Ok(match next {
+        Some(next) if !draft.payload.reached_review => see_other(&step_url(&base, &variant, *next)),
+        _ => see_other(&format!("{base}/pruefen")),
+    })
+}
+
+fn referral_page(
+    app: &AppState,
+    req: &HttpRequest,
+    referral: &Referral,
+    back_href: String,
+) -> Result<HttpResponse, PageError> {
+    let page = app.page(req);
+    let lang = page.lang;
+    let body = ReferralPage {
+        title: referral.title.get(lang).to_owned(),
+        body: referral.body.get(lang).to_owned(),
+        back_href,
+        page,
+    }
+    .render()?;
+    Ok(html(body, Vec::new()))
+}

@@ -1,0 +1,115 @@
+//! Server-side drafts: sealed payloads keyed by the hash of the cookie token.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::with_db;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DraftRow {
+    pub id: String,
+    pub state: String,
+    pub form_id: String,
+    pub form_version: i64,
+    pub payload: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub idle_expires_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub case_number: Option<String>,
+}
+
+impl DraftRow {
+    /// The moment the draft stops being usable: idle or absolute expiry, whichever is first.
+    pub fn expires(&self) -> DateTime<Utc> {
+        self.idle_expires_at.min(self.expires_at)
+    }
+
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        now >= self.expires()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewDraft<'a> {
+    pub id: &'a str,
+    pub state: &'a str,
+    pub form_id: &'a str,
+    pub form_version: i64,
+    pub payload: &'a [u8],
+    pub now: DateTime<Utc>,
+    pub idle_expires_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+pub async fn insert(db: &Db, new: &NewDraft<'_>) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "INSERT INTO drafts (id, state, form_id, form_version, payload, created_at, updated_at, \
+         idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+    )
+    .bind(new.id)
+    .bind(new.state)
+    .bind(new.form_id)
+    .bind(new.form_version)
+    .bind(new.payload)
+    .bind(new.now)
+    .bind(new.idle_expires_at)
+    .bind(new.expires_at)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+pub async fn get(db: &Db, id: &str) -> StoreResult<Option<DraftRow>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, DraftRow>(
+        "SELECT id, state, form_id, form_version, payload, created_at, updated_at, \
+         idle_expires_at, expires_at, case_number FROM drafts WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Saves new answers and pushes the idle expiry out (never past the absolute one).
+/// A submitted draft is frozen: returns false and changes nothing.
+pub async fn update(
+    db: &Db,
+    id: &str,
+    payload: &[u8],
+    now: DateTime<Utc>,
+    idle_expires_at: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4 \
+         WHERE id = $1 AND case_number IS NULL",
+    )
+    .bind(id)
+    .bind(payload)
+    .bind(now)
+    .bind(idle_expires_at)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
+
+pub async fn delete(db: &Db, id: &str) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query("DELETE FROM drafts WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Hard-deletes every draft past its idle or absolute expiry; returns how many.
+pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
+    Ok(with_db!(db, pool => sqlx::query(
+        "DELETE FROM drafts WHERE idle_expires_at <= $1 OR expires_at <= $1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected()))
+}

@@ -1,0 +1,241 @@
+//! Turning a finished draft into a stored, sealed, queued report.
+//!
+//! A case number is a promise: it is returned only after the report, its delivery job and its
+//! e-mail job are committed together.
+
+use base64::Engine;
+use chrono::{DateTime, Utc};
+
+use crate::case_number::CaseNumber;
+use crate::crypto::{Envelope, EnvelopeMetadata};
+use crate::drafts::Draft;
+use crate::forms::{
+    review, validate_all, AnswerValue, Answers, FieldError, FormVariant, Office, Role, StateInfo,
+};
+use crate::i18n::Lang;
+use crate::report_document::{self as doc, ReportDocument};
+use crate::startup::AppState;
+use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// Answers no longer pass the pinned version's checks.
+    #[error("{} answers need attention", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error("no police key is configured for state {0}")]
+    NoKey(String),
+    #[error("sealing failed: {0}")]
+    Crypto(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    pub case_number: String,
+    pub office_id: Option<String>,
+}
+
+/// Associated data binding the sealed confirmation address to its report.
+pub fn confirmation_aad(case_number: &str) -> Vec<u8> {
+    [b"confirmation-address:".as_slice(), case_number.as_bytes()].concat()
+}
+
+/// The responsible office: by the crime scene's postal code, otherwise the reporter's.
+pub fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> &'a Office {
+    [Role::ScenePostalCode, Role::ReporterPostalCode]
+        .into_iter()
+        .filter_map(|role| variant.role_value(answers, role))
+        .find_map(|code| state.office_for_postal_code(&code))
+        .unwrap_or_else(|| state.central_office())
+}
+
+pub async fn submit(
+    app: &AppState,
+    draft: &Draft,
+    variant: &FormVariant,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Submitted, SubmitError> {
+    if let Some(case_number) = &draft.case_number {
+        return Ok(Submitted {
+            case_number: case_number.clone(),
+            office_id: None,
+        });
+    }
+    let answers = &draft.payload.answers;
+    let errors = validate_all(variant, answers, crate::clock::local_now(now));
+    if !errors.is_empty() {
+        return Err(SubmitError::Invalid(errors));
+    }
+    let state_info = app
+        .forms
+        .catalog()
+        .state(&variant.state)
+        .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
+    let office = route(state_info, variant, answers);
+    let key = app
+        .police_keys
+        .sealing_key(variant.state.as_str())
+        .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
+    let email = variant.role_value(answers, Role::ReporterEmail);
+
+    loop {
+        let case_number = CaseNumber::generate(variant.state.as_str())
+            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let document = report_document(variant, answers, &case_number, office, lang, now);
+        let plaintext = document
+            .to_json_bytes()
+            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let metadata = EnvelopeMetadata {
+            case_number: case_number.clone(),
+            state: variant.state.to_string(),
+            recipient_key_id: key.key_id.clone(),
+            form_id: variant.id.clone(),
+            form_version: variant.version,
+            form_content_hash: variant.content_hash.clone(),
+            submitted_at: now,
+            office_id: Some(office.id.clone()),
+        };
+        let envelope = Envelope::seal(&metadata, key, &plaintext)
+            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let sealed_address = match &email {
+            Some(address) => Some(
+                app.drafts
+                    .keys()
+                    .seal(&confirmation_aad(case_number.as_str()), address.as_bytes())
+                    .map_err(|e| SubmitError::Crypto(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let new = NewReport {
+            case_number: case_number.as_str(),
+            submission_key: &draft.id,
+            state: variant.state.as_str(),
+            category: &variant.category,
+            form_id: &variant.id,
+            form_version: i64::from(variant.version),
+            content_hash: &variant.content_hash,
+            office_id: Some(&office.id),
+            key_id: &key.key_id,
+            envelope: &envelope.to_json(),
+            envelope_sha256: &envelope.sha256_hex(),
+            submitted_at: now,
+            confirmation: sealed_address.as_deref().map(|sealed| SealedConfirmation {
+                sealed_address: sealed,
+                language: lang.code(),
+            }),
+            max_attempts: i64::from(app.settings.job_max_attempts),
+        };
+        match reports::submit(&app.db, &new, Some(&draft.id)).await? {
+            SubmitOutcome::Created { .. } => {
+                metrics::counter!("reports_submitted_total", "state" => variant.state.to_string(), "category" => variant.category.clone()).increment(1);
+                tracing::info!(state = %variant.state, form = %variant.id, version = variant.version, "report stored and queued");
+                return Ok(Submitted {
+                    case_number: case_number.to_string(),
+                    office_id: Some(office.id.clone()),
+                });
+            }
+            SubmitOutcome::AlreadySubmitted { case_number } => {
+                return Ok(Submitted {
+                    case_number,
+                    office_id: None,
+                })
+            }
+            SubmitOutcome::CaseNumberTaken => continue,
+        }
+    }
+}
+
+/// The plaintext that gets sealed: every answer with its label, attachments inline.
+pub fn report_document(
+    variant: &FormVariant,
+    answers: &Answers,
+    case_number: &CaseNumber,
+    office: &Office,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> ReportDocument {
+    let mut doc_answers = Vec::new();
+    let mut attachments = Vec::new();
+    for step in review(variant, answers, lang) {
+        for row in step.rows {
+            let value = answers
+                .get(&row.field_id)
+                .map(|v| answer_json(&row.field_id, v, &mut attachments))
+                .unwrap_or(serde_json::Value::Null);
+            doc_answers.push(doc::Answer {
+                step_id: step.step_id.clone(),
+                step_title: step.title.clone(),
+                field_id: row.field_id,
+                label: row.label,
+                value,
+                display: row.display,
+            });
+        }
+    }
+    ReportDocument {
+        schema: doc::SCHEMA.to_owned(),
+        case_number: case_number.clone(),
+        state: variant.state.to_string(),
+        form: doc::FormRef {
+            id: variant.id.clone(),
+            version: variant.version,
+            content_hash: variant.content_hash.clone(),
+            title: variant.title.get(lang).to_owned(),
+        },
+        submitted_at: now,
+        language: lang.code().to_owned(),
+        office: Some(doc::Office {
+            id: office.id.clone(),
+            name: office.name.clone(),
+        }),
+        answers: doc_answers,
+        attachments,
+    }
+}
+
+fn answer_json(
+    field_id: &str,
+    value: &AnswerValue,
+    attachments: &mut Vec<doc::Attachment>,
+) -> serde_json::Value {
+    use serde_json::{json, Value};
+    match value {
+        AnswerValue::Text(s) => Value::String(s.clone()),
+        AnswerValue::List(l) => json!(l),
+        AnswerValue::Money(cents) => json!({ "eur_cents": cents }),
+        AnswerValue::Span(s) => json!({
+            "from_date": s.from_date, "from_time": s.from_time,
+            "to_date": s.to_date, "to_time": s.to_time,
+        }),
+        AnswerValue::Files(files) => {
+            let mut refs = Vec::new();
+            for f in files {
+                refs.push(json!({ "filename": f.file_name, "sha256": f.sha256 }));
+                attachments.push(doc::Attachment {
+                    field_id: field_id.to_owned(),
+                    filename: f.file_name.clone(),
+                    mime_type: f.mime_type.clone(),
+                    size: f.bytes.len() as u64,
+                    sha256: f.sha256.clone(),
+                    data: base64::engine::general_purpose::STANDARD.encode(&f.bytes),
+                });
+            }
+            Value::Array(refs)
+        }
+        AnswerValue::Group(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| {
+                    let map = item
+                        .0
+                        .iter()
+                        .map(|(k, v)| (k.clone(), answer_json(k, v, attachments)))
+                        .collect();
+                    Value::Object(map)
+                })
+                .collect(),
+        ),
+    }
+}
