@@ -46,7 +46,12 @@ enum Next {
 pub struct Worker {
     id: String,
     services: Arc<Services>,
+    /// When this worker last looked for expired leases (a write; not on every poll).
+    last_rescue: std::sync::Mutex<Option<std::time::Instant>>,
 }
+
+/// How often one worker looks for expired leases.
+const RESCUE_EVERY: Duration = Duration::from_secs(1);
 
 impl Worker {
     pub fn new(services: Arc<Services>, index: usize) -> Worker {
@@ -57,6 +62,7 @@ impl Worker {
             // The pid lets operators (and the crash test) find the process holding a lease.
             id: format!("w{}-{index}-{suffix}", std::process::id()),
             services,
+            last_rescue: std::sync::Mutex::new(None),
         }
     }
 
@@ -73,9 +79,11 @@ impl Worker {
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let settings = &self.services.settings;
         let now = Utc::now();
-        let rescued = jobs::rescue_expired(self.db(), now).await?;
-        if rescued > 0 {
-            tracing::warn!(rescued, "rescued jobs whose lease expired");
+        if self.rescue_due() {
+            let rescued = jobs::rescue_expired(self.db(), now).await?;
+            if rescued > 0 {
+                tracing::warn!(rescued, "rescued jobs whose lease expired");
+            }
         }
         let lease = chrono::Duration::seconds(settings.job_lease_secs as i64);
         let claimed = jobs::claim(
@@ -89,6 +97,15 @@ impl Worker {
         let count = claimed.len();
         join_all(claimed.into_iter().map(|job| self.execute(job))).await;
         Ok(count)
+    }
+
+    fn rescue_due(&self) -> bool {
+        let mut last = self.last_rescue.lock().unwrap_or_else(|p| p.into_inner());
+        let due = last.is_none_or(|t| t.elapsed() >= RESCUE_EVERY);
+        if due {
+            *last = Some(std::time::Instant::now());
+        }
+        due
     }
 
     /// Runs batches until no job is due right now (jobs waiting for a retry stay).
