@@ -13,6 +13,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Settings;
 use crate::crypto::DraftKeyring;
+use crate::directory::{CatalogDirectory, Directory};
 use crate::drafts::DraftService;
 use crate::form_registry::FormRegistry;
 use crate::forms::Catalog;
@@ -21,6 +22,7 @@ use crate::http::middleware;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
 use crate::police_keys::PoliceKeys;
+use crate::queue::{Services, WorkerPool};
 use crate::routes;
 use crate::routes::assets::Assets;
 use crate::store::Db;
@@ -47,6 +49,10 @@ pub struct AppState {
     pub readiness: Readiness,
     pub metrics: PrometheusHandle,
     pub assets: Assets,
+    /// Names of state desks and offices for e-mails (from the forms catalog).
+    pub directory: Arc<dyn Directory>,
+    /// What queue jobs need; also the pull API's receipt check (`delivery::accept_receipt`).
+    pub services: Arc<Services>,
     pub forms: FormRegistry,
     pub police_keys: PoliceKeys,
     pub drafts: DraftService,
@@ -80,6 +86,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    workers: Option<WorkerPool>,
 }
 
 impl Application {
@@ -104,6 +111,8 @@ impl Application {
         let csrf = CsrfKey::derive(draft_keys.to_spec().as_bytes());
         let db = Db::connect_lazy(&settings.database_url, settings.database_max_connections)?;
         let readiness = Readiness::default();
+        let directory: Arc<dyn Directory> = Arc::new(CatalogDirectory::from_catalog(&catalog));
+        let services = Arc::new(Services::new(&settings, db.clone(), directory.clone())?);
         let state = web::Data::new(AppState {
             drafts: DraftService::new(
                 draft_keys,
@@ -116,6 +125,8 @@ impl Application {
             readiness: readiness.clone(),
             metrics: crate::telemetry::metrics_handle(),
             assets: Assets::new(),
+            directory,
+            services: services.clone(),
             forms: FormRegistry::new(catalog),
             police_keys,
             csrf,
@@ -149,10 +160,13 @@ impl Application {
         .listen(listener)?
         .run();
 
+        let workers = (settings.workers > 0).then(|| WorkerPool::start(services, settings.workers));
+
         Ok(Application {
             port,
             server,
             state,
+            workers,
         })
     }
 
@@ -166,7 +180,12 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT; in-flight requests get `IW_SHUTDOWN_TIMEOUT_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(workers) = self.workers {
+            let grace = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
+            workers.stop(grace).await;
+        }
+        result
     }
 }
 

@@ -8,7 +8,10 @@ pub mod clerk;
 pub mod forms;
 mod healthcheck;
 pub mod keys;
+pub mod police_sim;
+pub mod queue;
 mod serve;
+mod worker;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +41,13 @@ pub enum Command {
     /// Police-side tools: decrypt envelopes, pull reports.
     #[command(subcommand)]
     Clerk(clerk::ClerkCommand),
+    /// Run queue workers only (delivery, e-mail), without the web server.
+    Worker,
+    /// Inspect the job queue and requeue dead letters.
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
+    /// A local police endpoint that receives pushed reports (tests, demos).
+    PoliceSim(police_sim::PoliceSimArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -49,5 +59,8 @@ pub fn main() -> ExitCode {
         Command::Forms(cmd) => forms::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Clerk(cmd) => clerk::run(cmd),
+        Command::Worker => worker::run(),
+        Command::Queue(cmd) => queue::run(cmd),
+        Command::PoliceSim(args) => police_sim::run(args),
     }
 }

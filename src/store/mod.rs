@@ -16,8 +16,10 @@ use sqlx::ConnectOptions;
 
 use crate::config::DatabaseUrl;
 
+pub mod delivery;
 pub mod drafts;
 pub mod forms;
+pub mod jobs;
 pub mod reports;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.

@@ -5,7 +5,11 @@ mod helpers;
 mod logs;
 
 mod citizen;
+mod delivery;
+mod delivery_support;
 mod field_errors;
 mod health;
+mod mail;
+mod processes;
 mod sealing;
 mod store_conformance;
