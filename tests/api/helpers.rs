@@ -230,3 +230,95 @@ pub fn browser_app(app: &TestApp) -> TestApp {
         pg_database: None,
     }
 }
+
+/// `internetwache serve` as a separate process with a fresh SQLite database; stderr goes to
+/// a file so nothing blocks on a full pipe.
+#[allow(dead_code)] // not every test binary module uses every method
+pub struct ServeProcess {
+    pub child: std::process::Child,
+    pub port: u16,
+    pub dir: TempDir,
+    log_path: std::path::PathBuf,
+}
+
+#[allow(dead_code)]
+impl ServeProcess {
+    pub fn start(extra_env: &[(&str, &str)]) -> ServeProcess {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let log_path = dir.path().join("stderr.log");
+        let log_file = std::fs::File::create(&log_path).expect("log file");
+        let child = std::process::Command::new(env!("CARGO_BIN_EXE_internetwache"))
+            .arg("serve")
+            .env_clear()
+            .env("IW_BIND", format!("127.0.0.1:{port}"))
+            .env(
+                "IW_DATABASE_URL",
+                format!("sqlite://{}/iw.db", dir.path().display()),
+            )
+            .env("IW_DATA_DIR", dir.path().join("var"))
+            .env(
+                "IW_FORMS_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/forms"),
+            )
+            .env(
+                "IW_MAIL_URL",
+                format!("file://{}/mail", dir.path().display()),
+            )
+            .envs(extra_env.iter().copied())
+            .stderr(std::process::Stdio::from(log_file))
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("binary starts");
+        ServeProcess {
+            child,
+            port,
+            dir,
+            log_path,
+        }
+    }
+
+    pub fn address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Polls `/readyz` until it answers 200; panics after ten seconds.
+    pub async fn wait_ready(&self) {
+        let client = browser();
+        for _ in 0..100 {
+            if let Ok(res) = client
+                .get(format!("{}/readyz", self.address()))
+                .send()
+                .await
+            {
+                if res.status() == 200 {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the service did not become ready: {}", self.logs());
+    }
+
+    /// Sends SIGTERM and waits for the process to end.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child.wait().expect("process ends")
+    }
+
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,64 +1,21 @@
-//! Nothing a citizen enters reaches the logs, even at debug level.
+//! The service as a process: nothing a citizen enters reaches the logs, and SIGTERM lets
+//! requests in flight finish.
 
-use std::io::Read;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::filing::{file_report, Filler};
-use crate::helpers::{spawn_app, Backend};
+use futures_util::StreamExt;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::filing::{file_report, Filler};
+use crate::helpers::{spawn_app, Backend, ServeProcess};
 
 #[tokio::test]
 async fn filing_a_report_logs_no_personal_data() {
+    let server = ServeProcess::start(&[("IW_LOG_LEVEL", "debug"), ("IW_LOG_FORMAT", "json")]);
+    server.wait_ready().await;
     // The in-process app only lends its form catalog to the filing helper; the requests go
-    // to a separate `internetwache serve` process whose stderr we read.
+    // to the separate process whose log we read.
     let mut app = spawn_app(Backend::Sqlite).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let log_path = dir.path().join("stderr.log");
-    let log_file = std::fs::File::create(&log_path).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_internetwache"))
-        .arg("serve")
-        .env_clear()
-        .env("IW_BIND", format!("127.0.0.1:{port}"))
-        .env(
-            "IW_DATABASE_URL",
-            format!("sqlite://{}/iw.db", dir.path().display()),
-        )
-        .env("IW_DATA_DIR", dir.path().join("var"))
-        .env(
-            "IW_FORMS_DIR",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/forms"),
-        )
-        .env(
-            "IW_MAIL_URL",
-            format!("file://{}/mail", dir.path().display()),
-        )
-        .env("IW_LOG_LEVEL", "debug")
-        .env("IW_LOG_FORMAT", "json")
-        .stderr(Stdio::from(log_file))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    app.address = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        if let Ok(res) = app.client.get(app.url("/readyz")).send().await {
-            if res.status() == 200 {
-                ready = true;
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(ready, "the service became ready");
+    app.address = server.address();
 
     let mut sent = Vec::new();
     for (state, form, plz) in [
@@ -71,16 +28,9 @@ async fn filing_a_report_logs_no_personal_data() {
         sent.push(filed.case_number);
         app.client_reset();
     }
-    // Let the log lines of the last requests be written, then stop the process.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let _ = Command::new("kill").arg(child.id().to_string()).status();
-    let _ = child.wait();
-    let mut logs = String::new();
-    std::fs::File::open(&log_path)
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
-
+    let mut server = server;
+    assert!(server.terminate().success());
+    let logs = server.logs();
     assert!(
         logs.contains("report stored and queued"),
         "the log shows the submission happened"
@@ -96,4 +46,51 @@ async fn filing_a_report_logs_no_personal_data() {
         logs.len(),
         sent.len()
     );
+}
+
+#[tokio::test]
+async fn sigterm_lets_an_upload_in_flight_finish() {
+    let mut server = ServeProcess::start(&[]);
+    server.wait_ready().await;
+    let mut app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.address = server.address();
+    let first = crate::filing::start(&app, "be", "betrug").await;
+    let html = app.get(&first).await.text().await.unwrap();
+    let csrf = crate::filing::csrf_token(&html);
+
+    // A slow client: the body arrives in pieces over a second, and SIGTERM comes in between.
+    let body = format!("csrf_token={csrf}&action=back&padding={}", "x".repeat(2000));
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body
+        .as_bytes()
+        .chunks(200)
+        .map(|c| Ok(c.to_vec()))
+        .collect();
+    let stream = futures_util::stream::iter(chunks).then(|c| async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        c
+    });
+    let request = app
+        .client
+        .post(app.url(&first))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(reqwest::Body::wrap_stream(stream))
+        .send();
+    let pid = server.child.id();
+    let terminate = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        std::process::Command::new("kill")
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+    };
+    let (response, ()) = tokio::join!(request, terminate);
+    let response = response.expect("the request in flight is answered");
+    assert_eq!(
+        response.status(),
+        303,
+        "the in-flight POST completed normally"
+    );
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "clean exit after SIGTERM: {status:?}");
+    assert!(server.logs().contains("stopped"));
 }
