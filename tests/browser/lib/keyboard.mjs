@@ -89,6 +89,7 @@ export async function keyboardJourney(page, baseUrl) {
   let key = (await tabTo(page, (k) => k.startsWith('state-'))).at(-1);
   for (let i = 0; i < 20 && key !== 'state-be'; i++) key = await press(page, 'ArrowDown');
   assert.equal(key, 'state-be');
+  if (!(await page.locator('#state-be').isChecked())) await press(page, 'Space');
   assert.ok(await page.locator('#state-be').isChecked());
   await tabTo(page, 'button:Weiter');
   await navigating(page, () => page.keyboard.press('Enter'));
