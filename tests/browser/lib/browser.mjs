@@ -53,7 +53,7 @@ function describeViolations(violations) {
 
 /** Runs axe (WCAG 2.1 A/AA) on the current page and asserts no violations. */
 export async function checkAxe(page, name) {
-  // Injected through the CDP, so it also works when the page has JavaScript disabled.
+  // axe needs timers, so call this only in contexts with JavaScript enabled.
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
