@@ -168,6 +168,11 @@ async function bicycleTheftBerlin(page, { js }) {
   const caseNumber = (await page.locator('#case-number').innerText()).trim();
   assert.match(caseNumber, CASE_NUMBER('BE'));
   await check('confirmation');
+  // The printable copy carries the same case number and the answers.
+  await navigating(page, () => page.locator('main a[href="/be/fahrraddiebstahl/ausdruck"]').click());
+  assert.equal((await page.locator('#case-number').innerText()).trim(), caseNumber);
+  assert.ok((await page.locator('main').innerText()).includes('Stevens'));
+  await check('print');
   return caseNumber;
 }
 
