@@ -152,6 +152,8 @@ async function bicycleTheftBerlin(page, { js }) {
   for (const text of ['Stevens', 'Dunkelgrün', 'WBK12345678', 'Erika']) {
     assert.ok((await main.innerText()).includes(text), `review shows ${text}`);
   }
+  // Steps left empty say so instead of showing an empty table.
+  assert.ok((await main.innerText()).includes('Keine Angaben'));
   const change = page.locator('main a', { hasText: 'Ändern' });
   assert.ok(await change.count() >= 10, 'an "Ändern" link per step');
   await check('review');
