@@ -114,6 +114,9 @@ async function bicycleTheftBerlin(page, { js }) {
     // app.js moves focus to the summary, so screen readers announce it.
     assert.equal(await page.evaluate(() => document.activeElement?.className), 'error-summary');
     await check('step-error');
+  } else {
+    // Proof that scripts are really off: app.js would have focused the summary.
+    assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
   }
   // The summary link leads to the field (the browser focuses the fragment target).
   await links.first().click();
