@@ -238,7 +238,8 @@ describe('journeys', () => {
       assert.equal(await page.locator('input[name="f-zeugen-count"]').inputValue(), '1');
       await fillStep(page, { fill: { 'f-zeugen-0-zeuge_name': 'Jane Witness', 'f-zeugen-0-zeuge_email': 'jane@example.org' } });
       await checkPage(page, 'step-group-en');
-      await pressAction(page, 'next');
+      // Enter in a field continues; it must not press "Add suspect" or "Remove".
+      await navigating(page, () => page.locator('#f-zeugen-0-zeuge_email').press('Enter'));
 
       assertStep(page, 'bb', 'betrug', 'beweise');
       await fillStep(page, { files: { 'f-beweise': { name: 'evidence.png', mimeType: 'image/png', buffer: PNG } } });

@@ -19,9 +19,11 @@ export async function navigating(page, action) {
   await page.waitForLoadState('load');
 }
 
-/** Presses the step's submit button with `name=action value=<value>`. */
+/** Presses the step's visible submit button with `name=action value=<value>`. */
 export function pressAction(page, value) {
-  return navigating(page, () => page.locator(`main button[name=action][value="${value}"]`).click());
+  // Not the hidden default button that catches Enter (tabindex=-1).
+  const button = page.locator(`main button[name=action][value="${value}"]:not([tabindex="-1"])`);
+  return navigating(page, () => button.click());
 }
 
 /**
