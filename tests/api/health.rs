@@ -141,3 +141,35 @@ async fn unreachable_postgres_still_renders_pages_but_is_not_ready() {
     assert_eq!(app.get("/healthz").await.status(), 200);
     assert_eq!(app.get("/readyz").await.status(), 503);
 }
+
+#[tokio::test]
+async fn serve_creates_a_missing_postgres_database() {
+    let Some(admin) = crate::helpers::postgres_admin_url() else {
+        return;
+    };
+    let name = format!("iw_test_missing_{}", uuid::Uuid::new_v4().simple());
+    let mut url = url::Url::parse(&admin).unwrap();
+    url.set_path(&name);
+    let app = spawn_app_with(Backend::Sqlite, &[("IW_DATABASE_URL", url.as_str())])
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/readyz").await.status(),
+        200,
+        "created, migrated, ready"
+    );
+    app.state.db.close().await;
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(&name)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert!(exists);
+    sqlx::query(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+}
