@@ -46,19 +46,46 @@ struct PrintPage {
     sections: Vec<ReviewSection>,
 }
 
+struct Submitted {
+    draft: Box<crate::drafts::Draft>,
+    variant: std::sync::Arc<crate::forms::FormVariant>,
+    case_number: String,
+}
+
+/// The submitted draft of this browser session, or where to send it instead.
+async fn submitted(
+    app: &AppState,
+    req: &HttpRequest,
+    path: &FormPath,
+) -> Result<Result<Submitted, HttpResponse>, PageError> {
+    let (draft, variant) = match open_draft(app, req, path).await? {
+        Ok(found) => found,
+        Err(response) => return Ok(Err(response)),
+    };
+    match draft.case_number.clone() {
+        Some(case_number) => Ok(Ok(Submitted {
+            draft,
+            variant,
+            case_number,
+        })),
+        None => Ok(Err(see_other(&format!("{}/pruefen", path.base())))),
+    }
+}
+
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let (draft, variant) = match open_draft(&app, &req, &path).await? {
+    let Submitted {
+        draft,
+        variant,
+        case_number,
+    } = match submitted(&app, &req, &path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let base = path.base();
-    let Some(case_number) = draft.case_number.clone() else {
-        return Ok(see_other(&format!("{base}/pruefen")));
-    };
     let (_, info) = path.state(&app)?;
     let office = route(info, &variant, &draft.payload.answers);
     let page = app.page(&req);
@@ -90,14 +117,15 @@ pub async fn print(
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let (draft, variant) = match open_draft(&app, &req, &path).await? {
+    let Submitted {
+        draft,
+        variant,
+        case_number,
+    } = match submitted(&app, &req, &path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let base = path.base();
-    let Some(case_number) = draft.case_number.clone() else {
-        return Ok(see_other(&format!("{base}/pruefen")));
-    };
     let (_, info) = path.state(&app)?;
     let office = route(info, &variant, &draft.payload.answers);
     let page = app.page(&req);
