@@ -9,6 +9,7 @@ pub mod forms;
 mod healthcheck;
 pub mod keys;
 mod serve;
+pub mod staff;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,6 +39,15 @@ pub enum Command {
     /// Police-side tools: decrypt envelopes, pull reports.
     #[command(subcommand)]
     Clerk(clerk::ClerkCommand),
+    /// Staff accounts (police clerks, state admins, operators).
+    #[command(subcommand)]
+    User(staff::UserCommand),
+    /// Pull-API tokens for police systems.
+    #[command(subcommand)]
+    Token(staff::TokenCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(staff::AuditCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -49,5 +59,8 @@ pub fn main() -> ExitCode {
         Command::Forms(cmd) => forms::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Clerk(cmd) => clerk::run(cmd),
+        Command::User(cmd) => staff::run_user(cmd),
+        Command::Token(cmd) => staff::run_token(cmd),
+        Command::Audit(cmd) => staff::run_audit(cmd),
     }
 }

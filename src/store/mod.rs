@@ -16,9 +16,11 @@ use sqlx::ConnectOptions;
 
 use crate::config::DatabaseUrl;
 
+pub mod audit;
 pub mod drafts;
 pub mod forms;
 pub mod reports;
+pub mod staff;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 #[macro_export]

@@ -1,0 +1,136 @@
+//! The two HMAC-SHA256 codes of a push delivery (see `docs/delivery.md`):
+//! the request signature (ours, so the police can trust the sender) and the receipt
+//! (theirs, so we can trust that the exact envelope arrived).
+
+use ring::hmac;
+
+/// Version prefix of signatures and receipts.
+pub const V1: &str = "v1=";
+
+/// Header names of a push request.
+pub const HEADER_IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+pub const HEADER_TIMESTAMP: &str = "X-Internetwache-Timestamp";
+pub const HEADER_SIGNATURE: &str = "X-Internetwache-Signature";
+
+/// How far a request timestamp may be from the receiver's clock.
+pub const MAX_CLOCK_SKEW_SECS: i64 = 300;
+
+/// Hex SHA-256 of the exact envelope bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+}
+
+/// The bytes a receipt authenticates: `case_number + "\n" + sha256_hex(envelope bytes)`.
+pub fn receipt_message(case_number: &str, envelope: &[u8]) -> String {
+    format!("{case_number}\n{}", sha256_hex(envelope))
+}
+
+/// `v1=<hex HMAC-SHA256(secret, receipt_message)>`.
+pub fn compute(secret: &[u8], case_number: &str, envelope: &[u8]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let tag = hmac::sign(&key, receipt_message(case_number, envelope).as_bytes());
+    format!("{V1}{}", hex::encode(tag.as_ref()))
+}
+
+/// Whether `receipt` proves that `envelope` for `case_number` arrived (constant time).
+pub fn verify(secret: &[u8], case_number: &str, envelope: &[u8], receipt: &str) -> bool {
+    let Some(tag) = receipt
+        .trim()
+        .strip_prefix(V1)
+        .and_then(|h| hex::decode(h).ok())
+    else {
+        return false;
+    };
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    hmac::verify(
+        &key,
+        receipt_message(case_number, envelope).as_bytes(),
+        &tag,
+    )
+    .is_ok()
+}
+
+/// `v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` for the signature header.
+pub fn sign_request(secret: &[u8], timestamp: i64, body: &[u8]) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let mut ctx = hmac::Context::with_key(&key);
+    ctx.update(timestamp.to_string().as_bytes());
+    ctx.update(b".");
+    ctx.update(body);
+    format!("{V1}{}", hex::encode(ctx.sign().as_ref()))
+}
+
+/// Checks a request signature (constant time) and that the timestamp is fresh.
+pub fn verify_request(
+    secret: &[u8],
+    timestamp: &str,
+    body: &[u8],
+    signature: &str,
+    now_unix: i64,
+) -> bool {
+    let Ok(ts) = timestamp.trim().parse::<i64>() else {
+        return false;
+    };
+    if (now_unix - ts).abs() > MAX_CLOCK_SKEW_SECS {
+        return false;
+    }
+    let Some(tag) = signature
+        .trim()
+        .strip_prefix(V1)
+        .and_then(|h| hex::decode(h).ok())
+    else {
+        return false;
+    };
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
+    let mut message = format!("{ts}.").into_bytes();
+    message.extend_from_slice(body);
+    hmac::verify(&key, &message, &tag).is_ok()
+}
+
+/// The JSON body of a receipt response: `{"receipt":"v1=..."}`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReceiptBody {
+    pub receipt: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn receipt_binds_case_number_and_exact_bytes() {
+        let r = compute(b"secret", "BE-1", b"{\"a\":1}");
+        assert!(verify(b"secret", "BE-1", b"{\"a\":1}", &r));
+        assert!(!verify(b"secret", "BE-2", b"{\"a\":1}", &r));
+        assert!(!verify(b"secret", "BE-1", b"{\"a\": 1}", &r));
+        assert!(!verify(b"other", "BE-1", b"{\"a\":1}", &r));
+        assert!(!verify(b"secret", "BE-1", b"{\"a\":1}", "v1=00"));
+        assert!(!verify(b"secret", "BE-1", b"{\"a\":1}", ""));
+    }
+
+    #[test]
+    fn documented_example_holds() {
+        // docs/delivery.md quotes these values.
+        assert_eq!(
+            sign_request(b"test-secret", 1700000000, b"{}"),
+            "v1=".to_string()
+                + &hex::encode(
+                    ring::hmac::sign(
+                        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"test-secret"),
+                        b"1700000000.{}"
+                    )
+                    .as_ref()
+                )
+        );
+    }
+
+    #[test]
+    fn request_signature_and_freshness() {
+        let sig = sign_request(b"s", 1000, b"body");
+        assert!(verify_request(b"s", "1000", b"body", &sig, 1100));
+        assert!(!verify_request(b"s", "1000", b"body", &sig, 1000 + 301));
+        assert!(!verify_request(b"s", "1000", b"bodx", &sig, 1000));
+        assert!(!verify_request(b"t", "1000", b"body", &sig, 1000));
+        assert!(!verify_request(b"s", "1001", b"body", &sig, 1000));
+    }
+}
