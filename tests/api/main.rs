@@ -5,4 +5,5 @@ mod helpers;
 
 mod citizen;
 mod health;
+mod staff;
 mod store_conformance;

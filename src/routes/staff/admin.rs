@@ -26,8 +26,9 @@ use crate::store::audit as store_audit;
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
 use crate::store::staff as store_staff;
 
-pub async fn home() -> HttpResponse {
-    see_other("/verwaltung/formulare")
+pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
+    require(&app, &req, &[Role::Admin, Role::Operator]).await?;
+    Ok(see_other("/verwaltung/formulare"))
 }
 
 /// The one state an admin works on.
@@ -216,13 +217,13 @@ pub async fn upload(
     app: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, StaffError> {
+    let principal = require(&app, &req, &[Role::Admin]).await?;
     let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
         Ok(raw) => raw,
         Err(BodyError::TooLarge(_)) => return Err(PageError::BadRequest("upload too large").into()),
         Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form").into()),
     };
     check_csrf(&app, &req, raw.first(CSRF_FIELD))?;
-    let principal = require(&app, &req, &[Role::Admin]).await?;
     let state = own_state(&principal)?;
     let lang = app.page(&req).lang;
     let (file_name, source) = uploaded_source(&raw)?;
@@ -286,8 +287,8 @@ pub async fn publish(
     app: web::Data<AppState>,
     form: web::Form<PublishForm>,
 ) -> Result<HttpResponse, StaffError> {
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let principal = require(&app, &req, &[Role::Admin]).await?;
+    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let state = own_state(&principal)?;
     let lang = app.page(&req).lang;
     let variant = match parse_upload(&state, "upload.toml", &form.source, app.forms.catalog()) {
@@ -392,8 +393,8 @@ pub async fn retire(
     path: web::Path<FormOnlyPath>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, StaffError> {
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let principal = require(&app, &req, &[Role::Admin]).await?;
+    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let state = own_state(&principal)?;
     if state.as_str() != path.state {
         return Err(PageError::NotFound.into());
@@ -476,8 +477,8 @@ pub async fn requeue(
     path: web::Path<JobPath>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, StaffError> {
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let principal = require(&app, &req, &[Role::Admin]).await?;
+    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let state = store_staff::job_state(&app.db, path.job)
         .await?
         .filter(|s| principal.sees(s))

@@ -20,8 +20,9 @@ use crate::store::staff::{self as store_staff, ReportFilter};
 
 pub const PAGE_SIZE: i64 = 50;
 
-pub async fn home() -> HttpResponse {
-    see_other("/polizei/berichte")
+pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
+    require(&app, &req, &[Role::Clerk, Role::Operator]).await?;
+    Ok(see_other("/polizei/berichte"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -364,8 +365,8 @@ pub async fn confirm_receipt(
     path: web::Path<CasePath>,
     form: web::Form<ReceiptForm>,
 ) -> Result<HttpResponse, StaffError> {
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let principal = require(&app, &req, &[Role::Clerk]).await?;
+    check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
     let lang = app.page(&req).lang;
     match receipts::accept(&app.db, &app.settings, &report, &form.receipt).await {

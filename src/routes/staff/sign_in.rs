@@ -170,8 +170,11 @@ pub async fn sign_out(
     app: web::Data<AppState>,
     form: web::Form<SignOutForm>,
 ) -> Result<HttpResponse, StaffError> {
+    let Some(p) = current(&app, &req).await? else {
+        return Ok(see_other(super::SIGN_IN_PATH));
+    };
     check_csrf(&app, &req, form.csrf_token.as_deref())?;
-    if let Some(p) = current(&app, &req).await? {
+    {
         if let Some(cookie) = req.cookie(super::SESSION_COOKIE) {
             store_staff::delete_session(&app.db, &token_hash(cookie.value())).await?;
         }
