@@ -8,7 +8,7 @@ use crate::crypto::audit_chain::{AuditKey, ChainEntry, GENESIS_MAC};
 use crate::with_db;
 
 /// Advisory lock id of audit appends (arbitrary, fixed).
-const AUDIT_LOCK: i64 = 0x6977_6175_6469_74;
+const AUDIT_LOCK: i64 = 0x0069_7761_7564_6974;
 
 /// One stored entry. Never carries citizens' personal data: actors are staff names or
 /// token names, objects are case numbers, form ids and job ids.
@@ -139,9 +139,8 @@ pub enum ChainBreak {
 
 /// Checks the whole chain; returns the number of entries.
 pub fn verify_chain(key: &AuditKey, rows: &[AuditRow]) -> Result<usize, ChainBreak> {
-    let mut expected_id = 1;
     let mut prev_mac = GENESIS_MAC.to_owned();
-    for row in rows {
+    for (expected_id, row) in (1..).zip(rows) {
         if row.id != expected_id {
             return Err(ChainBreak::Gap { id: row.id });
         }
@@ -152,7 +151,6 @@ pub fn verify_chain(key: &AuditKey, rows: &[AuditRow]) -> Result<usize, ChainBre
             return Err(ChainBreak::Mac { id: row.id });
         }
         prev_mac = row.mac.clone();
-        expected_id += 1;
     }
     Ok(rows.len())
 }
