@@ -169,6 +169,12 @@ fn list_toml(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
@@ -252,9 +258,11 @@ impl Catalog {
             }
             problems.append(&mut ctx.problems);
         }
-        // Federal bases.
+        // Federal bases. A broken base is reported once, not again by each overlay.
+        let mut broken_bases = BTreeSet::new();
         for path in list_toml(&dir.join("base")) {
             cat.files += 1;
+            broken_bases.insert(format!("`extends` target `base/{}`", stem(&path)));
             let Some((p, src)) = read(&path, &mut problems) else {
                 continue;
             };
@@ -262,6 +270,9 @@ impl Catalog {
             if let Some(raw) = ctx.parse::<RawForm>() {
                 if let Some(r) = ctx.form(&raw, &cat.shared, &BTreeMap::new()) {
                     check_file_name(&mut ctx, &path, &r);
+                    if ctx.problems.is_empty() {
+                        broken_bases.remove(&format!("`extends` target `base/{}`", stem(&path)));
+                    }
                     cat.bases.insert(format!("base/{}", r.id), r);
                 }
             }
@@ -317,6 +328,13 @@ impl Catalog {
                     continue;
                 }
                 cat.files += 1;
+                // A failing file still counts as offering its form, to avoid follow-up errors.
+                let file_id = stem(&path);
+                ids.insert(
+                    file_id
+                        .split_once(".v")
+                        .map_or(file_id.clone(), |(id, _)| id.to_string()),
+                );
                 let Some((p, src)) = read(&path, &mut problems) else {
                     continue;
                 };
@@ -337,6 +355,11 @@ impl Catalog {
                         cat.variants.push(variant(&code, r, &src));
                     }
                 }
+                ctx.problems.retain(|p| {
+                    !broken_bases
+                        .iter()
+                        .any(|b| p.message.starts_with(b.as_str()))
+                });
                 problems.append(&mut ctx.problems);
             }
             if let Some((info, p, src)) = info {
@@ -378,6 +401,18 @@ impl Catalog {
             .iter()
             .filter(|v| &v.state == state && v.id == form_id)
             .max_by_key(|v| v.version)
+    }
+
+    /// One exact version, for drafts and reports pinned to it.
+    pub fn variant_version(
+        &self,
+        state: &StateCode,
+        form_id: &str,
+        version: u32,
+    ) -> Option<&FormVariant> {
+        self.variants
+            .iter()
+            .find(|v| &v.state == state && v.id == form_id && v.version == version)
     }
 
     /// The state whose coverage contains the postal code (narrowest range wins).
@@ -543,8 +578,11 @@ fn state_info(ctx: &mut Ctx, code: StateCode, raw: &RawState) -> StateInfo {
                 format!("routing names unknown office `{}`", r.office.get_ref()),
             );
         }
-        let rs = ranges(ctx, &r.postal_codes);
-        for (range, s) in rs.into_iter().zip(r.postal_codes.get_ref()) {
+        ranges(ctx, &r.postal_codes);
+        for s in r.postal_codes.get_ref() {
+            let Some(range) = PostalRange::parse(s.get_ref()) else {
+                continue;
+            };
             let inside = coverage
                 .iter()
                 .any(|c| c.from <= range.from && range.to <= c.to);

@@ -170,6 +170,9 @@ pub(crate) fn line_of(src: &str, offset: usize) -> usize {
         + 1
 }
 
+/// An optional key, where it was written, and the field types it applies to.
+type KeyUse<'a> = (&'a str, Option<Range<usize>>, &'a [&'a str]);
+
 /// Collects problems for one file.
 pub(crate) struct Ctx<'a> {
     pub path: &'a str,
@@ -426,7 +429,7 @@ impl<'a> Ctx<'a> {
             return None;
         }
         // Which optional keys apply to which types.
-        let keyed: [(&str, Option<Range<usize>>, &[&str]); 12] = [
+        let keyed: [KeyUse; 12] = [
             (
                 "max_length",
                 raw.max_length.as_ref().map(|v| v.span()),

@@ -22,15 +22,17 @@ pub struct OptionView {
     pub checked: bool,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SpanView {
     pub from_date: String,
     pub from_time: String,
     pub to_date: String,
     pub to_time: String,
+    /// Which of the four inputs the error is about: "from-date", "to-time", ...
+    pub invalid: &'static str,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FileView {
     pub name: String,
     pub size_kb: u64,
@@ -38,15 +40,15 @@ pub struct FileView {
     pub id: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ItemView {
     pub legend: String,
     pub remove_value: String,
     pub fields: Vec<FieldView>,
 }
 
-/// Everything a field template needs, precomputed.
-#[derive(Debug, Clone)]
+/// Everything a field template needs, precomputed. Holds answers: no Debug.
+#[derive(Clone)]
 pub struct FieldView {
     /// TOML type name, or "input" for single-line inputs.
     pub kind: &'static str,
@@ -117,12 +119,18 @@ impl Texts {
 }
 
 /// The fields of one step, ready to render.
-#[derive(Template, Debug, Clone)]
+#[derive(Template, Clone)]
 #[template(path = "forms/step_fields.html")]
 pub struct StepFields {
     pub fields: Vec<FieldView>,
     pub t: Texts,
     multipart: bool,
+}
+
+impl std::fmt::Debug for StepFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "StepFields({} fields)", self.fields.len())
+    }
 }
 
 impl StepFields {
@@ -195,11 +203,19 @@ fn view(
         format!("{base}-to-date"),
         format!("{base}-to-time"),
     ];
-    let error = errors
+    let found = errors
         .iter()
-        .find(|e| e.field_id == f.id && ids.contains(&e.input_id))
+        .find(|e| e.field_id == f.id && ids.contains(&e.input_id));
+    let error = found
         .map(|e| e.message.get(lang).to_string())
         .unwrap_or_default();
+    let span_invalid = match found.map(|e| e.input_id.strip_prefix(base.as_str())) {
+        Some(Some("-from-time")) => "from-time",
+        Some(Some("-to-date")) => "to-date",
+        Some(Some("-to-time")) => "to-time",
+        Some(_) => "from-date",
+        None => "",
+    };
     let hint = f
         .hint
         .as_ref()
@@ -301,8 +317,10 @@ fn view(
                     from_time: s.from_time.clone(),
                     to_date: s.to_date.clone(),
                     to_time: s.to_time.clone(),
+                    invalid: "",
                 };
             }
+            view_span.invalid = span_invalid;
         }
         FieldKind::File {
             max_files,

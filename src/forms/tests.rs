@@ -1,1 +1,928 @@
+//! Tests of loading, overlays, validation per field type, groups, files and rendering.
 
+use std::path::{Path, PathBuf};
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::*;
+use crate::i18n::Lang;
+use crate::state_code::StateCode;
+
+const ALL_TYPES: &str = r#"
+id = "alles"
+version = 1
+category = "test"
+title = { de = "Alles", en = "Everything" }
+help = { de = "Hilfe", en = "Help" }
+
+[[steps]]
+id = "eins"
+title = { de = "Eins", en = "One" }
+
+[[steps.fields]]
+id = "text"
+type = "text"
+max_length = 10
+pattern = "[A-Z]+"
+label = { de = "Text", en = "Text" }
+
+[[steps.fields]]
+id = "lang"
+type = "textarea"
+max_length = 20
+label = { de = "Lang", en = "Long" }
+
+[[steps.fields]]
+id = "mail"
+type = "email"
+role = "reporter_email"
+label = { de = "E-Mail", en = "E-mail" }
+
+[[steps.fields]]
+id = "tel"
+type = "phone"
+label = { de = "Telefon", en = "Phone" }
+
+[[steps.fields]]
+id = "datum"
+type = "date"
+not_in_future = true
+label = { de = "Datum", en = "Date" }
+
+[[steps.fields]]
+id = "zeit"
+type = "time"
+label = { de = "Zeit", en = "Time" }
+
+[[steps.fields]]
+id = "spanne"
+type = "time_span"
+label = { de = "Spanne", en = "Span" }
+
+[[steps.fields]]
+id = "auswahl"
+type = "select"
+label = { de = "Auswahl", en = "Select" }
+options = [ { value = "a", label = { de = "A", en = "A" } }, { value = "b", label = { de = "B", en = "B" } } ]
+
+[[steps.fields]]
+id = "knopf"
+type = "radio"
+label = { de = "Knopf", en = "Radio" }
+options = [ { value = "a", label = { de = "A", en = "A" } }, { value = "b", label = { de = "B", en = "B" } } ]
+
+[[steps.fields]]
+id = "kaesten"
+type = "checkboxes"
+label = { de = "Kästen", en = "Boxes" }
+options = [ { value = "a", label = { de = "A", en = "A" } }, { value = "b", label = { de = "B", en = "B" } } ]
+
+[[steps.fields]]
+id = "janein"
+type = "yes_no"
+label = { de = "Ja/Nein", en = "Yes/No" }
+exit_if = [ { equals = "yes", referral = { title = { de = "Notruf 110", en = "Call 110" }, body = { de = "Sofort", en = "Now" } } } ]
+
+[[steps.fields]]
+id = "zahl"
+type = "number"
+min = 1
+max = 10
+label = { de = "Zahl", en = "Number" }
+
+[[steps.fields]]
+id = "geld"
+type = "money"
+max = 1000
+label = { de = "Geld", en = "Money" }
+
+[[steps.fields]]
+id = "plz"
+type = "postal_code"
+role = "scene_postal_code"
+label = { de = "PLZ", en = "Postal code" }
+
+[[steps.fields]]
+id = "land"
+type = "country"
+label = { de = "Land", en = "Country" }
+
+[[steps.fields]]
+id = "iban"
+type = "iban"
+label = { de = "IBAN", en = "IBAN" }
+
+[[steps.fields]]
+id = "kennzeichen"
+type = "licence_plate"
+label = { de = "Kennzeichen", en = "Plate" }
+
+[[steps.fields]]
+id = "fin"
+type = "vin"
+label = { de = "FIN", en = "VIN" }
+
+[[steps.fields]]
+id = "rahmen"
+type = "frame_number"
+label = { de = "Rahmen", en = "Frame" }
+
+[[steps.fields]]
+id = "web"
+type = "url"
+label = { de = "Web", en = "Web" }
+
+[[steps.fields]]
+id = "geheim"
+type = "text"
+required = true
+show_if = { field = "knopf", equals = "b" }
+label = { de = "Nur bei B", en = "Only for B" }
+
+[[steps]]
+id = "zwei"
+title = { de = "Zwei", en = "Two" }
+show_if = { field = "auswahl", equals = "b" }
+
+[[steps.fields]]
+id = "dateien"
+type = "file"
+max_files = 2
+max_size_kb = 1
+accept = ["png", "pdf"]
+label = { de = "Dateien", en = "Files" }
+
+[[steps.fields]]
+id = "zeugen"
+type = "group"
+max_items = 2
+item_label = { de = "Zeuge", en = "Witness" }
+label = { de = "Zeugen", en = "Witnesses" }
+
+[[steps.fields.fields]]
+id = "zeuge_name"
+type = "text"
+required = true
+label = { de = "Name", en = "Name" }
+
+[[steps.fields.fields]]
+id = "zeuge_mail"
+type = "email"
+label = { de = "E-Mail", en = "E-mail" }
+"#;
+
+fn state() -> StateCode {
+    StateCode::parse("be").unwrap()
+}
+
+fn variant() -> FormVariant {
+    parse_upload(&state(), "alles.toml", ALL_TYPES, &Catalog::default()).unwrap()
+}
+
+fn now() -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 28)
+        .unwrap()
+        .and_hms_opt(12, 0, 0)
+        .unwrap()
+}
+
+fn post(pairs: &[(&str, &str)]) -> RawStepInput {
+    RawStepInput {
+        pairs: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        files: Vec::new(),
+    }
+}
+
+fn shipped() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("forms")
+}
+
+#[test]
+fn the_test_schema_is_valid() {
+    let v = variant();
+    assert_eq!(v.steps.len(), 2);
+    assert_eq!(v.content_hash.len(), 64);
+}
+
+#[test]
+fn invalid_values_give_errors_on_the_right_input_and_are_kept() {
+    let v = variant();
+    let cases: &[(&str, &str, &str)] = &[
+        ("f-text", "abc", "f-text"),
+        ("f-text", "ABCDEFGHIJK", "f-text"),
+        ("f-lang", "x".repeat(21).leak(), "f-lang"),
+        ("f-mail", "nicht-mail", "f-mail"),
+        ("f-tel", "ruf mich an", "f-tel"),
+        ("f-datum", "31.02.2026", "f-datum"),
+        ("f-datum", "01.01.2027", "f-datum"),
+        ("f-zeit", "25:61", "f-zeit"),
+        ("f-auswahl", "z", "f-auswahl"),
+        ("f-knopf", "z", "f-knopf-0"),
+        ("f-kaesten", "z", "f-kaesten-0"),
+        ("f-janein", "vielleicht", "f-janein-0"),
+        ("f-zahl", "11", "f-zahl"),
+        ("f-zahl", "zwei", "f-zahl"),
+        ("f-geld", "1.000,01", "f-geld"),
+        ("f-geld", "zwölf", "f-geld"),
+        ("f-plz", "1234", "f-plz"),
+        ("f-land", "XX", "f-land"),
+        ("f-iban", "DE89 3704 0044 0532 0130 01", "f-iban"),
+        ("f-kennzeichen", "BAB1234", "f-kennzeichen"),
+        ("f-fin", "WVWZZZ1JZXW00000O", "f-fin"),
+        ("f-rahmen", "a#", "f-rahmen"),
+        ("f-web", "javascript:alert(1)", "f-web"),
+    ];
+    for (name, value, input_id) in cases {
+        let r = validate_step(&v, 0, &post(&[(name, value)]), &Answers::default(), now());
+        assert_eq!(r.errors.len(), 1, "{name}={value}: {:?}", r.errors);
+        assert_eq!(&r.errors[0].input_id, input_id, "{name}");
+        let field = name.trim_start_matches("f-");
+        let kept = match r.answers.get(field) {
+            Some(AnswerValue::Text(s)) => s.clone(),
+            Some(AnswerValue::List(l)) => l.join(","),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(kept, value.trim(), "{name} keeps the raw value");
+        assert!(!r.errors[0].message.de.is_empty() && !r.errors[0].message.en.is_empty());
+    }
+}
+
+#[test]
+fn valid_values_are_normalised() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[
+            ("f-text", "ABC"),
+            ("f-datum", "27.11.2026"),
+            ("f-zeit", "9.05"),
+            ("f-geld", "234,5"),
+            ("f-iban", "de89370400440532013000"),
+            ("f-kennzeichen", "b ab 12e"),
+            ("f-land", "at"),
+            ("f-kaesten", "b"),
+            ("f-kaesten", "a"),
+            ("f-zahl", " 7 "),
+        ]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(r.errors, vec![]);
+    let a = &r.answers;
+    assert_eq!(a.text("datum"), Some("2026-11-27"));
+    assert_eq!(a.text("zeit"), Some("09:05"));
+    assert_eq!(a.get("geld"), Some(&AnswerValue::Money(23_450)));
+    assert_eq!(a.text("iban"), Some("DE89 3704 0044 0532 0130 00"));
+    assert_eq!(a.text("kennzeichen"), Some("B-AB 12E"));
+    assert_eq!(a.text("land"), Some("AT"));
+    assert_eq!(
+        a.get("kaesten"),
+        Some(&AnswerValue::List(vec!["a".into(), "b".into()]))
+    );
+    assert_eq!(a.text("zahl"), Some("7"));
+    assert!(a.get("text").is_some() && a.get("web").is_none());
+    // Re-validating the normalised answers finds nothing.
+    assert_eq!(validate_all(&v, a, now()), vec![]);
+}
+
+#[test]
+fn time_span_rules() {
+    let v = variant();
+    let span =
+        |pairs: &[(&str, &str)]| validate_step(&v, 0, &post(pairs), &Answers::default(), now());
+    let ok = span(&[
+        ("f-spanne-from-date", "27.11.2026"),
+        ("f-spanne-from-time", "22:00"),
+        ("f-spanne-to-time", "23:30"),
+    ]);
+    assert_eq!(ok.errors, vec![]);
+    match ok.answers.get("spanne") {
+        Some(AnswerValue::Span(s)) => {
+            assert_eq!(
+                (s.from_date.as_str(), s.to_date.as_str(), s.to_time.as_str()),
+                ("2026-11-27", "2026-11-27", "23:30")
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    let cases = [
+        (
+            vec![("f-spanne-from-date", "29.11.2026")],
+            "f-spanne-from-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "28.11.2026"),
+                ("f-spanne-from-time", "13:00"),
+            ],
+            "f-spanne-from-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "20.11.2026"),
+                ("f-spanne-to-date", "30.11.2026"),
+            ],
+            "f-spanne-to-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "20.11.2026"),
+                ("f-spanne-to-date", "19.11.2026"),
+            ],
+            "f-spanne-to-date",
+        ),
+        (
+            vec![("f-spanne-from-date", "gestern")],
+            "f-spanne-from-date",
+        ),
+        (
+            vec![
+                ("f-spanne-from-date", "20.11.2026"),
+                ("f-spanne-from-time", "x"),
+            ],
+            "f-spanne-from-time",
+        ),
+        (
+            vec![("f-spanne-to-date", "20.11.2026")],
+            "f-spanne-from-date",
+        ),
+    ];
+    for (pairs, input) in cases {
+        let r = span(&pairs);
+        assert_eq!(r.errors.len(), 1, "{pairs:?}");
+        assert_eq!(r.errors[0].input_id, input, "{pairs:?}");
+        assert!(
+            matches!(r.answers.get("spanne"), Some(AnswerValue::Span(_))),
+            "kept"
+        );
+    }
+}
+
+#[test]
+fn show_if_hides_fields_and_steps() {
+    let v = variant();
+    // Hidden: the required field is not validated and its answer is dropped.
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-knopf", "a"), ("f-geheim", "x")]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(r.errors, vec![]);
+    assert!(r.answers.get("geheim").is_none());
+    assert!(!v.field_is_visible("geheim", &r.answers));
+    // Shown: required applies.
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-knopf", "b")]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].input_id, "f-geheim");
+    assert!(v.field_is_visible("geheim", &r.answers));
+    // Step show_if.
+    assert_eq!(v.visible_steps(&Answers::default()), vec![0]);
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-auswahl", "b")]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(v.visible_steps(&r.answers), vec![0, 1]);
+}
+
+#[test]
+fn exit_if_triggers_referral() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-janein", "yes")]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(
+        r.exit.as_ref().map(|x| x.title.de.as_str()),
+        Some("Notruf 110")
+    );
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-janein", "no")]),
+        &Answers::default(),
+        now(),
+    );
+    assert!(r.exit.is_none() && r.is_ok());
+}
+
+fn png() -> Vec<u8> {
+    let mut b = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A];
+    b.extend_from_slice(&[0; 16]);
+    b
+}
+
+fn file(name: &str, declared: &str, bytes: Vec<u8>) -> RawFile {
+    RawFile {
+        input_name: "f-dateien".into(),
+        file_name: name.into(),
+        declared_type: declared.into(),
+        bytes,
+    }
+}
+
+#[test]
+fn files_are_checked_by_magic_bytes_kept_and_removed() {
+    let v = variant();
+    let prev = {
+        let mut a = Answers::default();
+        a.set("auswahl", AnswerValue::Text("b".into()));
+        a
+    };
+    let mut raw = post(&[]);
+    raw.files = vec![
+        file("foto.png", "image/png", png()),
+        file(
+            "fake.png",
+            "image/png",
+            b"<html>not an image</html>".to_vec(),
+        ),
+        file("", "application/octet-stream", Vec::new()),
+        file(
+            "gross.pdf",
+            "application/pdf",
+            [b"%PDF-1.7".as_slice(), &[0u8; 2000]].concat(),
+        ),
+    ];
+    let r = validate_step(&v, 1, &raw, &prev, now());
+    assert_eq!(r.errors.len(), 2, "{:?}", r.errors);
+    assert!(r.errors.iter().all(|e| e.input_id == "f-dateien"));
+    let files = match r.answers.get("dateien") {
+        Some(AnswerValue::Files(f)) => f.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].mime_type, "image/png");
+    assert_eq!(files[0].sha256.len(), 64);
+    // A later POST without files keeps the upload; the remove box drops it.
+    let r2 = validate_step(&v, 1, &post(&[]), &r.answers, now());
+    assert!(matches!(r2.answers.get("dateien"), Some(AnswerValue::Files(f)) if f.len() == 1));
+    let r3 = validate_step(
+        &v,
+        1,
+        &post(&[("f-dateien-remove", &files[0].sha256)]),
+        &r.answers,
+        now(),
+    );
+    assert!(r3.answers.get("dateien").is_none());
+}
+
+#[test]
+fn repeatable_groups_without_javascript() {
+    let v = variant();
+    let mut a = Answers::default();
+    a.set("auswahl", AnswerValue::Text("b".into()));
+    assert!(add_group_item(&v, &mut a, "zeugen"));
+    assert!(add_group_item(&v, &mut a, "zeugen"));
+    assert!(!add_group_item(&v, &mut a, "zeugen"), "max_items");
+    assert!(!add_group_item(&v, &mut a, "nope"));
+    let raw = post(&[
+        ("f-zeugen-count", "2"),
+        ("f-zeugen-0-zeuge_name", "Erika"),
+        ("f-zeugen-1-zeuge_name", ""),
+        ("f-zeugen-1-zeuge_mail", "kaputt"),
+    ]);
+    let r = validate_step(&v, 1, &raw, &a, now());
+    let ids: Vec<&str> = r.errors.iter().map(|e| e.input_id.as_str()).collect();
+    assert_eq!(ids, vec!["f-zeugen-1-zeuge_name", "f-zeugen-1-zeuge_mail"]);
+    let mut answers = r.answers.clone();
+    match answers.get("zeugen") {
+        Some(AnswerValue::Group(items)) => {
+            assert_eq!(items.len(), 2);
+            assert_eq!(items[1].text("zeuge_mail"), Some("kaputt"));
+        }
+        other => panic!("{other:?}"),
+    }
+    let action = GroupAction::parse("remove:zeugen.1").unwrap();
+    assert!(action.apply(&v, &mut answers));
+    assert!(!remove_group_item(&v, &mut answers, "zeugen", 5));
+    assert_eq!(
+        GroupAction::parse("add:zeugen"),
+        Some(GroupAction::Add("zeugen".into()))
+    );
+    assert_eq!(GroupAction::parse("remove:zeugen.x"), None);
+    assert_eq!(validate_all(&v, &answers, now()), vec![]);
+}
+
+#[test]
+fn debug_output_is_redacted() {
+    let mut a = Answers::default();
+    a.set("name", AnswerValue::Text("Erika Mustermann".into()));
+    a.set("geld", AnswerValue::Money(4711));
+    a.set(
+        "zeit",
+        AnswerValue::Span(SpanValue {
+            from_date: "2026-01-02".into(),
+            ..Default::default()
+        }),
+    );
+    let mut item = Answers::default();
+    item.set("x", AnswerValue::Text("Geheimweg 7".into()));
+    a.set("g", AnswerValue::Group(vec![item]));
+    let out = format!("{a:?} {:?} {:?}", a.get("name"), a.get("g"));
+    for secret in ["Erika", "4711", "2026", "Geheimweg"] {
+        assert!(!out.contains(secret), "{out}");
+    }
+    assert!(out.contains("Answers(4 fields)"));
+    let raw = post(&[("f-name", "Erika")]);
+    assert!(!format!("{raw:?}").contains("Erika"));
+}
+
+#[test]
+fn variant_round_trips_through_json() {
+    let v = variant();
+    let json = serde_json::to_string(&v).unwrap();
+    let back: FormVariant = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    assert_eq!(catalog::content_hash(&back), v.content_hash);
+    // The reloaded schema still validates.
+    let r = validate_step(
+        &back,
+        0,
+        &post(&[("f-plz", "123")]),
+        &Answers::default(),
+        now(),
+    );
+    assert_eq!(r.errors[0].input_id, "f-plz");
+    let mut a = Answers::default();
+    a.set(
+        "dateien",
+        AnswerValue::Files(vec![UploadedFile {
+            file_name: "a.png".into(),
+            mime_type: "image/png".into(),
+            size: 3,
+            sha256: "00".into(),
+            bytes: vec![1, 2, 3],
+        }]),
+    );
+    let json = serde_json::to_string(&a).unwrap();
+    assert!(json.contains("AQID"), "bytes as base64: {json}");
+    assert_eq!(serde_json::from_str::<Answers>(&json).unwrap(), a);
+}
+
+#[test]
+fn content_hash_is_stable_and_changes_with_content() {
+    let a = Catalog::load(&shipped()).unwrap();
+    let b = Catalog::load(&shipped()).unwrap();
+    let hashes = |c: &Catalog| {
+        c.variants()
+            .map(|v| v.content_hash.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(hashes(&a), hashes(&b));
+    let changed = ALL_TYPES.replace("label = { de = \"Zahl\"", "label = { de = \"Anzahl\"");
+    let v2 = parse_upload(&state(), "alles.toml", &changed, &Catalog::default()).unwrap();
+    assert_ne!(v2.content_hash, variant().content_hash);
+    // The same file for another state is another variant.
+    let mv = parse_upload(
+        &StateCode::parse("mv").unwrap(),
+        "alles.toml",
+        ALL_TYPES,
+        &Catalog::default(),
+    )
+    .unwrap();
+    assert_ne!(mv.content_hash, variant().content_hash);
+}
+
+#[test]
+fn shipped_catalog_states_routing_and_overlays() {
+    let c = Catalog::load(&shipped()).unwrap();
+    assert_eq!(c.states().count(), 3);
+    assert_eq!(c.variants().count(), 21);
+    let be = c.state(&state()).unwrap();
+    assert_eq!(be.categories.len(), 7);
+    assert_eq!(be.office_for_postal_code("10999").unwrap().id, "dir5");
+    assert_eq!(
+        be.office_for_postal_code("13050").unwrap().id,
+        "dir3",
+        "narrowest route wins"
+    );
+    assert!(be.office_for_postal_code("99999").is_none());
+    assert_eq!(be.central_office().id, "internetwache");
+    assert_eq!(
+        c.state_for_postal_code("18439").unwrap().code.as_str(),
+        "mv"
+    );
+    assert_eq!(
+        c.state_for_postal_code("14467").unwrap().code.as_str(),
+        "bb"
+    );
+    assert_eq!(
+        c.state_for_postal_code("10115").unwrap().code.as_str(),
+        "be"
+    );
+    assert!(c.state_for_postal_code("80331").is_none());
+
+    let bb = StateCode::parse("bb").unwrap();
+    let mv = StateCode::parse("mv").unwrap();
+    let be_bike = c.variant(&state(), "fahrraddiebstahl").unwrap();
+    let bb_bike = c.variant(&bb, "fahrraddiebstahl").unwrap();
+    // add
+    assert!(be_bike.field("codierung").is_some() && bb_bike.field("codierung").is_none());
+    // remove
+    assert!(be_bike.field("rahmenhoehe").is_some() && bb_bike.field("rahmenhoehe").is_none());
+    // tighten
+    assert!(matches!(
+        be_bike.field("tathergang").unwrap().kind,
+        FieldKind::Textarea { max_length: 3000 }
+    ));
+    assert!(matches!(
+        bb_bike.field("tathergang").unwrap().kind,
+        FieldKind::Textarea { max_length: 4000 }
+    ));
+    // relabel
+    let bb_fraud = c.variant(&bb, "betrug").unwrap();
+    let label = |v: &FormVariant| {
+        v.field("betrugsart").unwrap().kind.options().unwrap()[3]
+            .label
+            .de
+            .clone()
+    };
+    assert!(label(bb_fraud).ends_with("am Telefon"));
+    assert!(!label(c.variant(&state(), "betrug").unwrap()).ends_with("am Telefon"));
+    assert!(bb_fraud.field("bank_name").is_some());
+    assert!(c
+        .variant(&mv, "diebstahl")
+        .unwrap()
+        .field("urlaubsanschrift")
+        .is_some());
+
+    // Every field type is used by some shipped form.
+    let mut used = std::collections::BTreeSet::new();
+    for v in c.variants() {
+        for f in raw::all_fields(&v.steps) {
+            used.insert(f.kind.name());
+        }
+    }
+    let missing: Vec<_> = FieldKind::NAMES
+        .iter()
+        .filter(|n| !used.contains(*n))
+        .collect();
+    assert!(missing.is_empty(), "unused field types: {missing:?}");
+}
+
+#[test]
+fn overlays_that_widen_or_name_unknown_things_are_refused() {
+    let c = Catalog::load(&shipped()).unwrap();
+    let upload = |body: &str| {
+        let src = format!(
+            "id = \"fahrraddiebstahl\"\nversion = 2\nextends = \"base/fahrraddiebstahl\"\n{body}"
+        );
+        parse_upload(&state(), "upload.toml", &src, &c)
+    };
+    let ok = upload("[[patch]]\nfield = \"wert\"\nmax = 10000\n").unwrap();
+    assert!(matches!(
+        ok.field("wert").unwrap().kind,
+        FieldKind::Money {
+            max: Some(10000),
+            ..
+        }
+    ));
+    let cases = [
+        (
+            "[[patch]]\nfield = \"tathergang\"\nmax_length = 5000\n",
+            6,
+            "widening `max_length`",
+        ),
+        (
+            "[[patch]]\nfield = \"rahmennummer\"\nrequired = false\n",
+            6,
+            "widening `required`",
+        ),
+        (
+            "[[patch]]\nfield = \"wert\"\nmax = 60000\n",
+            6,
+            "widening `max`",
+        ),
+        (
+            "[[patch]]\nfield = \"nope\"\nrequired = true\n",
+            5,
+            "unknown field `nope`",
+        ),
+        (
+            "remove_fields = [\"sicherung\"]\n",
+            4,
+            "still used in a condition of `schlossart`",
+        ),
+    ];
+    for (body, line, msg) in cases {
+        let problems = upload(body).unwrap_err();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].line, line, "{body}");
+        assert!(problems[0].message.contains(msg), "{}", problems[0]);
+        assert_eq!(problems[0].path, "upload.toml");
+    }
+}
+
+#[test]
+fn review_and_roles() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[
+            ("f-mail", "a@example.de"),
+            ("f-plz", "10115"),
+            ("f-geld", "12"),
+            ("f-janein", "no"),
+            ("f-datum", "2026-01-05"),
+            ("f-knopf", "b"),
+            ("f-geheim", "<script>"),
+        ]),
+        &Answers::default(),
+        now(),
+    );
+    assert!(r.is_ok(), "{:?}", r.errors);
+    assert_eq!(
+        v.role_value(&r.answers, Role::ReporterEmail).as_deref(),
+        Some("a@example.de")
+    );
+    assert_eq!(
+        v.role_value(&r.answers, Role::ScenePostalCode).as_deref(),
+        Some("10115")
+    );
+    assert_eq!(v.role_value(&r.answers, Role::ReporterName), None);
+    let steps = review(&v, &r.answers, Lang::De);
+    assert_eq!(steps.len(), 1);
+    let row = |id: &str| {
+        steps[0]
+            .rows
+            .iter()
+            .find(|r| r.field_id == id)
+            .unwrap()
+            .display
+            .clone()
+    };
+    assert_eq!(row("geld"), "12,00 €");
+    assert_eq!(row("janein"), "Nein");
+    assert_eq!(row("datum"), "05.01.2026");
+    assert_eq!(row("knopf"), "B");
+    assert_eq!(
+        review(&v, &r.answers, Lang::En)[0]
+            .rows
+            .iter()
+            .find(|r| r.field_id == "geld")
+            .unwrap()
+            .display,
+        "€12.00"
+    );
+}
+
+#[test]
+fn step_fields_render_accessible_escaped_html() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[
+            ("f-text", "<b>x</b>"),
+            ("f-knopf", "a"),
+            ("f-lang", "\"quoted\""),
+        ]),
+        &Answers::default(),
+        now(),
+    );
+    let view = render::StepFields::new(&v, 0, &r.answers, &r.errors, Lang::De);
+    assert!(!view.needs_multipart());
+    let html = view.to_html().unwrap();
+    assert!(html.contains(r#"<label class="label" for="f-text">"#));
+    assert!(html.contains("&#60;b&#62;x&#60;/b&#62;") && !html.contains("<b>x</b>"));
+    assert!(html.contains(r#"aria-invalid="true""#));
+    assert!(html.contains(r#"<p class="field-error" id="f-text-error">"#));
+    assert!(html.contains(r#"aria-describedby="f-text-error""#));
+    assert!(html.contains(r#"id="f-knopf-0" name="f-knopf" value="a" checked"#));
+    assert!(html.contains(r#"<legend class="legend">Knopf"#));
+    assert!(html.contains(r#"id="f-spanne-from-date" name="f-spanne-from-date""#));
+    assert!(html.contains(r#"autocomplete="email""#));
+    assert!(html.contains(r#"maxlength="20""#) && html.contains("Höchstens 20 Zeichen."));
+    // A same-step conditional field is rendered, since nothing appears without JavaScript.
+    assert!(html.contains(r#"for="f-geheim""#));
+
+    let mut a = r.answers.clone();
+    a.set("auswahl", AnswerValue::Text("b".into()));
+    add_group_item(&v, &mut a, "zeugen");
+    let view = render::StepFields::new(&v, 1, &a, &[], Lang::En);
+    assert!(view.needs_multipart());
+    let html = view.to_html().unwrap();
+    assert!(html.contains(r#"name="f-zeugen-count" value="1""#));
+    assert!(html.contains(r#"for="f-zeugen-0-zeuge_name""#));
+    assert!(html.contains(r#"value="remove:zeugen.0""#));
+    assert!(html.contains(r#"id="f-zeugen-add" name="action" value="add:zeugen""#));
+    assert!(html.contains(
+        r#"type="file" id="f-dateien" name="f-dateien" accept="image/png,application/pdf" multiple"#
+    ));
+}
+
+#[test]
+fn shipped_steps_render() {
+    let c = Catalog::load(&shipped()).unwrap();
+    for v in c.variants() {
+        for i in 0..v.steps.len() {
+            let html = render::StepFields::new(v, i, &Answers::default(), &[], Lang::De)
+                .to_html()
+                .unwrap();
+            assert!(
+                html.contains("<label") || html.contains("<legend"),
+                "{} step {i}",
+                v.id
+            );
+        }
+    }
+}
+
+#[test]
+fn views_and_review_rows_do_not_debug_print_answers() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[("f-text", "GEHEIM")]),
+        &Answers::default(),
+        now(),
+    );
+    let view = render::StepFields::new(&v, 0, &r.answers, &r.errors, Lang::De);
+    let rows = review(&v, &r.answers, Lang::De);
+    let out = format!("{view:?} {rows:?} {r:?}");
+    assert!(!out.contains("GEHEIM"), "{out}");
+}
+
+#[test]
+fn several_versions_of_a_form_load_side_by_side() {
+    let tmp = tempfile::tempdir().unwrap();
+    let copy = |from: &Path, to: &Path| {
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.path().is_dir() {
+                std::fs::create_dir_all(&target).unwrap();
+                for f in std::fs::read_dir(entry.path()).unwrap() {
+                    let f = f.unwrap();
+                    std::fs::copy(f.path(), target.join(f.file_name())).unwrap();
+                }
+            }
+        }
+    };
+    copy(&shipped(), tmp.path());
+    let v2 = "id = \"hinweis\"\nversion = 2\nextends = \"base/hinweis\"\n[[patch]]\nfield = \"hinweis_text\"\nmax_length = 2000\n";
+    std::fs::write(tmp.path().join("be/hinweis.v2.toml"), v2).unwrap();
+    let c = Catalog::load(tmp.path()).unwrap();
+    assert_eq!(c.variant(&state(), "hinweis").unwrap().version, 2);
+    let v1 = c.variant_version(&state(), "hinweis", 1).unwrap();
+    assert_ne!(
+        v1.content_hash,
+        c.variant(&state(), "hinweis").unwrap().content_hash
+    );
+    // The file name must agree with the version.
+    std::fs::write(tmp.path().join("be/hinweis.v3.toml"), v2).unwrap();
+    let problems = Catalog::load(tmp.path()).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.path.ends_with("be/hinweis.v3.toml") && p.message.contains("file name")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("also defined in")),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_span_error_marks_the_input_it_is_about() {
+    let v = variant();
+    let r = validate_step(
+        &v,
+        0,
+        &post(&[
+            ("f-spanne-from-date", "20.11.2026"),
+            ("f-spanne-to-date", "19.11.2026"),
+        ]),
+        &Answers::default(),
+        now(),
+    );
+    let html = render::StepFields::new(&v, 0, &r.answers, &r.errors, Lang::De)
+        .to_html()
+        .unwrap();
+    assert!(html.contains(r#"name="f-spanne-to-date" value="19.11.2026" aria-invalid="true""#));
+    assert!(!html.contains(r#"name="f-spanne-from-date" value="20.11.2026" aria-invalid"#));
+    assert!(html.contains(r#"aria-describedby="f-spanne-error""#));
+}

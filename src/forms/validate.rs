@@ -416,8 +416,14 @@ fn check(
             if options.iter().any(|o| o.value == text) {
                 t(text.to_string())
             } else {
+                // A select is one input; radios link to their first option.
+                let suffix = if matches!(field.kind, FieldKind::Select { .. }) {
+                    ""
+                } else {
+                    "-0"
+                };
                 Err((
-                    "-0",
+                    suffix,
                     format!("Bitte wählen Sie bei {lde} eine der Antworten aus."),
                     format!("Please choose one of the answers for {len}."),
                 ))
@@ -778,7 +784,7 @@ pub fn prune_hidden(variant: &FormVariant, answers: &Answers) -> Answers {
     out
 }
 
-fn group<'a>(variant: &'a FormVariant, group_id: &str) -> Option<u32> {
+fn group(variant: &FormVariant, group_id: &str) -> Option<u32> {
     match &variant.field(group_id)?.kind {
         FieldKind::Group { max_items, .. } => Some(*max_items),
         _ => None,
@@ -849,13 +855,19 @@ impl GroupAction {
     }
 }
 
-/// One row of the "check your answers" page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One row of the "check your answers" page. Holds answers: Debug is redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct ReviewRow {
     pub field_id: String,
     pub label: String,
     /// Plain text (may contain line breaks); escape when rendering.
     pub display: String,
+}
+
+impl std::fmt::Debug for ReviewRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReviewRow({})", self.field_id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

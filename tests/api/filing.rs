@@ -17,6 +17,9 @@ pub const PNG: &[u8] = &[
     0x42, 0x60, 0x82,
 ];
 
+/// A valid IBAN that appears in no form text (the hints use the usual example).
+pub const IBAN: &str = "DE02 1203 0000 0000 2020 51";
+
 pub fn csrf_token(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html.find(marker).expect("page has a CSRF token") + marker.len();
@@ -65,6 +68,8 @@ pub struct Filler {
     /// Overrides by input name.
     pub overrides: BTreeMap<String, String>,
     pub attach_files: bool,
+    /// The top-level choices made so far, to skip fields whose `show_if` does not hold.
+    chosen: Answers,
 }
 
 impl Filler {
@@ -76,6 +81,7 @@ impl Filler {
             sent_text: Vec::new(),
             overrides: BTreeMap::new(),
             attach_files: true,
+            chosen: Answers::default(),
         }
     }
 
@@ -88,8 +94,19 @@ impl Filler {
 
     /// Fills one field (top level or inside a group item) into `post`.
     pub fn fill(&mut self, field: &Field, base: &str, post: &mut StepPost) {
+        let top_level = base == format!("f-{}", field.id);
+        if top_level {
+            if let Some(condition) = &field.show_if {
+                if !condition_holds(condition, None, &self.chosen) {
+                    return;
+                }
+            }
+        }
         if let Some(v) = self.overrides.get(base).cloned() {
             post.set(base, &v);
+            if top_level {
+                self.chosen.set(field.id.clone(), AnswerValue::Text(v));
+            }
             return;
         }
         let value: Option<String> = match &field.kind {
@@ -125,13 +142,17 @@ impl Filler {
                 for o in options {
                     post.pairs.push((base.to_owned(), o.value.clone()));
                 }
+                if top_level {
+                    let all = options.iter().map(|o| o.value.clone()).collect();
+                    self.chosen.set(field.id.clone(), AnswerValue::List(all));
+                }
                 None
             }
             FieldKind::Number { min, .. } => Some(min.unwrap_or(1).max(1).to_string()),
             FieldKind::Money { min, .. } => Some(format!("{},45", min.unwrap_or(0).max(120))),
             FieldKind::PostalCode => Some(self.postal_code.clone()),
             FieldKind::Country => Some("DE".into()),
-            FieldKind::Iban => Some("DE89 3704 0044 0532 0130 00".into()),
+            FieldKind::Iban => Some(IBAN.into()),
             FieldKind::LicencePlate => Some("B-AB 1234".into()),
             FieldKind::Vin => Some("WVWZZZ1JZXW000001".into()),
             FieldKind::FrameNumber => Some("WBK12345678".into()),
@@ -164,6 +185,9 @@ impl Filler {
         };
         if let Some(v) = value {
             post.set(base, &v);
+            if top_level {
+                self.chosen.set(field.id.clone(), AnswerValue::Text(v));
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub state: web::Data<AppState>,
     pub backend: Backend,
+    pub database_url: String,
     pub dir: TempDir,
     /// The database and data dir, so a second instance can share them.
     pub database_url: String,
@@ -158,6 +159,7 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Opt
         client,
         state,
         backend,
+        database_url,
         dir,
         database_url,
         data_dir,

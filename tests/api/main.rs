@@ -4,6 +4,8 @@ mod filing;
 mod helpers;
 
 mod citizen;
+mod field_errors;
 mod health;
+mod sealing;
 mod staff;
 mod store_conformance;

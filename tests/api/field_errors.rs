@@ -1,0 +1,255 @@
+//! Every field type, given an invalid value in a real form: error summary, field message,
+//! the entered values kept, never a 5xx.
+
+use internetwache::forms::{Condition, Field, FieldKind, FormVariant};
+
+use crate::filing::{complete_step, csrf_token, error_summary, post_step, start, Filler, StepPost};
+use crate::helpers::{spawn_app, Backend};
+
+/// An invalid entry for a field, and whether the page must show it again.
+fn invalid(field: &Field, base: &str, post: &mut StepPost) -> Option<String> {
+    let mut set = |v: &str| {
+        post.set(base, v);
+        Some(v.to_owned())
+    };
+    match &field.kind {
+        FieldKind::Text {
+            max_length,
+            pattern,
+        } => match pattern {
+            Some(_) => set("!!"),
+            None => set(&"x".repeat(*max_length as usize + 1)),
+        },
+        FieldKind::Textarea { max_length } => set(&"y".repeat(*max_length as usize + 1)),
+        FieldKind::Email => set("keine-adresse"),
+        FieldKind::Phone => set("anrufen bitte"),
+        FieldKind::Date {
+            not_in_future: true,
+        } => set("2099-01-01"),
+        FieldKind::Date { .. } => set("2023-02-30"),
+        FieldKind::Time => set("25:61"),
+        FieldKind::TimeSpan => {
+            post.set(&format!("{base}-from-date"), "2025-10-02");
+            post.set(&format!("{base}-from-time"), "10:00");
+            post.set(&format!("{base}-to-date"), "2025-10-01");
+            post.set(&format!("{base}-to-time"), "09:00");
+            Some("2025-10-02".into())
+        }
+        FieldKind::Select { .. } | FieldKind::Radio { .. } | FieldKind::YesNo => {
+            post.set(base, "gibt-es-nicht");
+            None
+        }
+        FieldKind::Checkboxes { .. } => {
+            post.pairs.retain(|(k, _)| k != base);
+            post.pairs.push((base.to_owned(), "gibt-es-nicht".into()));
+            None
+        }
+        FieldKind::Number { .. } => set("zwölf"),
+        FieldKind::Money { .. } => set("12,3,4"),
+        FieldKind::PostalCode => set("1234"),
+        FieldKind::Country => {
+            post.set(base, "XX");
+            None
+        }
+        FieldKind::Iban => set("DE00 1234 5678"),
+        FieldKind::LicencePlate => set("123-ABC-!"),
+        FieldKind::Vin => set("ABC"),
+        FieldKind::FrameNumber => set("!"),
+        FieldKind::Url => set("javascript:alert(1)"),
+        FieldKind::File { .. } => {
+            post.files.retain(|(k, ..)| k != base);
+            post.files.push((
+                base.to_owned(),
+                "fake.png".into(),
+                "image/png",
+                b"not an image at all".to_vec(),
+            ));
+            None
+        }
+        FieldKind::Group { fields, .. } => {
+            let group = &field.id;
+            post.set(&format!("{base}-count"), "1");
+            let sub = fields
+                .iter()
+                .find(|f| {
+                    matches!(
+                        f.kind,
+                        FieldKind::Email
+                            | FieldKind::Phone
+                            | FieldKind::PostalCode
+                            | FieldKind::Date { .. }
+                    )
+                })
+                .or_else(|| fields.first())
+                .expect("group has fields");
+            invalid(sub, &format!("f-{group}-0-{}", sub.id), post)
+        }
+    }
+}
+
+/// The answer that makes a simple `show_if` hold: (field id, value).
+fn enabling_answer(condition: &Condition) -> Option<(String, String)> {
+    match condition {
+        Condition::Equals { field, value } => Some((field.clone(), value.clone())),
+        Condition::In { field, values } => Some((field.clone(), values.first()?.clone())),
+        _ => None,
+    }
+}
+
+/// (state, form, step id, field) for one use of each type: unconditional where possible,
+/// else behind a simple `show_if` the test can satisfy.
+fn targets(variants: &[std::sync::Arc<FormVariant>]) -> Vec<(String, String, String, Field)> {
+    let mut found: Vec<(String, String, String, Field)> = Vec::new();
+    for pass in [false, true] {
+        for v in variants {
+            for step in &v.steps {
+                let step_ok = match &step.show_if {
+                    None => true,
+                    Some(c) => pass && enabling_answer(c).is_some(),
+                };
+                for f in step
+                    .fields
+                    .iter()
+                    .filter(|f| step_ok && f.exit_if.is_empty())
+                {
+                    let usable = match &f.show_if {
+                        None => true,
+                        Some(c) => pass && enabling_answer(c).is_some(),
+                    };
+                    if usable
+                        && !found
+                            .iter()
+                            .any(|(_, _, _, g)| g.kind.name() == f.kind.name())
+                    {
+                        found.push((
+                            v.state.to_string(),
+                            v.id.clone(),
+                            step.id.clone(),
+                            f.clone(),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn every_field_type_reports_invalid_values_and_keeps_entries() {
+    let mut app = spawn_app(Backend::Sqlite).await.unwrap();
+    let mut variants = Vec::new();
+    for state in ["be", "bb", "mv"] {
+        let code = internetwache::state_code::StateCode::parse(state).unwrap();
+        variants.extend(
+            app.state
+                .forms
+                .live_for_state(&app.state.db, &code)
+                .await
+                .unwrap(),
+        );
+    }
+    let targets = targets(&variants);
+    let kinds: Vec<&str> = targets.iter().map(|t| t.3.kind.name()).collect();
+    for kind in FieldKind::NAMES {
+        assert!(
+            kinds.contains(&kind),
+            "no shipped form uses the field type {kind} unconditionally"
+        );
+    }
+    for (state, form, step_id, field) in &targets {
+        app.client_reset();
+        let variant = variants
+            .iter()
+            .find(|v| v.state.as_str() == state && v.id == *form)
+            .unwrap();
+        let plz = crate::filing::postal_code_for(&app, state);
+        let mut filler = Filler::new(&plz, "Keep");
+        let step_condition = variant
+            .steps
+            .iter()
+            .find(|s| s.id == *step_id)
+            .and_then(|s| s.show_if.as_ref());
+        for condition in [field.show_if.as_ref(), step_condition]
+            .into_iter()
+            .flatten()
+        {
+            if let Some((id, value)) = enabling_answer(condition) {
+                filler.overrides.insert(format!("f-{id}"), value);
+            }
+        }
+        let mut url = start(&app, state, form).await;
+        while !url.ends_with(&format!("/schritt/{step_id}")) {
+            assert!(
+                url.contains("/schritt/"),
+                "step {step_id} of {state}/{form} was never reached"
+            );
+            url = complete_step(&app, variant, &url, &mut filler).await;
+        }
+        let html = app.get(&url).await.text().await.unwrap();
+        let csrf = csrf_token(&html);
+        let step = variant.steps.iter().find(|s| s.id == *step_id).unwrap();
+        let mut post = StepPost::default();
+        let before = filler.sent_text.len();
+        for f in &step.fields {
+            if f.id != field.id {
+                filler.fill(f, &format!("f-{}", f.id), &mut post);
+            }
+        }
+        let kept_others: Vec<String> = filler.sent_text[before..].to_vec();
+        let base = format!("f-{}", field.id);
+        let shown_again = invalid(field, &base, &mut post);
+        let res = post_step(&app, &url, &csrf, &post, "next").await;
+        let status = res.status();
+        let kind = field.kind.name();
+        assert!(!status.is_server_error(), "{kind}: {status}");
+        assert_eq!(status, 200, "{kind}: the step is shown again");
+        let body = res.text().await.unwrap();
+        let summary = error_summary(&body).unwrap_or_else(|| panic!("{kind}: no error summary"));
+        assert!(
+            summary.contains("href=\"#f-"),
+            "{kind}: the summary links to the field: {summary}"
+        );
+        for link in summary.split("href=\"#").skip(1) {
+            let target = &link[..link.find('"').unwrap()];
+            assert!(
+                body.contains(&format!("id=\"{target}\"")),
+                "{kind}: the summary link #{target} has a target on the page"
+            );
+        }
+        assert!(
+            body.contains("class=\"field-error\""),
+            "{kind}: the field shows its message; {state}/{form}/{step_id} {summary}"
+        );
+        assert!(
+            body.contains("aria-invalid=\"true\"")
+                || kind == "group"
+                || kind == "file"
+                || kind == "checkboxes"
+                || kind == "radio"
+                || kind == "yes_no"
+                || kind == "time_span",
+            "{kind}: the input is marked invalid"
+        );
+        if let Some(value) = shown_again {
+            let escaped = value
+                .replace('&', "&amp;")
+                .replace('"', "&#34;")
+                .replace('\'', "&#39;");
+            assert!(
+                body.contains(&value) || body.contains(&escaped),
+                "{kind}: the invalid entry {value:?} is kept"
+            );
+        }
+        for value in &kept_others {
+            assert!(
+                body.contains(value.as_str()),
+                "{kind}: the other entry {value} is kept"
+            );
+        }
+        println!(
+            "{kind:>14}: {state}/{form}/{step_id} -> error summary, field message, entries kept"
+        );
+    }
+    println!("{} field types checked", targets.len());
+}

@@ -1,0 +1,153 @@
+//! What the intake server keeps cannot be read without the police key, and the police key
+//! gets back exactly what was entered.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use base64::Engine;
+use internetwache::report_document::ReportDocument;
+use internetwache::store::reports;
+
+use crate::filing::{file_report, Filler, PNG};
+use crate::helpers::{Backend, TestApp};
+use crate::on_both_engines;
+
+/// Everything the database holds, as bytes: the SQLite files, or `pg_dump` of the test database.
+async fn dump(app: &TestApp) -> Vec<u8> {
+    match app.backend {
+        Backend::Sqlite => {
+            let mut bytes = Vec::new();
+            for suffix in ["", "-wal", "-shm"] {
+                let path = app.dir.path().join(format!("test.db{suffix}"));
+                if let Ok(b) = std::fs::read(&path) {
+                    bytes.extend(b);
+                }
+            }
+            assert!(bytes.len() > 4096, "the SQLite files were read");
+            bytes
+        }
+        Backend::Postgres => {
+            let out = Command::new("pg_dump")
+                .arg("--data-only")
+                .arg(&app.database_url)
+                .output()
+                .expect("pg_dump runs");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            out.stdout
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+async fn no_entered_value_is_stored_in_clear(app: TestApp) {
+    let mut sent = Vec::new();
+    for (state, form, plz) in [
+        ("be", "fahrraddiebstahl", "10115"),
+        ("bb", "betrug", "14467"),
+        ("mv", "hass-im-netz", "18055"),
+    ] {
+        let mut filler = Filler::new(plz, "Geheim");
+        let filed = file_report(&app, state, form, &mut filler).await;
+        assert!(!filed.case_number.is_empty());
+        sent.extend(filler.sent_text);
+    }
+    // Also fixed values that are personal: the IBAN and the licence plate.
+    sent.push(crate::filing::IBAN.replace(' ', ""));
+    sent.push(crate::filing::IBAN.into());
+    assert!(
+        sent.len() > 30,
+        "distinctive values were entered ({})",
+        sent.len()
+    );
+    let dump = dump(&app).await;
+    // The index and the envelopes are there...
+    assert!(contains(&dump, "fahrraddiebstahl"));
+    // ...but none of what the citizens typed.
+    for value in &sent {
+        assert!(
+            !contains(&dump, value),
+            "{value} found in clear in the {:?} database",
+            app.backend
+        );
+    }
+    println!(
+        "{} distinctive values, none in the {:?} dump ({} bytes)",
+        sent.len(),
+        app.backend,
+        dump.len()
+    );
+}
+on_both_engines!(no_entered_value_is_stored_in_clear);
+
+fn private_key_for(app: &TestApp, state: &str) -> PathBuf {
+    let dir = app.dir.path().join("var").join("keys");
+    std::fs::read_dir(&dir)
+        .expect("demo keys exist")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            name.starts_with(&format!("{state}-")) && name.ends_with(".private.json")
+        })
+        .expect("demo private key for the state")
+}
+
+async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
+    let mut filler = Filler::new("14467", "Klar");
+    let filed = file_report(&app, "bb", "betrug", &mut filler).await;
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+        .await
+        .unwrap()
+        .unwrap();
+    let envelope = reports::envelope(&app.state.db, row.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let envelope_path = app.dir.path().join("envelope.json");
+    std::fs::write(&envelope_path, &envelope).unwrap();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+        .args(["clerk", "decrypt", "--key"])
+        .arg(private_key_for(&app, "bb"))
+        .arg(&envelope_path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: ReportDocument = serde_json::from_slice(&out.stdout).expect("a report document");
+    assert_eq!(doc.case_number.as_str(), filed.case_number);
+    assert_eq!(doc.form.id, "betrug");
+    assert_eq!(doc.form.content_hash, row.content_hash);
+    let values: Vec<String> = doc.answers.iter().map(|a| a.value.to_string()).collect();
+    for sent in &filler.sent_text {
+        assert!(
+            values.iter().any(|v| v.contains(sent.as_str())),
+            "{sent} is in the decrypted report"
+        );
+    }
+    assert!(
+        !doc.attachments.is_empty(),
+        "the evidence upload travels inside the envelope"
+    );
+    for attachment in &doc.attachments {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&attachment.data)
+            .unwrap();
+        assert_eq!(bytes, PNG, "attachment bytes are unchanged");
+        assert_eq!(attachment.mime_type, "image/png");
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        assert_eq!(attachment.sha256, hex::encode(digest.as_ref()));
+    }
+}
+on_both_engines!(clerk_decrypt_returns_exactly_what_was_entered);
