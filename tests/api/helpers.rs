@@ -22,8 +22,7 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub dir: TempDir,
-    /// The database and data dir, so a second instance can share them.
-    pub database_url: String,
+    /// The data dir, so a second instance can share the keys.
     pub data_dir: std::path::PathBuf,
     pg_database: Option<PgTestDatabase>,
 }
@@ -161,7 +160,6 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Opt
         backend,
         database_url,
         dir,
-        database_url,
         data_dir,
         pg_database,
     })
