@@ -134,6 +134,7 @@ impl Application {
             tokio::spawn(async move { bootstrap_until_ready(state).await });
         }
         tokio::spawn(sweep_expired_drafts(state.clone()));
+        tokio::spawn(crate::staff::sweep_expired_sessions(state.clone()));
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("IW_BIND: cannot listen on {}: {e}", settings.bind))?;

@@ -17,6 +17,17 @@ pub enum ClerkCommand {
     /// Fetch the pending reports of the token's state from the pull API, decrypt each into
     /// OUT/<case_number>.json and acknowledge it with its receipt.
     Pull(PullArgs),
+    /// Print the receipt (`v1=...`) of an envelope, to confirm receipt on the clerk page.
+    Receipt(ReceiptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptArgs {
+    /// The state's receipt secret file.
+    #[arg(long)]
+    pub receipt_secret: PathBuf,
+    /// Envelope JSON file as downloaded; `-` or absent reads standard input.
+    pub envelope: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +66,16 @@ pub struct DecryptArgs {
 
 pub fn run(cmd: ClerkCommand) -> ExitCode {
     match cmd {
+        ClerkCommand::Receipt(args) => match receipt_of(&args) {
+            Ok(receipt) => {
+                println!("{receipt}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
         ClerkCommand::Pull(args) => {
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -228,6 +249,20 @@ mod pull {
         }
         Ok(())
     }
+}
+
+/// The receipt over the exact bytes given (the file as downloaded, not re-serialised).
+fn receipt_of(args: &ReceiptArgs) -> Result<String, String> {
+    let secret = std::fs::read_to_string(&args.receipt_secret)
+        .map_err(|e| format!("cannot read {}: {e}", args.receipt_secret.display()))?;
+    let input = read_input(args.envelope.as_deref())?;
+    let envelope = Envelope::from_json(&input).map_err(|e| e.to_string())?;
+    let meta = envelope.metadata().map_err(|e| e.to_string())?;
+    Ok(crate::delivery::receipt::compute(
+        secret.trim().as_bytes(),
+        meta.case_number.as_str(),
+        input.as_bytes(),
+    ))
 }
 
 fn decrypt(args: &DecryptArgs) -> Result<(), String> {

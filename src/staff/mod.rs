@@ -105,6 +105,23 @@ pub async fn audit(
     .map(|_| ())
 }
 
+/// Deletes ended staff sessions now and then (they are refused on sight anyway).
+pub async fn sweep_expired_sessions(app: actix_web::web::Data<AppState>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        if !app.readiness.is_ready() {
+            continue;
+        }
+        let now = Utc::now();
+        let idle = chrono::Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
+        if let Err(e) = crate::store::staff::delete_expired_sessions(&app.db, now, now - idle).await
+        {
+            tracing::warn!(error = %e, "could not delete expired staff sessions");
+        }
+    }
+}
+
 /// argon2id with the crate's default parameters, PHC string.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     use argon2::password_hash::{PasswordHasher, SaltString};

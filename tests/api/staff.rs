@@ -763,3 +763,141 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 on_both_engines!(clerk_pull_delivers_100_reports);
+
+async fn clerk_downloads_and_confirms_receipt(mut app: TestApp) {
+    let (report_id, case) = seal_report(&app, "be", "betrug").await;
+    let (_, bb_case) = seal_report(&app, "bb", "betrug").await;
+    add_user(&app, "be-clerk", "clerk", Some("be")).await;
+    sign_in(&app, "be-clerk").await;
+    let list = app
+        .get("/polizei/berichte?status=pending")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains(&case) && !list.contains(&bb_case));
+    assert!(list.contains("betrug v1"), "form version shown");
+
+    let res = app.get(&format!("/polizei/berichte/{case}/umschlag")).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("attachment"));
+    let downloaded = res.text().await.unwrap();
+    let stored = reports::envelope(&app.state.db, report_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(downloaded, stored, "exactly as stored");
+
+    let csrf = staff_csrf(&app).await;
+    let confirm = |receipt: String| {
+        let client = app.client.clone();
+        let url = app.url(&format!("/polizei/berichte/{case}/empfang"));
+        let csrf = csrf.clone();
+        async move {
+            client
+                .post(url)
+                .form(&[("csrf_token", csrf.as_str()), ("receipt", receipt.as_str())])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let wrong = confirm("v1=00".into()).await;
+    assert_eq!(wrong.status(), 200);
+    assert!(wrong
+        .text()
+        .await
+        .unwrap()
+        .contains("class=\"error-summary\""));
+    let secret = internetwache::staff::receipts::secret_for(&app.state.settings, "be").unwrap();
+    let receipt = internetwache::delivery::receipt::compute(&secret, &case, downloaded.as_bytes());
+    let ok = confirm(receipt).await;
+    assert_eq!(ok.status(), 303);
+    let row = reports::get_by_id(&app.state.db, report_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "delivered");
+    assert_eq!(deliver_job_of(&app.state.db, report_id).await.1, "done");
+
+    let actions: Vec<String> = internetwache::store::audit::all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert_eq!(actions, ["sign_in", "envelope_download", "receipt"]);
+
+    // The operator reads every state but acts on none.
+    add_user(&app, "ops", "operator", None).await;
+    app.client_reset();
+    sign_in(&app, "ops").await;
+    let list = app.get("/polizei/berichte").await.text().await.unwrap();
+    assert!(list.contains(&case) && list.contains(&bb_case));
+    assert_eq!(
+        app.get(&format!("/polizei/berichte/{bb_case}/umschlag"))
+            .await
+            .status(),
+        403
+    );
+}
+on_both_engines!(clerk_downloads_and_confirms_receipt);
+
+async fn admin_requeues_a_dead_letter(app: TestApp) {
+    let (report_id, case) = seal_report(&app, "be", "betrug").await;
+    let (job, _) = deliver_job_of(&app.state.db, report_id).await;
+    internetwache::with_db!(&app.state.db, pool => sqlx::query(
+        "UPDATE jobs SET status = 'dead', attempts = 5, last_error = 'police endpoint: 503' WHERE id = $1")
+        .bind(job).execute(pool).await.map(|_| ()).unwrap());
+    add_user(&app, "be-admin", "admin", Some("be")).await;
+    sign_in(&app, "be-admin").await;
+    let page = app
+        .get("/verwaltung/warteschlange")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&case) && page.contains("police endpoint: 503"));
+    let csrf = staff_csrf(&app).await;
+    let res = app
+        .client
+        .post(app.url(&format!("/verwaltung/warteschlange/{job}/erneut")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(deliver_job_of(&app.state.db, report_id).await.1, "pending");
+    let last = internetwache::store::audit::recent(&app.state.db, Some("be"), 1)
+        .await
+        .unwrap();
+    assert_eq!(last[0].action, "job_requeue");
+    assert_eq!(last[0].object.as_deref(), Some(job.to_string().as_str()));
+}
+on_both_engines!(admin_requeues_a_dead_letter);
+
+async fn concurrent_audit_appends_keep_one_chain(app: TestApp) {
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let state = app.state.clone();
+        tasks.push(tokio::spawn(async move {
+            internetwache::staff::audit(&state, &format!("writer{i}"), "test", Some("be"), None)
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let rows = internetwache::store::audit::all(&app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(
+        internetwache::store::audit::verify_chain(&app.state.audit_key, &rows),
+        Ok(40)
+    );
+}
+on_both_engines!(concurrent_audit_appends_keep_one_chain);
