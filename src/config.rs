@@ -74,7 +74,7 @@ settings! {
     forms_dir: PathBuf = "forms", "IW_FORMS_DIR",
         "Form schema files seeded into the database at start.";
     mail_url: MailUrl = "file://var/mail", "IW_MAIL_URL",
-        "`file://DIR` writes .eml files; `smtp://user:pass@host:587` (STARTTLS) or `smtps://...:465`.";
+        "`file://DIR` writes .eml files; `smtp://user:pass@host:587` requires STARTTLS (`?tls=opportunistic` or `?tls=none` to relax), `smtps://...:465` implicit TLS.";
     mail_from: String = "Internetwache <no-reply@internetwache.invalid>", "IW_MAIL_FROM",
         "Sender address of citizen e-mails.";
     log_format: LogFormat = "text", "IW_LOG_FORMAT",
@@ -93,6 +93,20 @@ settings! {
         "Attempts before a job becomes a dead letter (backoff is capped at one hour).";
     escalate_after_minutes: u32 = "60", "IW_ESCALATE_AFTER_MINUTES",
         "A report not delivered after this age is escalated.";
+    worker_poll_ms: u64 = "5000", "IW_WORKER_POLL_MS",
+        "Workers look for due jobs at least this often (wake-ups make it faster).";
+    job_lease_secs: u64 = "300", "IW_JOB_LEASE_SECS",
+        "A claimed job is rescued for another worker when its claim is this old.";
+    job_batch: u32 = "10", "IW_JOB_BATCH",
+        "Jobs one worker claims and runs at a time.";
+    job_backoff_base_ms: u64 = "2000", "IW_JOB_BACKOFF_BASE_MS",
+        "First retry delay; doubles per attempt, full jitter, capped by IW_JOB_BACKOFF_CAP_SECS.";
+    job_backoff_cap_secs: u64 = "3600", "IW_JOB_BACKOFF_CAP_SECS",
+        "Longest retry delay (at most one hour).";
+    delivery_timeout_secs: u64 = "30", "IW_DELIVERY_TIMEOUT_SECS",
+        "Time limit of one push delivery to a police endpoint.";
+    smtp_timeout_secs: u64 = "30", "IW_SMTP_TIMEOUT_SECS",
+        "Time limit of one SMTP conversation.";
     max_upload_mb: u32 = "10", "IW_MAX_UPLOAD_MB",
         "Largest request body, in MiB, a citizen may upload in one step.";
     shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",
@@ -179,6 +193,30 @@ impl Settings {
             return Err(ConfigError::Inconsistent(
                 "IW_JOB_MAX_ATTEMPTS must be at least 1".into(),
             ));
+        }
+        if self.job_batch == 0 || self.worker_poll_ms == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_JOB_BATCH and IW_WORKER_POLL_MS must be at least 1".into(),
+            ));
+        }
+        if self.job_backoff_cap_secs == 0 || self.job_backoff_cap_secs > 3600 {
+            return Err(ConfigError::Inconsistent(
+                "IW_JOB_BACKOFF_CAP_SECS must be between 1 and 3600".into(),
+            ));
+        }
+        if self.workers >= self.database_max_connections {
+            return Err(ConfigError::Inconsistent(format!(
+                "IW_WORKERS ({}) must be below IW_DATABASE_MAX_CONNECTIONS ({}): on PostgreSQL \
+                 each worker holds a connection for wake-ups",
+                self.workers, self.database_max_connections
+            )));
+        }
+        let slowest = self.delivery_timeout_secs.max(self.smtp_timeout_secs);
+        if self.job_lease_secs <= slowest {
+            return Err(ConfigError::Inconsistent(format!(
+                "IW_JOB_LEASE_SECS ({}) must be longer than the delivery and SMTP timeouts ({slowest} s)",
+                self.job_lease_secs
+            )));
         }
         Ok(())
     }
@@ -294,12 +332,15 @@ pub struct PoliceKeySetting {
     pub public_key: String,
 }
 
-#[derive(Clone, Default, Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields, tag = "mode", rename_all = "lowercase")]
 pub enum DeliverySetting {
-    /// The police system fetches reports through the pull API.
-    #[default]
-    Pull,
+    /// The police system fetches reports through the pull API and acknowledges each with
+    /// a receipt keyed with `receipt_secret` (empty: generated under `DATA_DIR/keys/`).
+    Pull {
+        #[serde(default)]
+        receipt_secret: Option<String>,
+    },
     /// Reports are POSTed to the police system's endpoint.
     Push { url: String, secret: String },
 }
@@ -307,12 +348,20 @@ pub enum DeliverySetting {
 impl fmt::Debug for DeliverySetting {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DeliverySetting::Pull => f.write_str("Pull"),
+            DeliverySetting::Pull { .. } => f.write_str("Pull"),
             DeliverySetting::Push { url, .. } => f
                 .debug_struct("Push")
                 .field("url", url)
                 .field("secret", &"<redacted>")
                 .finish(),
+        }
+    }
+}
+
+impl Default for DeliverySetting {
+    fn default() -> Self {
+        DeliverySetting::Pull {
+            receipt_secret: None,
         }
     }
 }
@@ -530,6 +579,37 @@ mod tests {
             DeliverySetting::Push { .. }
         ));
         assert!(!format!("{s:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn pull_receipt_secret_is_optional_and_redacted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("iw.toml");
+        std::fs::write(
+            &path,
+            "[police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"r3ceipt\"\n[police.by]\n",
+        )
+        .unwrap();
+        let s = Settings::from_parts(Some(&path), BTreeMap::new()).unwrap();
+        assert!(matches!(
+            &s.police["be"].delivery,
+            DeliverySetting::Pull { receipt_secret: Some(r) } if r == "r3ceipt"
+        ));
+        assert!(matches!(
+            s.police["by"].delivery,
+            DeliverySetting::Pull {
+                receipt_secret: None
+            }
+        ));
+        assert!(!format!("{s:?}").contains("r3ceipt"));
+    }
+
+    #[test]
+    fn lease_must_outlast_the_timeouts() {
+        let err = Settings::with_overrides(&[("IW_JOB_LEASE_SECS", "30")]).unwrap_err();
+        assert!(err.to_string().contains("IW_JOB_LEASE_SECS"));
+        let err = Settings::with_overrides(&[("IW_JOB_BACKOFF_CAP_SECS", "7200")]).unwrap_err();
+        assert!(err.to_string().contains("IW_JOB_BACKOFF_CAP_SECS"));
     }
 
     #[test]

@@ -14,6 +14,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use crate::config::Settings;
 use crate::crypto::audit_chain::AuditKey;
 use crate::crypto::DraftKeyring;
+use crate::directory::{CatalogDirectory, Directory};
 use crate::drafts::DraftService;
 use crate::form_registry::FormRegistry;
 use crate::forms::Catalog;
@@ -22,6 +23,7 @@ use crate::http::middleware;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
 use crate::police_keys::PoliceKeys;
+use crate::queue::{Services, WorkerPool};
 use crate::routes;
 use crate::routes::assets::Assets;
 use crate::store::Db;
@@ -48,6 +50,10 @@ pub struct AppState {
     pub readiness: Readiness,
     pub metrics: PrometheusHandle,
     pub assets: Assets,
+    /// Names of state desks and offices for e-mails (from the forms catalog).
+    pub directory: Arc<dyn Directory>,
+    /// What queue jobs need; also the pull API's receipt check (`delivery::accept_receipt`).
+    pub services: Arc<Services>,
     pub forms: FormRegistry,
     pub police_keys: PoliceKeys,
     pub drafts: DraftService,
@@ -83,6 +89,7 @@ pub struct Application {
     port: u16,
     server: Server,
     state: web::Data<AppState>,
+    workers: Option<WorkerPool>,
 }
 
 impl Application {
@@ -109,6 +116,8 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("IW_AUDIT_KEY: cannot load the audit key: {e}"))?;
         let db = Db::connect_lazy(&settings.database_url, settings.database_max_connections)?;
         let readiness = Readiness::default();
+        let directory: Arc<dyn Directory> = Arc::new(CatalogDirectory::from_catalog(&catalog));
+        let services = Arc::new(Services::new(&settings, db.clone(), directory.clone())?);
         let state = web::Data::new(AppState {
             drafts: DraftService::new(
                 draft_keys,
@@ -121,6 +130,8 @@ impl Application {
             readiness: readiness.clone(),
             metrics: crate::telemetry::metrics_handle(),
             assets: Assets::new(),
+            directory,
+            services: services.clone(),
             forms: FormRegistry::new(catalog),
             police_keys,
             csrf,
@@ -156,10 +167,13 @@ impl Application {
         .listen(listener)?
         .run();
 
+        let workers = (settings.workers > 0).then(|| WorkerPool::start(services, settings.workers));
+
         Ok(Application {
             port,
             server,
             state,
+            workers,
         })
     }
 
@@ -173,7 +187,12 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT; in-flight requests get `IW_SHUTDOWN_TIMEOUT_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(workers) = self.workers {
+            let grace = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
+            workers.stop(grace).await;
+        }
+        result
     }
 }
 

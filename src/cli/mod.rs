@@ -8,8 +8,11 @@ pub mod clerk;
 pub mod forms;
 mod healthcheck;
 pub mod keys;
+pub mod police_sim;
+pub mod queue;
 mod serve;
 pub mod staff;
+mod worker;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -48,6 +51,13 @@ pub enum Command {
     /// The tamper-evident audit log.
     #[command(subcommand)]
     Audit(staff::AuditCommand),
+    /// Run queue workers only (delivery, e-mail), without the web server.
+    Worker,
+    /// Inspect the job queue and requeue dead letters.
+    #[command(subcommand)]
+    Queue(queue::QueueCommand),
+    /// A local police endpoint that receives pushed reports (tests, demos).
+    PoliceSim(police_sim::PoliceSimArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -62,5 +72,8 @@ pub fn main() -> ExitCode {
         Command::User(cmd) => staff::run_user(cmd),
         Command::Token(cmd) => staff::run_token(cmd),
         Command::Audit(cmd) => staff::run_audit(cmd),
+        Command::Worker => worker::run(),
+        Command::Queue(cmd) => queue::run(cmd),
+        Command::PoliceSim(args) => police_sim::run(args),
     }
 }

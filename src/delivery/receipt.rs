@@ -108,19 +108,21 @@ mod tests {
         assert!(!verify(b"secret", "BE-1", b"{\"a\":1}", ""));
     }
 
+    /// The worked example of `docs/delivery.md`, computed independently (Python hmac).
     #[test]
     fn documented_example_holds() {
-        // docs/delivery.md quotes these values.
+        let body = br#"{"version":1,"suite":"DHKEM(X25519, HKDF-SHA256)/HKDF-SHA256/AES-256-GCM","key_id":"be-2026-01-01-0a1b2c3d","aad":"e30","enc":"AAAA","ciphertext":"AAAA"}"#;
         assert_eq!(
-            sign_request(b"test-secret", 1700000000, b"{}"),
-            "v1=".to_string()
-                + &hex::encode(
-                    ring::hmac::sign(
-                        &ring::hmac::Key::new(ring::hmac::HMAC_SHA256, b"test-secret"),
-                        b"1700000000.{}"
-                    )
-                    .as_ref()
-                )
+            sign_request(b"test-secret", 1767225600, body),
+            "v1=80569ccb8cf97c7cac9534caab41e41dcc953b4410cc26a6f7a5795c697a3231"
+        );
+        assert_eq!(
+            sha256_hex(body),
+            "40656229df513b1049f585fe75a470df0fee59a877e3045a2677c0b00b411e25"
+        );
+        assert_eq!(
+            compute(b"test-secret", "BE-K7M3-Q9XD-R2HP-7", body),
+            "v1=e1a594a2a1f682a52085f895abbdc4381106ccd4336fc92915aaffaf0132ecc0"
         );
     }
 

@@ -33,6 +33,11 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     metrics::gauge!("db_pool_connections").set(f64::from(size));
     metrics::gauge!("db_pool_idle_connections").set(idle as f64);
     metrics::gauge!("db_ready").set(if state.readiness.is_ready() { 1.0 } else { 0.0 });
+    if state.readiness.is_ready() {
+        if let Err(e) = crate::queue::metrics::record(&state.db, &state.settings).await {
+            tracing::warn!(error = %e, "cannot read queue metrics");
+        }
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())

@@ -2,29 +2,28 @@
 //! secret over the case number and the exact envelope bytes), the same check push
 //! delivery uses. A valid receipt marks the report delivered and its delivery job done.
 //!
-//! The secret: a push state's configured `secret`; otherwise the one generated under
-//! `DATA_DIR/keys/<state>.receipt-secret` (the police side gets a copy of that file).
+//! The secret comes from `delivery::Targets`: the state's configured push `secret` or pull
+//! `receipt_secret`, otherwise the one generated under `DATA_DIR/keys/<state>.receipt-secret`
+//! (the police side gets a copy of that file).
 
 use std::path::PathBuf;
 
-use chrono::Utc;
-
-use crate::config::{DeliverySetting, Settings};
-use crate::delivery::receipt;
+use crate::config::Settings;
+use crate::delivery::{accept_receipt, DeliveryError, Targets};
 use crate::store::reports::ReportRow;
-use crate::store::{reports, staff as store_staff, Db, StoreError};
+use crate::store::{Db, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
     #[error("the receipt does not match this report's envelope")]
     Invalid,
-    #[error("the receipt secret is not available: {0}")]
+    #[error("the receipt cannot be checked: {0}")]
     Secret(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Where a state's generated receipt secret lives.
+/// Where a state's generated receipt secret lives (as `delivery::Targets` creates it).
 pub fn secret_path(settings: &Settings, state: &str) -> PathBuf {
     settings
         .data_dir
@@ -32,22 +31,16 @@ pub fn secret_path(settings: &Settings, state: &str) -> PathBuf {
         .join(format!("{}.receipt-secret", state.to_ascii_lowercase()))
 }
 
+/// The state's receipt secret: configured, or generated on first use.
 pub fn secret_for(settings: &Settings, state: &str) -> Result<Vec<u8>, ReceiptError> {
-    if let Some(DeliverySetting::Push { secret, .. }) = settings
-        .police
-        .get(&state.to_ascii_lowercase())
-        .map(|p| &p.delivery)
-    {
-        return Ok(secret.as_bytes().to_vec());
-    }
-    if state.is_empty() || !state.chars().all(|c| c.is_ascii_alphabetic()) {
-        return Err(ReceiptError::Secret("invalid state".into()));
-    }
-    crate::crypto::secret_file::load_or_create(&secret_path(settings, state))
+    Targets::from_settings(settings)
+        .for_state(state)
+        .map(|t| t.secret().to_vec())
         .map_err(|e| ReceiptError::Secret(e.to_string()))
 }
 
-/// Checks `receipt` against the stored envelope; on success records the delivery.
+/// Checks `receipt` against the stored envelope with `delivery::accept_receipt` (the same
+/// check push delivery uses); on success the report is delivered and its job done.
 /// Returns false when the report had been delivered before (repeating is harmless).
 pub async fn accept(
     db: &Db,
@@ -55,17 +48,11 @@ pub async fn accept(
     report: &ReportRow,
     receipt_text: &str,
 ) -> Result<bool, ReceiptError> {
-    let envelope = reports::envelope(db, report.id)
-        .await?
-        .ok_or_else(|| StoreError::Corrupt("report without envelope".into()))?;
-    let secret = secret_for(settings, &report.state)?;
-    if !receipt::verify(
-        &secret,
-        &report.case_number,
-        envelope.as_bytes(),
-        receipt_text,
-    ) {
-        return Err(ReceiptError::Invalid);
+    let targets = Targets::from_settings(settings);
+    match accept_receipt(db, &targets, report.id, receipt_text).await {
+        Ok(first) => Ok(first),
+        Err(DeliveryError::InvalidReceipt) => Err(ReceiptError::Invalid),
+        Err(DeliveryError::Store(e)) => Err(ReceiptError::Store(e)),
+        Err(e) => Err(ReceiptError::Secret(e.to_string())),
     }
-    Ok(store_staff::record_delivery(db, report.id, Utc::now()).await?)
 }

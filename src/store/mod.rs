@@ -17,8 +17,10 @@ use sqlx::ConnectOptions;
 use crate::config::DatabaseUrl;
 
 pub mod audit;
+pub mod delivery;
 pub mod drafts;
 pub mod forms;
+pub mod jobs;
 pub mod reports;
 pub mod staff;
 

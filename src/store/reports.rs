@@ -124,6 +124,13 @@ pub async fn submit(
             .execute(&mut *tx)
             .await?;
         }
+        if let Db::Postgres(_) = db {
+            // Delivered to listeners only if this transaction commits.
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(super::jobs::CHANNEL)
+                .execute(&mut *tx)
+                .await?;
+        }
         if let Some(draft_id) = draft_id {
             sqlx::query("UPDATE drafts SET case_number = $1 WHERE id = $2")
                 .bind(new.case_number)
@@ -132,6 +139,7 @@ pub async fn submit(
                 .await?;
         }
         tx.commit().await?;
+        super::jobs::notify_local();
         Ok(SubmitOutcome::Created { report_id })
     })
 }

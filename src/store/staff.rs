@@ -258,35 +258,6 @@ pub async fn list_reports(
         .await?))
 }
 
-/// Marks a report delivered and its delivery job done, in one transaction. False when it
-/// had been delivered before.
-pub async fn record_delivery(db: &Db, report_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-    with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let first = sqlx::query(
-            "UPDATE reports SET status = 'delivered', delivered_at = $2 \
-             WHERE id = $1 AND status <> 'delivered'",
-        )
-        .bind(report_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        sqlx::query(
-            "UPDATE jobs SET status = 'done', finished_at = $2, updated_at = $2, \
-             locked_by = NULL, locked_until = NULL \
-             WHERE report_id = $1 AND kind = 'deliver' AND status <> 'done'",
-        )
-        .bind(report_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(first)
-    })
-}
-
 /// One line of the admin queue page.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueueRow {
@@ -323,19 +294,4 @@ pub async fn job_state(db: &Db, job_id: i64) -> StoreResult<Option<String>> {
     .bind(job_id)
     .fetch_optional(pool)
     .await?))
-}
-
-/// Puts a dead or waiting job back to pending, due now, with a fresh attempt budget.
-pub async fn requeue(db: &Db, job_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-    Ok(with_db!(db, pool => sqlx::query(
-        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $2, updated_at = $2, \
-         locked_by = NULL, locked_until = NULL, finished_at = NULL \
-         WHERE id = $1 AND status IN ('dead', 'pending', 'waiting')",
-    )
-    .bind(job_id)
-    .bind(now)
-    .execute(pool)
-    .await?
-    .rows_affected())
-        == 1)
 }

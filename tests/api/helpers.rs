@@ -120,6 +120,15 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
 }
 
 pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_app_configured(backend, None, overrides).await
+}
+
+/// Like `spawn_app_with`, plus a configuration file (for `[police.<state>]` tables).
+pub async fn spawn_app_configured(
+    backend: Backend,
+    config_toml: Option<&str>,
+    overrides: &[(&str, &str)],
+) -> Option<TestApp> {
     let dir = tempfile::tempdir().expect("temp dir");
     let (database_url, pg_database) = match backend {
         Backend::Sqlite => (
@@ -144,7 +153,16 @@ pub async fn spawn_app_with(backend: Backend, overrides: &[(&str, &str)]) -> Opt
         ("IW_SHUTDOWN_TIMEOUT_SECS", "1"),
     ];
     settings_env.extend_from_slice(overrides);
-    let settings = Settings::with_overrides(&settings_env).expect("test settings");
+    let config_file = config_toml.map(|toml| {
+        let path = dir.path().join("internetwache.toml");
+        std::fs::write(&path, toml).expect("write the test configuration");
+        path
+    });
+    let env = settings_env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let settings = Settings::from_parts(config_file.as_deref(), env).expect("test settings");
     let app = Application::build(settings)
         .await
         .expect("application builds");

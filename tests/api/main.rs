@@ -2,10 +2,15 @@
 
 mod filing;
 mod helpers;
+mod logs;
 
 mod citizen;
+mod delivery;
+mod delivery_support;
 mod field_errors;
 mod health;
+mod mail;
+mod processes;
 mod sealing;
 mod staff;
 mod store_conformance;

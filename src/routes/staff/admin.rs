@@ -483,7 +483,7 @@ pub async fn requeue(
         .await?
         .filter(|s| principal.sees(s))
         .ok_or(PageError::NotFound)?;
-    if store_staff::requeue(&app.db, path.job, Utc::now()).await? {
+    if crate::store::jobs::requeue(&app.db, path.job, Utc::now()).await? {
         audit(
             &app,
             &principal.actor,

@@ -1,0 +1,15 @@
+-- Delivery: the receipt that proves a report arrived, and an audit of every claim.
+ALTER TABLE reports ADD COLUMN receipt TEXT;
+
+-- One row per claim of a job by a worker; shows who worked on what and when.
+CREATE TABLE job_attempts (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id      BIGINT  NOT NULL REFERENCES jobs (id),
+    attempt     BIGINT  NOT NULL,
+    worker      TEXT    NOT NULL,
+    claimed_at  TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ,
+    outcome     TEXT
+);
+CREATE INDEX job_attempts_by_job ON job_attempts (job_id, attempt);
+CREATE INDEX jobs_leases ON jobs (status, locked_until);

@@ -1,0 +1,369 @@
+//! The jobs table: claim with a lease, finish or fail only while the lease is ours,
+//! rescue expired leases, dead letters and their requeueing.
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::{Db, StoreResult};
+use crate::with_db;
+
+/// The PostgreSQL channel that wakes workers when jobs are enqueued.
+pub const CHANNEL: &str = "iw_jobs";
+
+pub const JOB_ESCALATE: &str = "escalate";
+
+/// One claimed job. Carries ids only.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub report_id: i64,
+    pub state: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+}
+
+/// A row as the admin pages and `queue status` show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct JobRow {
+    pub id: i64,
+    pub kind: String,
+    pub report_id: i64,
+    pub state: String,
+    pub status: String,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    pub run_at: DateTime<Utc>,
+    pub locked_by: Option<String>,
+    pub last_error: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+const JOB_ROW_COLUMNS: &str = "id, kind, report_id, state, status, attempts, max_attempts, \
+     run_at, locked_by, last_error, updated_at";
+
+/// Number of jobs in one (state, kind, status) group.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueueCount {
+    pub state: String,
+    pub kind: String,
+    pub status: String,
+    pub count: i64,
+}
+
+/// What happened to a job after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    Retrying {
+        run_at: DateTime<Utc>,
+    },
+    Dead,
+    /// The lease had expired and another worker owns the job now.
+    LeaseLost,
+}
+
+/// Claims up to `limit` due jobs for `worker`, holding each until `now + lease`.
+pub async fn claim(
+    db: &Db,
+    worker: &str,
+    limit: i64,
+    lease: Duration,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Job>> {
+    let until = now + lease;
+    let jobs = match db {
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            let jobs: Vec<Job> = sqlx::query_as(
+                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                 attempts = attempts + 1, updated_at = $3 \
+                 WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
+                 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                 RETURNING id, kind, report_id, state, attempts, max_attempts",
+            )
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            for job in &jobs {
+                sqlx::query(RECORD_ATTEMPT)
+                    .bind(job.id)
+                    .bind(job.attempts)
+                    .bind(worker)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            jobs
+        }
+        Db::Sqlite(pool) => {
+            // BEGIN IMMEDIATE takes the write lock first, so the select and update are one step.
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let jobs: Vec<Job> = sqlx::query_as(
+                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+                 attempts = attempts + 1, updated_at = $3 \
+                 WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
+                 ORDER BY run_at, id LIMIT $4) \
+                 RETURNING id, kind, report_id, state, attempts, max_attempts",
+            )
+            .bind(worker)
+            .bind(until)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&mut *tx)
+            .await?;
+            for job in &jobs {
+                sqlx::query(RECORD_ATTEMPT)
+                    .bind(job.id)
+                    .bind(job.attempts)
+                    .bind(worker)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            jobs
+        }
+    };
+    Ok(jobs)
+}
+
+const RECORD_ATTEMPT: &str =
+    "INSERT INTO job_attempts (job_id, attempt, worker, claimed_at) VALUES ($1, $2, $3, $4)";
+
+/// Puts jobs whose lease expired back in line (or makes them dead letters when their
+/// attempts are used up). Returns how many were rescued.
+pub async fn rescue_expired(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
+         run_at = $1, locked_by = NULL, locked_until = NULL, last_error = 'lease expired', \
+         updated_at = $1 WHERE status = 'running' AND locked_until < $1",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    if affected > 0 {
+        close_attempts(db, now, "lease expired").await?;
+    }
+    Ok(affected)
+}
+
+/// Closes audit rows of claims whose job no longer runs under that worker.
+async fn close_attempts(db: &Db, now: DateTime<Utc>, outcome: &str) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE job_attempts SET finished_at = $1, outcome = $2 WHERE finished_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_attempts.job_id \
+         AND j.status = 'running' AND j.locked_by = job_attempts.worker)",
+    )
+    .bind(now)
+    .bind(outcome)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+async fn finish_attempt(
+    db: &Db,
+    job: &Job,
+    worker: &str,
+    now: DateTime<Utc>,
+    outcome: &str,
+) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE job_attempts SET finished_at = $1, outcome = $2 \
+         WHERE job_id = $3 AND attempt = $4 AND worker = $5 AND finished_at IS NULL",
+    )
+    .bind(now)
+    .bind(outcome)
+    .bind(job.id)
+    .bind(job.attempts)
+    .bind(worker)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+/// Marks the job done if the lease is still ours; false means another worker owns it now.
+pub async fn finish(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, \
+         locked_until = NULL, last_error = NULL \
+         WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+    )
+    .bind(now)
+    .bind(job.id)
+    .bind(worker)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    finish_attempt(db, job, worker, now, "done").await?;
+    Ok(affected == 1)
+}
+
+/// Parks the job until something outside the queue (a pull receipt) completes it.
+pub async fn wait(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = 'waiting', updated_at = $1, locked_by = NULL, \
+         locked_until = NULL WHERE id = $2 AND locked_by = $3 AND status = 'running'",
+    )
+    .bind(now)
+    .bind(job.id)
+    .bind(worker)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    finish_attempt(db, job, worker, now, "waiting").await?;
+    Ok(affected == 1)
+}
+
+/// Records a failed attempt: retried at `retry_at`, or dead once its attempts are used up.
+/// `error` must be free of personal data (it is shown to admins).
+pub async fn fail(
+    db: &Db,
+    job: &Job,
+    worker: &str,
+    error: &str,
+    retry_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<Failed> {
+    let dead = job.attempts >= job.max_attempts;
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = $1, run_at = $2, last_error = $3, updated_at = $4, \
+         locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN $1 = 'dead' THEN $4 END \
+         WHERE id = $5 AND locked_by = $6 AND status = 'running'",
+    )
+    .bind(if dead { "dead" } else { "pending" })
+    .bind(retry_at)
+    .bind(error)
+    .bind(now)
+    .bind(job.id)
+    .bind(worker)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    finish_attempt(db, job, worker, now, if dead { "dead" } else { "failed" }).await?;
+    Ok(match (affected, dead) {
+        (0, _) => Failed::LeaseLost,
+        (_, true) => Failed::Dead,
+        (_, false) => Failed::Retrying { run_at: retry_at },
+    })
+}
+
+/// Completes the job of `kind` for a report whatever its state (used by pull receipts).
+pub async fn complete_for_report(
+    db: &Db,
+    report_id: i64,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, \
+         locked_until = NULL WHERE report_id = $2 AND kind = $3 AND status <> 'done'",
+    )
+    .bind(now)
+    .bind(report_id)
+    .bind(kind)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected > 0)
+}
+
+/// Puts a dead (or failed-and-waiting) job back in line with a fresh attempt budget.
+/// Running and done jobs are left alone. Returns whether the job was requeued.
+pub async fn requeue(db: &Db, job_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
+         finished_at = NULL WHERE id = $2 AND status IN ('dead', 'pending', 'waiting')",
+    )
+    .bind(now)
+    .bind(job_id)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
+
+/// Requeues every dead letter; returns how many.
+pub async fn requeue_dead(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
+    Ok(with_db!(db, pool => sqlx::query(
+        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
+         finished_at = NULL WHERE status = 'dead'",
+    )
+    .bind(now)
+    .execute(pool)
+    .await?
+    .rows_affected()))
+}
+
+/// Dead letters, newest first; `state` narrows to one state's jobs.
+pub async fn dead_letters(db: &Db, state: Option<&str>) -> StoreResult<Vec<JobRow>> {
+    let sql = format!(
+        "SELECT {JOB_ROW_COLUMNS} FROM jobs WHERE status = 'dead' \
+         AND ($1 IS NULL OR state = $1) ORDER BY updated_at DESC, id DESC"
+    );
+    Ok(with_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
+        .bind(state)
+        .fetch_all(pool)
+        .await?))
+}
+
+pub async fn get(db: &Db, job_id: i64) -> StoreResult<Option<JobRow>> {
+    let sql = format!("SELECT {JOB_ROW_COLUMNS} FROM jobs WHERE id = $1");
+    Ok(with_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
+        .bind(job_id)
+        .fetch_optional(pool)
+        .await?))
+}
+
+pub async fn for_report(db: &Db, report_id: i64) -> StoreResult<Vec<JobRow>> {
+    let sql = format!("SELECT {JOB_ROW_COLUMNS} FROM jobs WHERE report_id = $1 ORDER BY id");
+    Ok(with_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
+        .bind(report_id)
+        .fetch_all(pool)
+        .await?))
+}
+
+/// Job counts by state, kind and status.
+pub async fn counts(db: &Db) -> StoreResult<Vec<QueueCount>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, QueueCount>(
+        "SELECT state, kind, status, COUNT(*) AS count FROM jobs \
+         GROUP BY state, kind, status ORDER BY state, kind, status",
+    )
+    .fetch_all(pool)
+    .await?))
+}
+
+/// Jobs a worker could run now or later (pending or running).
+pub async fn open_count(db: &Db) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM jobs WHERE status IN ('pending', 'running')",
+    )
+    .fetch_one(pool)
+    .await?))
+}
+
+/// The earliest time a pending job becomes due, if any.
+pub async fn next_run_at(db: &Db) -> StoreResult<Option<DateTime<Utc>>> {
+    let next: Option<Option<DateTime<Utc>>> = with_db!(db, pool => sqlx::query_scalar(
+        "SELECT run_at FROM jobs WHERE status = 'pending' ORDER BY run_at LIMIT 1",
+    )
+    .fetch_optional(pool)
+    .await?);
+    Ok(next.flatten())
+}
+
+/// Wakes workers of this process (SQLite has no NOTIFY; PostgreSQL instances get both).
+pub fn notify_local() {
+    local_wakeup().notify_waiters();
+}
+
+pub fn local_wakeup() -> &'static tokio::sync::Notify {
+    static NOTIFY: std::sync::OnceLock<tokio::sync::Notify> = std::sync::OnceLock::new();
+    NOTIFY.get_or_init(tokio::sync::Notify::new)
+}

@@ -1,0 +1,383 @@
+//! Fixtures for the queue, delivery and mail tests: real keys, real envelopes, the
+//! police-sim in-process, a minimal real SMTP server on loopback, and bounded waits.
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use internetwache::case_number::CaseNumber;
+use internetwache::crypto::keys::{self, GeneratedKey};
+use internetwache::crypto::{DraftKeyring, Envelope, EnvelopeMetadata};
+use internetwache::mail::confirmation::address_aad;
+use internetwache::police_sim::{self, RunningSim, SimConfig};
+use internetwache::queue::{Services, Worker};
+use internetwache::store::forms::{self, NewFormVersion, Origin};
+use internetwache::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
+use internetwache::store::{jobs, Db};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+use crate::helpers::{spawn_app_configured, Backend, TestApp};
+
+pub const SECRET: &str = "push-secret-for-tests";
+pub const FORM_ID: &str = "test-delivery";
+
+/// A police key pair for `be` in `dir`.
+pub fn police_key(dir: &Path) -> GeneratedKey {
+    keys::generate("be", &dir.join("police-keys")).expect("generate a police key")
+}
+
+/// Starts police-sim in this runtime with the private key of `key`.
+pub fn start_sim(key: &GeneratedKey, out: &Path, slow: Duration) -> RunningSim {
+    let private = keys::load_private_key(&key.private_path).expect("private key");
+    let (sim, server) = police_sim::start(
+        "127.0.0.1:0".parse().unwrap(),
+        SimConfig {
+            secret: SECRET.as_bytes().to_vec(),
+            key: private,
+            out: out.to_path_buf(),
+            slow,
+        },
+    )
+    .expect("police-sim starts");
+    tokio::spawn(server);
+    sim
+}
+
+/// `[police.be]` pushing to `url`, with its public key and an ops address.
+pub fn push_config(key: &GeneratedKey, url: &str) -> String {
+    format!(
+        "[police.be]\nops_email = \"ops@polizei.example\"\n\
+         [[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+         [police.be.delivery]\nmode = \"push\"\nurl = \"{url}\"\nsecret = \"{SECRET}\"\n",
+        key.public.key_id,
+        key.public.public_base64()
+    )
+}
+
+/// Test settings for driving workers by hand with short retry delays.
+pub const FAST_RETRIES: &[(&str, &str)] = &[
+    ("IW_WORKERS", "0"),
+    ("IW_JOB_BACKOFF_BASE_MS", "10"),
+    ("IW_JOB_BACKOFF_CAP_SECS", "1"),
+    ("IW_WORKER_POLL_MS", "100"),
+];
+
+pub async fn spawn(
+    backend: Backend,
+    config: Option<&str>,
+    overrides: &[(&str, &str)],
+) -> Option<TestApp> {
+    spawn_app_configured(backend, config, overrides).await
+}
+
+pub async fn register_form(db: &Db) {
+    forms::register(
+        db,
+        &NewFormVersion {
+            state: "be",
+            form_id: FORM_ID,
+            version: 1,
+            content_hash: "hash-1",
+            category: "fahrraddiebstahl",
+            definition: "{}",
+            origin: Origin::File,
+            created_by: None,
+        },
+        Utc::now(),
+    )
+    .await
+    .expect("register the test form");
+}
+
+/// A stored report.
+#[derive(Debug, Clone)]
+pub struct Filed {
+    pub report_id: i64,
+    pub case_number: String,
+}
+
+/// Seals a real envelope to `key` and files it through `reports::submit`.
+pub async fn file_report(
+    db: &Db,
+    key: &GeneratedKey,
+    confirmation: Option<(&DraftKeyring, &str, &str)>,
+    submitted_at: DateTime<Utc>,
+) -> Filed {
+    loop {
+        let case_number = CaseNumber::generate("be").expect("case number");
+        let meta = EnvelopeMetadata {
+            case_number: case_number.clone(),
+            state: "be".into(),
+            recipient_key_id: key.public.key_id.clone(),
+            form_id: FORM_ID.into(),
+            form_version: 1,
+            form_content_hash: "hash-1".into(),
+            submitted_at,
+            office_id: Some("dir3".into()),
+        };
+        let plaintext = format!("{{\"what\":\"Fahrrad gestohlen\",\"case\":\"{case_number}\"}}");
+        let envelope = Envelope::seal(&meta, &key.public, plaintext.as_bytes()).expect("seal");
+        let json = envelope.to_json();
+        let sealed_address = confirmation.map(|(ring, address, _)| {
+            ring.seal(&address_aad(case_number.as_str()), address.as_bytes())
+                .expect("seal address")
+        });
+        let submission_key = format!("draft-{case_number}");
+        let outcome = reports::submit(
+            db,
+            &NewReport {
+                case_number: case_number.as_str(),
+                submission_key: &submission_key,
+                state: "be",
+                category: "fahrraddiebstahl",
+                form_id: FORM_ID,
+                form_version: 1,
+                content_hash: "hash-1",
+                office_id: Some("dir3"),
+                key_id: &key.public.key_id,
+                envelope: &json,
+                envelope_sha256: &envelope.sha256_hex(),
+                submitted_at,
+                confirmation: sealed_address.as_deref().map(|sealed| SealedConfirmation {
+                    sealed_address: sealed,
+                    language: confirmation.map(|c| c.2).unwrap_or("de"),
+                }),
+                max_attempts: 25,
+            },
+            None,
+        )
+        .await
+        .expect("submit");
+        match outcome {
+            SubmitOutcome::Created { report_id } => {
+                return Filed {
+                    report_id,
+                    case_number: case_number.to_string(),
+                }
+            }
+            SubmitOutcome::CaseNumberTaken => continue,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
+
+/// Files `n` reports, `concurrency` at a time.
+pub async fn file_many(db: &Db, key: &GeneratedKey, n: usize, concurrency: usize) -> Vec<Filed> {
+    stream::iter(0..n)
+        .map(|_| file_report(db, key, None, Utc::now()))
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
+}
+
+pub fn workers(app: &TestApp, n: usize) -> Vec<Worker> {
+    let services: Arc<Services> = app.state.services.clone();
+    (0..n).map(|i| Worker::new(services.clone(), i)).collect()
+}
+
+/// Polls `condition` until it holds; fails the test after `limit`.
+pub async fn wait_for<F, Fut>(what: &str, limit: Duration, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if condition().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Runs the workers concurrently until no job is pending or running.
+pub async fn drain(db: &Db, workers: &[Worker], limit: Duration) {
+    wait_for("the queue to drain", limit, || async {
+        futures_util::future::join_all(workers.iter().map(|w| w.run_until_empty())).await;
+        jobs::open_count(db).await.expect("count") == 0
+    })
+    .await;
+}
+
+pub async fn delivered_count(db: &Db) -> i64 {
+    internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM reports WHERE status = 'delivered' AND receipt IS NOT NULL",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("count delivered"))
+}
+
+/// One message as the SMTP server received it.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The message with quoted-printable soft breaks joined and base64 parts decoded,
+    /// so tests can look for text whatever transfer encoding lettre chose.
+    pub fn decoded(&self) -> String {
+        use base64::Engine;
+        let joined = self.data.replace("=\r\n", "");
+        let mut out = joined.clone();
+        let mut block = String::new();
+        for line in joined.lines().chain(std::iter::once("")) {
+            let is_b64 = !line.is_empty()
+                && line
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c));
+            if is_b64 {
+                block.push_str(line);
+            } else if !block.is_empty() {
+                if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(&block) {
+                    out.push_str(&String::from_utf8_lossy(&bytes));
+                }
+                block.clear();
+            }
+        }
+        out
+    }
+}
+
+/// A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT)
+/// on loopback, so lettre's real SMTP client is exercised end to end.
+pub struct SmtpServer {
+    pub port: u16,
+    pub received: Arc<Mutex<Vec<ReceivedMail>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SmtpServer {
+    pub async fn start(port: u16) -> SmtpServer {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind the SMTP port");
+        let port = listener.local_addr().unwrap().port();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let sink = received.clone();
+        let task = tokio::spawn(async move {
+            while let Ok((socket, _)) = listener.accept().await {
+                let sink = sink.clone();
+                tokio::spawn(async move {
+                    let _ = smtp_session(socket, sink).await;
+                });
+            }
+        });
+        SmtpServer {
+            port,
+            received,
+            task,
+        }
+    }
+
+    pub fn mails(&self) -> Vec<ReceivedMail> {
+        self.received.lock().unwrap().clone()
+    }
+
+    pub fn stop(self) {
+        self.task.abort();
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn smtp_session(
+    socket: tokio::net::TcpStream,
+    sink: Arc<Mutex<Vec<ReceivedMail>>>,
+) -> std::io::Result<()> {
+    let (read, mut write) = socket.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 localhost test ESMTP\r\n").await?;
+    let mut to = Vec::new();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        if command.starts_with("EHLO") {
+            write
+                .write_all(b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
+                .await?;
+        } else if command.starts_with("HELO") || command.starts_with("NOOP") {
+            write.write_all(b"250 ok\r\n").await?;
+        } else if command.starts_with("MAIL FROM") {
+            to.clear();
+            write.write_all(b"250 ok\r\n").await?;
+        } else if command.starts_with("RCPT TO") {
+            to.push(line.trim_end()[8..].trim().to_string());
+            write.write_all(b"250 ok\r\n").await?;
+        } else if command == "DATA" {
+            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
+            let mut data = String::new();
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" || line == ".\n" {
+                    break;
+                }
+                let unstuffed = line.strip_prefix('.').unwrap_or(&line);
+                data.push_str(unstuffed);
+            }
+            sink.lock().unwrap().push(ReceivedMail {
+                to: std::mem::take(&mut to),
+                data,
+            });
+            write.write_all(b"250 queued\r\n").await?;
+        } else if command.starts_with("RSET") {
+            to.clear();
+            write.write_all(b"250 ok\r\n").await?;
+        } else if command.starts_with("QUIT") {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else {
+            write.write_all(b"502 not implemented\r\n").await?;
+        }
+    }
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Like `on_both_engines!`, for tests that start their own app: `async fn name(backend)`.
+/// Multi-threaded runtime: workers, the sim and the SMTP server run side by side.
+#[macro_export]
+macro_rules! with_both_engines {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if $crate::helpers::postgres_admin_url().is_some() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        }
+    )+};
+}

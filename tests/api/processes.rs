@@ -1,0 +1,261 @@
+//! Several workers on one PostgreSQL: a worker process killed mid-delivery, and two
+//! instances sharing the queue.
+
+use std::collections::BTreeMap;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use internetwache::config::Settings;
+use internetwache::police_sim::Mode;
+use internetwache::startup::Application;
+use internetwache::store::{delivery as delivery_store, jobs, Db};
+
+use crate::delivery_support::*;
+use crate::helpers::{Backend, TestApp};
+
+fn worker_process(app: &TestApp, extra: &[(&str, &str)]) -> Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_internetwache"));
+    cmd.arg("worker")
+        .env_clear()
+        .env("IW_CONFIG", app.dir.path().join("internetwache.toml"))
+        .env("IW_DATABASE_URL", app.state.settings.database_url.as_str())
+        .env("IW_DATA_DIR", app.dir.path().join("var"))
+        .env(
+            "IW_MAIL_URL",
+            format!("file://{}", app.dir.path().join("mail").display()),
+        )
+        .env("IW_WORKERS", "1")
+        .env("IW_WORKER_POLL_MS", "200")
+        .env("IW_LOG_LEVEL", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("start `internetwache worker`")
+}
+
+async fn listening_workers(db: &Db) -> i64 {
+    let Db::Postgres(pool) = db else { return 0 };
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND query ILIKE 'LISTEN%'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// Kills the children when the test ends, whatever happens.
+struct Children(Vec<Child>);
+
+impl Drop for Children {
+    fn drop(&mut self) {
+        for child in &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_killed_worker_process_loses_its_lease_to_the_other() {
+    if crate::helpers::postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let sim = start_sim(&key, &dir.path().join("received"), Duration::from_secs(120));
+    let config = push_config(&key, &sim.url());
+    let app = spawn(Backend::Postgres, Some(&config), &[("IW_WORKERS", "0")])
+        .await
+        .unwrap();
+    let db = &app.state.db;
+    register_form(db).await;
+
+    // The first delivery hangs, so the kill lands while the request is in flight.
+    sim.set_mode(Mode::Slow, Some(1));
+    let lease = [
+        ("IW_JOB_LEASE_SECS", "6"),
+        ("IW_DELIVERY_TIMEOUT_SECS", "5"),
+        ("IW_SMTP_TIMEOUT_SECS", "5"),
+    ];
+    let mut children = Children(vec![
+        worker_process(&app, &lease),
+        worker_process(&app, &lease),
+    ]);
+    wait_for(
+        "both worker processes listening",
+        Duration::from_secs(60),
+        || async { listening_workers(db).await >= 2 },
+    )
+    .await;
+
+    let filed = file_report(db, &key, None, chrono::Utc::now()).await;
+    wait_for(
+        "the slow delivery to be in flight",
+        Duration::from_secs(30),
+        || async { sim.stats().in_flight == 1 },
+    )
+    .await;
+    let job = jobs::for_report(db, filed.report_id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.status, "running");
+    let holder = job.locked_by.expect("a lease holder");
+    let pid: u32 = holder[1..holder.find('-').unwrap()].parse().unwrap();
+    let victim = children
+        .0
+        .iter_mut()
+        .find(|c| c.id() == pid)
+        .expect("the lease is held by one of the two processes");
+    victim.kill().expect("SIGKILL"); // std sends SIGKILL on Unix
+    victim.wait().unwrap();
+
+    wait_for(
+        "the other process to deliver",
+        Duration::from_secs(90),
+        || async { delivered_count(db).await == 1 },
+    )
+    .await;
+    let stats = sim.stats();
+    assert_eq!(
+        stats.writes.get(&filed.case_number),
+        Some(&1),
+        "stored once"
+    );
+    assert!(stats.requests[&filed.case_number] >= 2);
+    let job = jobs::for_report(db, filed.report_id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.status, "done");
+    assert!(job.attempts >= 2);
+    let attempts = delivery_store::attempts(db).await.unwrap();
+    assert_eq!(attempts[0].worker, holder);
+    assert_eq!(attempts[0].outcome.as_deref(), Some("lease expired"));
+    let last = attempts.last().unwrap();
+    assert_ne!(last.worker, holder);
+    assert_eq!(last.outcome.as_deref(), Some("done"));
+    drop(children);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_share_one_queue_without_double_claims() {
+    if crate::helpers::postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let sim = start_sim(&key, &dir.path().join("received"), Duration::from_secs(30));
+    let config = push_config(&key, &sim.url());
+    let overrides = [("IW_WORKERS", "2"), ("IW_WORKER_POLL_MS", "200")];
+    let first = spawn(Backend::Postgres, Some(&config), &overrides)
+        .await
+        .unwrap();
+    register_form(&first.state.db).await;
+
+    // A second instance on the same database, with its own workers and pool.
+    let env = [
+        ("IW_BIND", "127.0.0.1:0".to_string()),
+        (
+            "IW_DATABASE_URL",
+            first.state.settings.database_url.as_str().to_string(),
+        ),
+        (
+            "IW_DATA_DIR",
+            first.dir.path().join("var").display().to_string(),
+        ),
+        (
+            "IW_MAIL_URL",
+            format!("file://{}", first.dir.path().join("mail").display()),
+        ),
+        ("IW_WORKERS", "2".into()),
+        ("IW_WORKER_POLL_MS", "200".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let settings =
+        Settings::from_parts(Some(&first.dir.path().join("internetwache.toml")), env).unwrap();
+    let second = Application::build(settings).await.unwrap();
+    let second_state = second.state();
+    tokio::spawn(second.run_until_stopped());
+
+    let (a, b) = tokio::join!(
+        file_many(&first.state.db, &key, 250, 32),
+        file_many(&second_state.db, &key, 250, 32)
+    );
+    let filed: Vec<_> = a.into_iter().chain(b).collect();
+    let db = &first.state.db;
+    wait_for(
+        "500 reports delivered",
+        Duration::from_secs(180),
+        || async { delivered_count(db).await == 500 },
+    )
+    .await;
+
+    let stats = sim.stats();
+    for f in &filed {
+        assert_eq!(
+            stats.requests.get(&f.case_number),
+            Some(&1),
+            "{}",
+            f.case_number
+        );
+    }
+    assert_eq!(stats.total_requests, 500);
+    // The audit: one claim per job, so no job was ever held by two workers at once.
+    let attempts = delivery_store::attempts(db).await.unwrap();
+    assert_eq!(attempts.len(), 500);
+    let mut per_worker: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &attempts {
+        assert_eq!(a.attempt, 1);
+        assert_eq!(a.outcome.as_deref(), Some("done"));
+        *per_worker.entry(a.worker.as_str()).or_default() += 1;
+    }
+    assert!(per_worker.len() <= 4);
+    eprintln!("claims per worker: {per_worker:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_cli_shows_counts_and_requeues_dead_letters() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let app = spawn(Backend::Sqlite, None, FAST_RETRIES).await.unwrap();
+    let db = &app.state.db;
+    register_form(db).await;
+    let filed = file_report(db, &key, None, chrono::Utc::now()).await;
+    internetwache::with_db!(db, pool => sqlx::query("UPDATE jobs SET status = 'dead', attempts = 25")
+        .execute(pool).await.map(|_| ()).unwrap());
+
+    let cli = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+            .args(args)
+            .env_clear()
+            .env("IW_DATABASE_URL", app.state.settings.database_url.as_str())
+            .env("IW_DATA_DIR", app.dir.path().join("var"))
+            .output()
+            .expect("run the CLI");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let status = cli(&["queue", "status"]);
+    assert!(
+        status.contains("be       deliver    dead            1"),
+        "{status}"
+    );
+    assert!(
+        status.contains(&format!("report {}", filed.report_id)),
+        "{status}"
+    );
+    let retried = cli(&["queue", "retry", "--dead"]);
+    assert!(retried.contains("requeued 1"), "{retried}");
+    let job = jobs::for_report(db, filed.report_id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(job.status, "pending");
+    assert_eq!(job.attempts, 0);
+}
