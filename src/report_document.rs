@@ -1,6 +1,6 @@
 //! The plaintext that is sealed to the police: schema `internetwache.report.v1`.
 //! Plain data, independent of the forms module, so a receiver can parse it
-//! with nothing but this file (or `docs/envelope.md`).
+//! with nothing but this file (or the README's envelope specification).
 
 use std::fmt::Write as _;
 

@@ -3,7 +3,7 @@
 //! The metadata travels as `aad`, base64url of its exact JSON bytes, and
 //! those bytes are the HPKE associated data. Receivers parse the metadata
 //! from the same bytes they authenticate, so there is nothing to
-//! canonicalise. Specification: `docs/envelope.md`.
+//! canonicalise. Specification: README.md, "Report envelope specification".
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};

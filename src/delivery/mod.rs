@@ -1,5 +1,5 @@
 //! Police delivery per state. A report counts as delivered only with a valid receipt:
-//! HMAC-SHA256 over its case number and the exact envelope bytes (`docs/delivery.md`).
+//! HMAC-SHA256 over its case number and the exact envelope bytes (the README's delivery protocol).
 
 pub mod escalation;
 pub mod push;

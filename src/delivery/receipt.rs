@@ -1,4 +1,4 @@
-//! The two HMAC-SHA256 codes of a push delivery (see `docs/delivery.md`):
+//! The two HMAC-SHA256 codes of a push delivery (see the README's delivery protocol):
 //! the request signature (ours, so the police can trust the sender) and the receipt
 //! (theirs, so we can trust that the exact envelope arrived).
 
@@ -108,7 +108,7 @@ mod tests {
         assert!(!verify(b"secret", "BE-1", b"{\"a\":1}", ""));
     }
 
-    /// The worked example of `docs/delivery.md`, computed independently (Python hmac).
+    /// The worked example of the README's delivery protocol, computed independently (Python hmac).
     #[test]
     fn documented_example_holds() {
         let body = br#"{"version":1,"suite":"DHKEM(X25519, HKDF-SHA256)/HKDF-SHA256/AES-256-GCM","key_id":"be-2026-01-01-0a1b2c3d","aad":"e30","enc":"AAAA","ciphertext":"AAAA"}"#;

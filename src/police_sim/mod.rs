@@ -1,5 +1,5 @@
 //! A stand-in for a state police system's receiving end (`internetwache police-sim`), for
-//! tests and demos. It does what `docs/delivery.md` asks of a real receiver: checks the
+//! tests and demos. It does what the README's delivery protocol asks of a real receiver: checks the
 //! signature, opens the envelope, stores each report once per idempotency key, and answers
 //! with a receipt. Failures can be injected to exercise retries.
 

@@ -255,3 +255,18 @@ pub fn browser() -> reqwest::Client {
         .build()
         .expect("http client")
 }
+
+/// Another browser on the same running app (its own cookie jar).
+#[allow(dead_code)] // used by the benchmark
+pub fn browser_app(app: &TestApp) -> TestApp {
+    TestApp {
+        address: app.address.clone(),
+        port: app.port,
+        client: browser(),
+        state: app.state.clone(),
+        backend: app.backend,
+        database_url: app.database_url.clone(),
+        dir: tempfile::tempdir().expect("temp dir"),
+        pg_database: None,
+    }
+}
