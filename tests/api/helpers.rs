@@ -267,6 +267,7 @@ pub fn browser_app(app: &TestApp) -> TestApp {
         backend: app.backend,
         database_url: app.database_url.clone(),
         dir: tempfile::tempdir().expect("temp dir"),
+        data_dir: app.data_dir.clone(),
         pg_database: None,
     }
 }
