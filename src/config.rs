@@ -111,6 +111,16 @@ settings! {
         "Largest request body, in MiB, a citizen may upload in one step.";
     shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",
         "How long in-flight requests may take to finish after SIGTERM.";
+    staff_session_idle_minutes: u32 = "30", "IW_STAFF_SESSION_IDLE_MINUTES",
+        "A staff sign-in ends after this many minutes without a request.";
+    staff_session_max_hours: u32 = "10", "IW_STAFF_SESSION_MAX_HOURS",
+        "A staff sign-in ends this many hours after it began, whatever happens.";
+    sign_in_max_failures: u32 = "5", "IW_SIGN_IN_MAX_FAILURES",
+        "Failed sign-ins per user name (four times as many per client address) before a lockout.";
+    sign_in_lockout_minutes: u32 = "15", "IW_SIGN_IN_LOCKOUT_MINUTES",
+        "Length of a sign-in lockout, and the window failures are counted in.";
+    audit_key: String = "", "IW_AUDIT_KEY",
+        "Key of the audit log's HMAC chain (any long secret); empty = generated under the data dir.";
 }
 
 impl Settings {
@@ -163,6 +173,20 @@ impl Settings {
         if self.database_max_connections == 0 {
             return Err(ConfigError::Inconsistent(
                 "IW_DATABASE_MAX_CONNECTIONS must be at least 1".into(),
+            ));
+        }
+        if self.staff_session_idle_minutes == 0
+            || u64::from(self.staff_session_idle_minutes)
+                > u64::from(self.staff_session_max_hours) * 60
+        {
+            return Err(ConfigError::Inconsistent(
+                "IW_STAFF_SESSION_IDLE_MINUTES must be between 1 and IW_STAFF_SESSION_MAX_HOURS"
+                    .into(),
+            ));
+        }
+        if self.sign_in_max_failures == 0 || self.sign_in_lockout_minutes == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_SIGN_IN_MAX_FAILURES and IW_SIGN_IN_LOCKOUT_MINUTES must be at least 1".into(),
             ));
         }
         if self.job_max_attempts == 0 {

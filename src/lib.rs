@@ -16,6 +16,7 @@ pub mod police_sim;
 pub mod queue;
 pub mod report_document;
 pub mod routes;
+pub mod staff;
 pub mod startup;
 pub mod state_code;
 pub mod store;

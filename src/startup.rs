@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpRequest, HttpServer};
 use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Settings;
+use crate::crypto::audit_chain::AuditKey;
 use crate::crypto::DraftKeyring;
 use crate::directory::{CatalogDirectory, Directory};
 use crate::drafts::DraftService;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub police_keys: PoliceKeys,
     pub drafts: DraftService,
     pub csrf: CsrfKey,
+    /// Key of the audit log's HMAC chain.
+    pub audit_key: AuditKey,
 }
 
 impl AppState {
@@ -109,6 +112,8 @@ impl Application {
         let states: Vec<String> = catalog.states().map(|s| s.code.to_string()).collect();
         let police_keys = PoliceKeys::load(&settings, &states)?;
         let csrf = CsrfKey::derive(draft_keys.to_spec().as_bytes());
+        let audit_key = AuditKey::load(&settings.audit_key, &settings.data_dir)
+            .map_err(|e| anyhow::anyhow!("IW_AUDIT_KEY: cannot load the audit key: {e}"))?;
         let db = Db::connect_lazy(&settings.database_url, settings.database_max_connections)?;
         let readiness = Readiness::default();
         let directory: Arc<dyn Directory> = Arc::new(CatalogDirectory::from_catalog(&catalog));
@@ -130,6 +135,7 @@ impl Application {
             forms: FormRegistry::new(catalog),
             police_keys,
             csrf,
+            audit_key,
         });
 
         // One attempt inline, so a healthy start is ready at once; retries in the background.
@@ -139,6 +145,7 @@ impl Application {
             tokio::spawn(async move { bootstrap_until_ready(state).await });
         }
         tokio::spawn(sweep_expired_drafts(state.clone()));
+        tokio::spawn(crate::staff::sweep_expired_sessions(state.clone()));
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("IW_BIND: cannot listen on {}: {e}", settings.bind))?;

@@ -14,6 +14,39 @@ use crate::report_document::ReportDocument;
 pub enum ClerkCommand {
     /// Decrypt a report envelope with a police private key and print the report.
     Decrypt(DecryptArgs),
+    /// Fetch the pending reports of the token's state from the pull API, decrypt each into
+    /// OUT/<case_number>.json and acknowledge it with its receipt.
+    Pull(PullArgs),
+    /// Print the receipt (`v1=...`) of an envelope, to confirm receipt on the clerk page.
+    Receipt(ReceiptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReceiptArgs {
+    /// The state's receipt secret file.
+    #[arg(long)]
+    pub receipt_secret: PathBuf,
+    /// Envelope JSON file as downloaded; `-` or absent reads standard input.
+    pub envelope: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Base URL of the service, e.g. https://internetwache.example.
+    #[arg(long)]
+    pub url: String,
+    /// Pull-API token from `internetwache token add`.
+    #[arg(long, env = "IW_PULL_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// The private key file from `internetwache keys generate`.
+    #[arg(long)]
+    pub key: PathBuf,
+    /// The state's receipt secret file (`DATA_DIR/keys/<state>.receipt-secret` on the server).
+    #[arg(long)]
+    pub receipt_secret: PathBuf,
+    /// Directory the decrypted reports are written to.
+    #[arg(long)]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -33,6 +66,38 @@ pub struct DecryptArgs {
 
 pub fn run(cmd: ClerkCommand) -> ExitCode {
     match cmd {
+        ClerkCommand::Receipt(args) => match receipt_of(&args) {
+            Ok(receipt) => {
+                println!("{receipt}");
+                ExitCode::SUCCESS
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::FAILURE
+            }
+        },
+        ClerkCommand::Pull(args) => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(pull::run(&args)) {
+                Ok(n) => {
+                    println!("pulled {n} reports into {}", args.out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         ClerkCommand::Decrypt(args) => match decrypt(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
@@ -41,6 +106,163 @@ pub fn run(cmd: ClerkCommand) -> ExitCode {
             }
         },
     }
+}
+
+mod pull {
+    //! The police side of the pull API, as a reference client.
+
+    use std::path::Path;
+
+    use super::PullArgs;
+    use crate::crypto::envelope::Envelope;
+    use crate::crypto::keys::load_private_key;
+    use crate::delivery::receipt;
+
+    #[derive(serde::Deserialize)]
+    struct Page {
+        items: Vec<Item>,
+        next_cursor: Option<String>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Item {
+        case_number: String,
+    }
+
+    fn problem(status: reqwest::StatusCode, body: &str) -> String {
+        let detail = serde_json::from_str::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        format!("the server answered {status}: {detail}")
+    }
+
+    /// Pulls every pending report; returns how many were written and acknowledged.
+    pub async fn run(args: &PullArgs) -> Result<usize, String> {
+        let key = load_private_key(&args.key).map_err(|e| format!("cannot use key: {e}"))?;
+        let secret = std::fs::read_to_string(&args.receipt_secret)
+            .map_err(|e| format!("cannot read {}: {e}", args.receipt_secret.display()))?;
+        let secret = secret.trim().as_bytes().to_vec();
+        std::fs::create_dir_all(&args.out)
+            .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+        let base = format!("{}/api/v1", args.url.trim_end_matches('/'));
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .map_err(|e| e.to_string())?;
+        let auth = format!("Bearer {}", args.token.trim());
+        let mut cursor: Option<String> = None;
+        let mut count = 0;
+        loop {
+            let mut request = client
+                .get(format!("{base}/reports"))
+                .header(reqwest::header::AUTHORIZATION, &auth)
+                .query(&[("status", "pending"), ("limit", "100")]);
+            if let Some(c) = &cursor {
+                request = request.query(&[("cursor", c)]);
+            }
+            let res = request.send().await.map_err(|e| e.to_string())?;
+            let status = res.status();
+            let body = res.text().await.map_err(|e| e.to_string())?;
+            if !status.is_success() {
+                return Err(problem(status, &body));
+            }
+            let page: Page = serde_json::from_str(&body)
+                .map_err(|e| format!("unexpected list response: {e}"))?;
+            for item in &page.items {
+                fetch_one(
+                    &client,
+                    &base,
+                    &auth,
+                    &key,
+                    &secret,
+                    &args.out,
+                    &item.case_number,
+                )
+                .await?;
+                count += 1;
+            }
+            match page.next_cursor {
+                Some(next) if !page.items.is_empty() => cursor = Some(next),
+                _ => return Ok(count),
+            }
+        }
+    }
+
+    async fn fetch_one(
+        client: &reqwest::Client,
+        base: &str,
+        auth: &str,
+        key: &crate::crypto::PolicePrivateKey,
+        secret: &[u8],
+        out: &Path,
+        case_number: &str,
+    ) -> Result<(), String> {
+        let url = format!("{base}/reports/{case_number}");
+        let res = client
+            .get(&url)
+            .header(reqwest::header::AUTHORIZATION, auth)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status();
+        let envelope_text = res.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!(
+                "{case_number}: {}",
+                problem(status, &envelope_text)
+            ));
+        }
+        let envelope = Envelope::from_json(&envelope_text).map_err(|e| e.to_string())?;
+        let meta = envelope.metadata().map_err(|e| e.to_string())?;
+        if meta.case_number.as_str() != case_number {
+            return Err(format!("{case_number}: the envelope names another case"));
+        }
+        let plaintext = envelope
+            .open_with(key)
+            .map_err(|e| format!("{case_number}: {e}"))?;
+        let pretty = serde_json::from_slice::<serde_json::Value>(&plaintext)
+            .ok()
+            .and_then(|v| serde_json::to_vec_pretty(&v).ok())
+            .unwrap_or(plaintext);
+        // Written completely before the receipt says it arrived.
+        let path = out.join(format!("{case_number}.json"));
+        let tmp = out.join(format!(".{case_number}.json.tmp"));
+        std::fs::write(&tmp, &pretty)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let receipt = receipt::compute(secret, case_number, envelope_text.as_bytes());
+        let res = client
+            .post(format!("{url}/receipt"))
+            .header(reqwest::header::AUTHORIZATION, auth)
+            .json(&serde_json::json!({ "receipt": receipt }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = res.status();
+        if !status.is_success() {
+            let body = res.text().await.unwrap_or_default();
+            return Err(format!(
+                "{case_number}: receipt refused: {}",
+                problem(status, &body)
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The receipt over the exact bytes given (the file as downloaded, not re-serialised).
+fn receipt_of(args: &ReceiptArgs) -> Result<String, String> {
+    let secret = std::fs::read_to_string(&args.receipt_secret)
+        .map_err(|e| format!("cannot read {}: {e}", args.receipt_secret.display()))?;
+    let input = read_input(args.envelope.as_deref())?;
+    let envelope = Envelope::from_json(&input).map_err(|e| e.to_string())?;
+    let meta = envelope.metadata().map_err(|e| e.to_string())?;
+    Ok(crate::delivery::receipt::compute(
+        secret.trim().as_bytes(),
+        meta.case_number.as_str(),
+        input.as_bytes(),
+    ))
 }
 
 fn decrypt(args: &DecryptArgs) -> Result<(), String> {

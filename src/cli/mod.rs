@@ -11,6 +11,7 @@ pub mod keys;
 pub mod police_sim;
 pub mod queue;
 mod serve;
+pub mod staff;
 mod worker;
 
 #[derive(Debug, Parser)]
@@ -41,6 +42,15 @@ pub enum Command {
     /// Police-side tools: decrypt envelopes, pull reports.
     #[command(subcommand)]
     Clerk(clerk::ClerkCommand),
+    /// Staff accounts (police clerks, state admins, operators).
+    #[command(subcommand)]
+    User(staff::UserCommand),
+    /// Pull-API tokens for police systems.
+    #[command(subcommand)]
+    Token(staff::TokenCommand),
+    /// The tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(staff::AuditCommand),
     /// Run queue workers only (delivery, e-mail), without the web server.
     Worker,
     /// Inspect the job queue and requeue dead letters.
@@ -59,6 +69,9 @@ pub fn main() -> ExitCode {
         Command::Forms(cmd) => forms::run(cmd),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Clerk(cmd) => clerk::run(cmd),
+        Command::User(cmd) => staff::run_user(cmd),
+        Command::Token(cmd) => staff::run_token(cmd),
+        Command::Audit(cmd) => staff::run_audit(cmd),
         Command::Worker => worker::run(),
         Command::Queue(cmd) => queue::run(cmd),
         Command::PoliceSim(args) => police_sim::run(args),

@@ -2,11 +2,13 @@
 //! receiver), the versioned envelope, draft encryption at rest, random
 //! tokens and police key files.
 
+pub mod audit_chain;
 pub mod draft_cipher;
 pub mod envelope;
 pub mod hpke_open;
 pub mod hpke_seal;
 pub mod keys;
+pub mod secret_file;
 pub mod tokens;
 
 use thiserror::Error;

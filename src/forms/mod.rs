@@ -53,5 +53,15 @@ impl fmt::Display for Problem {
     }
 }
 
+impl FormVariant {
+    /// The same variant under another version number, its content hash recomputed (the
+    /// version is part of the hash). Publishing numbers uploads this way.
+    pub fn renumbered(mut self, version: u32) -> FormVariant {
+        self.version = version;
+        self.content_hash = catalog::content_hash(&self);
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests;

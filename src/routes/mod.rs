@@ -7,12 +7,15 @@ mod citizen;
 pub mod health;
 pub mod landing;
 pub mod language;
+pub mod staff;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
         .configure(assets::configure)
         .configure(language::configure)
         .configure(landing::configure)
+        // Before the citizen routes, whose `/{state}/...` patterns would shadow these.
+        .configure(staff::configure)
         // Last: its `/{state}/...` patterns would shadow fixed paths registered after it.
         .configure(citizen::configure);
 }

@@ -16,11 +16,13 @@ use sqlx::ConnectOptions;
 
 use crate::config::DatabaseUrl;
 
+pub mod audit;
 pub mod delivery;
 pub mod drafts;
 pub mod forms;
 pub mod jobs;
 pub mod reports;
+pub mod staff;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 #[macro_export]

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub database_url: String,
     pub dir: TempDir,
+    /// The data dir, so a second instance can share the keys.
+    pub data_dir: std::path::PathBuf,
     pg_database: Option<PgTestDatabase>,
 }
 
@@ -176,8 +178,46 @@ pub async fn spawn_app_configured(
         backend,
         database_url,
         dir,
+        data_dir,
         pg_database,
     })
+}
+
+/// A second instance on the same database and data dir (shared keys), like a second
+/// replica behind a load balancer. It never drops the database.
+pub async fn spawn_sibling(first: &TestApp) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mail_url = format!("file://{}", dir.path().join("mail").display());
+    let forms_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/forms");
+    let settings = Settings::with_overrides(&[
+        ("IW_BIND", "127.0.0.1:0"),
+        ("IW_DATABASE_URL", &first.database_url),
+        (
+            "IW_DATA_DIR",
+            first.data_dir.to_str().expect("utf-8 temp path"),
+        ),
+        ("IW_FORMS_DIR", forms_dir),
+        ("IW_MAIL_URL", &mail_url),
+        ("IW_SHUTDOWN_TIMEOUT_SECS", "1"),
+    ])
+    .expect("test settings");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
+    let port = app.port();
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        port,
+        client: browser(),
+        state,
+        backend: first.backend,
+        dir,
+        database_url: first.database_url.clone(),
+        data_dir: first.data_dir.clone(),
+        pg_database: None,
+    }
 }
 
 /// Writes a test once per engine: `on_both_engines!(name);` runs `async fn name(app: TestApp)`
@@ -227,6 +267,7 @@ pub fn browser_app(app: &TestApp) -> TestApp {
         backend: app.backend,
         database_url: app.database_url.clone(),
         dir: tempfile::tempdir().expect("temp dir"),
+        data_dir: app.data_dir.clone(),
         pg_database: None,
     }
 }

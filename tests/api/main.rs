@@ -12,4 +12,5 @@ mod health;
 mod mail;
 mod processes;
 mod sealing;
+mod staff;
 mod store_conformance;

@@ -1,0 +1,53 @@
+-- Staff: accounts, server-side sessions, sign-in throttling, pull-API tokens, audit log.
+CREATE TABLE staff_users (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    username      TEXT    NOT NULL UNIQUE,
+    password_hash TEXT    NOT NULL,
+    role          TEXT    NOT NULL CHECK (role IN ('clerk', 'admin', 'operator')),
+    -- NULL only for the federal operator role.
+    state         TEXT,
+    created_at    TEXT    NOT NULL,
+    CHECK ((role = 'operator') = (state IS NULL))
+);
+
+-- `id` is the SHA-256 of the cookie token; the token itself is never stored.
+CREATE TABLE staff_sessions (
+    id           TEXT    PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
+    created_at   TEXT    NOT NULL,
+    last_seen_at TEXT    NOT NULL,
+    expires_at   TEXT    NOT NULL
+);
+CREATE INDEX staff_sessions_by_expiry ON staff_sessions (expires_at);
+
+-- Failed sign-ins per key (SHA-256 of "user:<name>" or "ip:<address>"), shared by all instances.
+CREATE TABLE sign_in_failures (
+    key          TEXT    PRIMARY KEY,
+    failures     INTEGER NOT NULL,
+    window_start TEXT    NOT NULL,
+    locked_until TEXT
+);
+
+-- Pull-API tokens; only their SHA-256 is stored.
+CREATE TABLE api_tokens (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_hash TEXT    NOT NULL UNIQUE,
+    state      TEXT    NOT NULL,
+    name       TEXT    NOT NULL,
+    created_at TEXT    NOT NULL,
+    revoked_at TEXT
+);
+
+-- Append-only, HMAC-chained: mac = HMAC(key, prev_mac || canonical entry bytes).
+CREATE TABLE audit_log (
+    -- Sequence number given under the append lock: 1, 2, 3, ... without gaps.
+    id       INTEGER PRIMARY KEY,
+    -- Text on both engines: the exact bytes the MAC covers.
+    at       TEXT    NOT NULL,
+    actor    TEXT    NOT NULL,
+    action   TEXT    NOT NULL,
+    state    TEXT,
+    object   TEXT,
+    prev_mac TEXT    NOT NULL,
+    mac      TEXT    NOT NULL
+);

@@ -1,0 +1,342 @@
+//! The pull API for police systems (`/api/v1`), described in `docs/openapi.json`.
+//! Tokens come from `internetwache token add` and see one state; every error is RFC 7807
+//! `application/problem+json`, and another state's report is "not found".
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::{Deserialize, Serialize};
+
+use crate::case_number::CaseNumber;
+use crate::crypto::{constant_time_eq, token_hash};
+use crate::staff::receipts::{self, ReceiptError};
+use crate::staff::{action, audit, Principal, Role};
+use crate::startup::AppState;
+use crate::store::reports::{self, ReportRow};
+use crate::store::staff::{self as store_staff, ReportFilter};
+
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+pub const PROBLEM_BASE: &str = "https://internetwache.invalid/problems/";
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 500;
+
+/// An API error, answered as problem+json. Details never carry personal data.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("missing or invalid token")]
+    Unauthorized,
+    #[error("not found")]
+    NotFound,
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("invalid receipt")]
+    InvalidReceipt,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+/// RFC 7807 body.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+impl ApiError {
+    fn parts(&self) -> (&'static str, &'static str, String) {
+        match self {
+            ApiError::Unauthorized => (
+                "unauthorized",
+                "Authentication required",
+                "Send a valid pull-API token as `Authorization: Bearer <token>`.".into(),
+            ),
+            ApiError::NotFound => (
+                "not-found",
+                "Not found",
+                "No such report for this token's state.".into(),
+            ),
+            ApiError::BadRequest(d) => ("bad-request", "Bad request", d.clone()),
+            ApiError::InvalidReceipt => (
+                "invalid-receipt",
+                "Receipt does not match",
+                "The receipt is not the HMAC of this case number and the exact envelope bytes."
+                    .into(),
+            ),
+            ApiError::Unavailable(_) => (
+                "unavailable",
+                "Service unavailable",
+                "The database is not available; retry later.".into(),
+            ),
+            ApiError::Internal(_) => (
+                "internal",
+                "Internal error",
+                "Something went wrong on the server.".into(),
+            ),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::InvalidReceipt => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if status.is_server_error() {
+            tracing::error!(error = %self, "API request failed");
+        }
+        let (slug, title, detail) = self.parts();
+        let body = Problem {
+            kind: format!("{PROBLEM_BASE}{slug}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+        };
+        let mut res = HttpResponse::build(status);
+        res.content_type("application/problem+json");
+        if status == StatusCode::UNAUTHORIZED {
+            res.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"internetwache\""));
+        }
+        res.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}
+
+/// The state a bearer token may read.
+async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal, ApiError> {
+    let token = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty() && t.len() <= 256)
+        .ok_or(ApiError::Unauthorized)?;
+    let hash = token_hash(token);
+    let (state, name) = store_staff::token(&app.db, &hash)
+        .await?
+        .ok_or(ApiError::Unauthorized)?;
+    // The lookup matched by hash; compare again without an early exit.
+    if !constant_time_eq(hash.as_bytes(), token_hash(token).as_bytes()) {
+        return Err(ApiError::Unauthorized);
+    }
+    Ok(Principal {
+        actor: format!("token:{name}"),
+        role: Role::Clerk,
+        state: Some(state),
+    })
+}
+
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// One report in a list: the plaintext index only.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReportSummary {
+    pub case_number: String,
+    pub state: String,
+    pub category: String,
+    pub form_id: String,
+    pub form_version: i64,
+    pub form_content_hash: String,
+    pub office_id: Option<String>,
+    pub key_id: String,
+    pub envelope_sha256: String,
+    pub status: String,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<ReportRow> for ReportSummary {
+    fn from(r: ReportRow) -> Self {
+        ReportSummary {
+            case_number: r.case_number,
+            state: r.state,
+            category: r.category,
+            form_id: r.form_id,
+            form_version: r.form_version,
+            form_content_hash: r.content_hash,
+            office_id: r.office_id,
+            key_id: r.key_id,
+            envelope_sha256: r.envelope_sha256,
+            status: r.status,
+            submitted_at: r.submitted_at,
+            delivered_at: r.delivered_at,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReportPage {
+    pub items: Vec<ReportSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+pub async fn list(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&app, &req).await?;
+    let status = match query.status.as_deref().unwrap_or("pending") {
+        "pending" => Some("pending".to_owned()),
+        "delivered" => Some("delivered".to_owned()),
+        "all" => None,
+        _ => {
+            return Err(ApiError::BadRequest(
+                "status must be pending, delivered or all".into(),
+            ))
+        }
+    };
+    let limit = match query.limit.as_deref() {
+        None => DEFAULT_LIMIT,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| ApiError::BadRequest(format!("limit must be 1 to {MAX_LIMIT}")))?,
+    };
+    let after_id = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| ApiError::BadRequest("cursor is not one this API issued".into()))?,
+        ),
+    };
+    let filter = ReportFilter {
+        state: principal.state_filter(),
+        status,
+        after_id,
+        ..ReportFilter::default()
+    };
+    let mut rows = store_staff::list_reports(&app.db, &filter, limit + 1, 0).await?;
+    let next_cursor = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id.to_string())
+    } else {
+        None
+    };
+    let page = ReportPage {
+        items: rows.into_iter().map(ReportSummary::from).collect(),
+        next_cursor,
+    };
+    Ok(HttpResponse::Ok().json(page))
+}
+
+async fn visible_report(
+    app: &AppState,
+    principal: &Principal,
+    raw: &str,
+) -> Result<ReportRow, ApiError> {
+    let case = CaseNumber::parse(raw)
+        .map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))?;
+    reports::get_by_case_number(&app.db, case.as_str())
+        .await?
+        .filter(|r| principal.sees(&r.state))
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Deserialize)]
+pub struct CasePath {
+    case_number: String,
+}
+
+/// The envelope JSON exactly as stored.
+pub async fn envelope(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<CasePath>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&app, &req).await?;
+    let report = visible_report(&app, &principal, &path.case_number).await?;
+    let envelope = reports::envelope(&app.db, report.id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    audit(
+        &app,
+        &principal.actor,
+        action::ENVELOPE_DOWNLOAD,
+        Some(&report.state),
+        Some(&report.case_number),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(envelope))
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptBody {
+    pub receipt: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReceiptAccepted {
+    pub case_number: String,
+    pub status: String,
+    /// False when the report had been acknowledged before.
+    pub first: bool,
+}
+
+pub async fn receipt(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<CasePath>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let principal = authenticate(&app, &req).await?;
+    let report = visible_report(&app, &principal, &path.case_number).await?;
+    let parsed: ReceiptBody = serde_json::from_slice(&body).map_err(|_| {
+        ApiError::BadRequest("the body must be JSON: {\"receipt\": \"v1=<hex>\"}".into())
+    })?;
+    match receipts::accept(&app.db, &app.settings, &report, &parsed.receipt).await {
+        Ok(first) => {
+            audit(
+                &app,
+                &principal.actor,
+                action::RECEIPT,
+                Some(&report.state),
+                Some(&report.case_number),
+            )
+            .await?;
+            Ok(HttpResponse::Ok().json(ReceiptAccepted {
+                case_number: report.case_number,
+                status: "delivered".into(),
+                first,
+            }))
+        }
+        Err(ReceiptError::Invalid) => Err(ApiError::InvalidReceipt),
+        Err(ReceiptError::Store(e)) => Err(e.into()),
+        Err(e @ ReceiptError::Secret(_)) => Err(ApiError::Internal(e.to_string())),
+    }
+}

@@ -1,0 +1,405 @@
+//! Police clerk pages: the reports of the clerk's state, envelope download and receipt
+//! confirmation. Nothing is ever decrypted here.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde::Deserialize;
+
+use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use crate::case_number::CaseNumber;
+use crate::clock::local_display;
+use crate::http::errors::PageError;
+use crate::http::page::PageContext;
+use crate::staff::receipts::{self, ReceiptError};
+use crate::staff::{action, audit, Principal, Role};
+use crate::startup::AppState;
+use crate::store::reports::{self, ReportRow};
+use crate::store::staff::{self as store_staff, ReportFilter};
+
+pub const PAGE_SIZE: i64 = 50;
+
+pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
+    require(&app, &req, &[Role::Clerk, Role::Operator]).await?;
+    Ok(see_other("/polizei/berichte"))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    category: Option<String>,
+    office: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+}
+
+pub struct Row {
+    pub case_number: String,
+    pub state: String,
+    pub category: String,
+    pub form: String,
+    pub received: String,
+    pub status: String,
+    pub office: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff/reports.html")]
+struct ListPage {
+    page: PageContext,
+    nav: StaffNav,
+    rows: Vec<Row>,
+    errors: Vec<String>,
+    status: String,
+    category: String,
+    office: String,
+    from: String,
+    to: String,
+    categories: Vec<String>,
+    offices: Vec<(String, String)>,
+    page_number: i64,
+    prev_url: String,
+    next_url: String,
+}
+
+fn office_name(app: &AppState, state: &str, office: Option<&str>) -> String {
+    let Some(id) = office else {
+        return "–".into();
+    };
+    crate::state_code::StateCode::parse(state)
+        .ok()
+        .and_then(|code| app.forms.catalog().state(&code).cloned())
+        .and_then(|info| {
+            std::iter::once(&info.central_office)
+                .chain(info.offices.iter())
+                .find(|o| o.id == id)
+                .map(|o| o.name.clone())
+        })
+        .unwrap_or_else(|| id.to_owned())
+}
+
+fn row(app: &AppState, r: &ReportRow, german: bool) -> Row {
+    Row {
+        case_number: r.case_number.clone(),
+        state: r.state.to_uppercase(),
+        category: r.category.clone(),
+        form: format!("{} v{}", r.form_id, r.form_version),
+        received: local_display(r.submitted_at, Utc::now(), german),
+        status: r.status.clone(),
+        office: office_name(app, &r.state, r.office_id.as_deref()),
+    }
+}
+
+fn parse_day(s: &str) -> Option<chrono::DateTime<Utc>> {
+    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let local = chrono_tz::Europe::Berlin
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()?;
+    Some(local.with_timezone(&Utc))
+}
+
+fn clean(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+pub async fn list(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, StaffError> {
+    let principal = require(&app, &req, &[Role::Clerk, Role::Operator]).await?;
+    let lang = app.page(&req).lang;
+    let german = lang == crate::i18n::Lang::De;
+    let mut errors = Vec::new();
+    let status = clean(&query.status).filter(|s| s == "pending" || s == "delivered");
+    let from = clean(&query.from);
+    let to = clean(&query.to);
+    let from_at = from.as_deref().and_then(|s| {
+        let at = parse_day(s);
+        if at.is_none() {
+            errors.push(
+                lang.t(
+                    "„Von“ ist kein Datum (JJJJ-MM-TT).",
+                    "“From” is not a date (YYYY-MM-DD).",
+                )
+                .to_owned(),
+            );
+        }
+        at
+    });
+    let until_at = to.as_deref().and_then(|s| {
+        let at = parse_day(s).map(|d| d + chrono::Duration::days(1));
+        if at.is_none() {
+            errors.push(
+                lang.t(
+                    "„Bis“ ist kein Datum (JJJJ-MM-TT).",
+                    "“To” is not a date (YYYY-MM-DD).",
+                )
+                .to_owned(),
+            );
+        }
+        at
+    });
+    let page_number = query.page.unwrap_or(1).max(1);
+    let filter = ReportFilter {
+        state: principal.state_filter(),
+        status: status.clone(),
+        category: clean(&query.category),
+        office: clean(&query.office),
+        from: from_at,
+        until: until_at,
+        after_id: None,
+    };
+    let found = store_staff::list_reports(
+        &app.db,
+        &filter,
+        PAGE_SIZE + 1,
+        (page_number - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let has_next = found.len() as i64 > PAGE_SIZE;
+    let rows: Vec<Row> = found
+        .iter()
+        .take(PAGE_SIZE as usize)
+        .map(|r| row(&app, r, german))
+        .collect();
+
+    let (categories, offices) = choices(&app, &principal);
+    let mut params: Vec<(&str, String)> = Vec::new();
+    for (k, v) in [
+        ("status", status.clone()),
+        ("category", clean(&query.category)),
+        ("office", clean(&query.office)),
+        ("from", from.clone()),
+        ("to", to.clone()),
+    ] {
+        if let Some(v) = v {
+            params.push((k, v));
+        }
+    }
+    let page_url = |n: i64| {
+        let mut q = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in &params {
+            q.append_pair(k, v);
+        }
+        q.append_pair("page", &n.to_string());
+        format!("/polizei/berichte?{}", q.finish())
+    };
+    let (nav, cookies) = nav(&app, &req, &principal);
+    let body = ListPage {
+        page: app.page(&req),
+        nav,
+        rows,
+        errors,
+        status: status.unwrap_or_default(),
+        category: clean(&query.category).unwrap_or_default(),
+        office: clean(&query.office).unwrap_or_default(),
+        from: from.unwrap_or_default(),
+        to: to.unwrap_or_default(),
+        categories,
+        offices,
+        page_number,
+        prev_url: if page_number > 1 {
+            page_url(page_number - 1)
+        } else {
+            String::new()
+        },
+        next_url: if has_next {
+            page_url(page_number + 1)
+        } else {
+            String::new()
+        },
+    }
+    .render()?;
+    Ok(html(body, cookies))
+}
+
+/// Categories and offices of the principal's state (every state's for the operator).
+fn choices(app: &AppState, principal: &Principal) -> (Vec<String>, Vec<(String, String)>) {
+    let mut categories = Vec::new();
+    let mut offices = Vec::new();
+    for info in app.forms.catalog().states() {
+        if !principal.sees(info.code.as_str()) {
+            continue;
+        }
+        for c in &info.categories {
+            if !categories.contains(c) {
+                categories.push(c.clone());
+            }
+        }
+        for o in std::iter::once(&info.central_office).chain(info.offices.iter()) {
+            offices.push((o.id.clone(), o.name.clone()));
+        }
+    }
+    categories.sort();
+    (categories, offices)
+}
+
+/// The report behind a case number in the path, if this principal may see it; any other
+/// state's report is "not found", so its existence is never revealed.
+async fn visible_report(
+    app: &AppState,
+    principal: &Principal,
+    raw: &str,
+) -> Result<ReportRow, StaffError> {
+    let case = CaseNumber::parse(raw).map_err(|_| PageError::NotFound)?;
+    let report = reports::get_by_case_number(&app.db, case.as_str())
+        .await?
+        .filter(|r| principal.sees(&r.state))
+        .ok_or(PageError::NotFound)?;
+    Ok(report)
+}
+
+#[derive(Template)]
+#[template(path = "staff/report.html")]
+struct ReportPage {
+    page: PageContext,
+    nav: StaffNav,
+    row: Row,
+    envelope_sha256: String,
+    key_id: String,
+    delivered_at: String,
+    error: String,
+    receipt: String,
+    can_act: bool,
+}
+
+async fn render_report(
+    app: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    report: &ReportRow,
+    error: String,
+    receipt: String,
+) -> Result<HttpResponse, StaffError> {
+    let german = app.page(req).lang == crate::i18n::Lang::De;
+    let (nav, cookies) = nav(app, req, principal);
+    let body = ReportPage {
+        page: app.page(req),
+        nav,
+        row: row(app, report, german),
+        envelope_sha256: report.envelope_sha256.clone(),
+        key_id: report.key_id.clone(),
+        delivered_at: report
+            .delivered_at
+            .map(|t| local_display(t, Utc::now(), german))
+            .unwrap_or_default(),
+        error,
+        receipt,
+        can_act: principal.role == Role::Clerk,
+    }
+    .render()?;
+    Ok(html(body, cookies))
+}
+
+#[derive(Deserialize)]
+pub struct CasePath {
+    case_number: String,
+}
+
+pub async fn show(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<CasePath>,
+) -> Result<HttpResponse, StaffError> {
+    let principal = require(&app, &req, &[Role::Clerk, Role::Operator]).await?;
+    let report = visible_report(&app, &principal, &path.case_number).await?;
+    render_report(
+        &app,
+        &req,
+        &principal,
+        &report,
+        String::new(),
+        String::new(),
+    )
+    .await
+}
+
+/// The envelope JSON exactly as stored, as a file.
+pub async fn envelope(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<CasePath>,
+) -> Result<HttpResponse, StaffError> {
+    let principal = require(&app, &req, &[Role::Clerk]).await?;
+    let report = visible_report(&app, &principal, &path.case_number).await?;
+    let envelope = reports::envelope(&app.db, report.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    audit(
+        &app,
+        &principal.actor,
+        action::ENVELOPE_DOWNLOAD,
+        Some(&report.state),
+        Some(&report.case_number),
+    )
+    .await?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"{}.envelope.json\"",
+                report.case_number
+            ),
+        ))
+        .body(envelope))
+}
+
+#[derive(Deserialize)]
+pub struct ReceiptForm {
+    csrf_token: Option<String>,
+    #[serde(default)]
+    receipt: String,
+}
+
+/// The clerk pastes the receipt their decrypting tool computed (`clerk decrypt` side).
+pub async fn confirm_receipt(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    path: web::Path<CasePath>,
+    form: web::Form<ReceiptForm>,
+) -> Result<HttpResponse, StaffError> {
+    let principal = require(&app, &req, &[Role::Clerk]).await?;
+    check_csrf(&app, &req, form.csrf_token.as_deref())?;
+    let report = visible_report(&app, &principal, &path.case_number).await?;
+    let lang = app.page(&req).lang;
+    match receipts::accept(&app.db, &app.settings, &report, &form.receipt).await {
+        Ok(_) => {
+            audit(
+                &app,
+                &principal.actor,
+                action::RECEIPT,
+                Some(&report.state),
+                Some(&report.case_number),
+            )
+            .await?;
+            Ok(see_other(&format!(
+                "/polizei/berichte/{}",
+                report.case_number
+            )))
+        }
+        Err(ReceiptError::Invalid) => {
+            let message = lang.t(
+                "Die Empfangsbestätigung passt nicht zu diesem Umschlag.",
+                "The receipt does not match this envelope.",
+            );
+            render_report(
+                &app,
+                &req,
+                &principal,
+                &report,
+                message.to_owned(),
+                form.receipt.clone(),
+            )
+            .await
+        }
+        Err(ReceiptError::Store(e)) => Err(e.into()),
+        Err(e @ ReceiptError::Secret(_)) => Err(PageError::internal(e).into()),
+    }
+}

@@ -1,0 +1,254 @@
+//! Staff routes: sign-in, police clerk pages (`/polizei`), state admin pages
+//! (`/verwaltung`) and the pull API for police systems (`/api/v1`).
+//!
+//! The route table below is the only place routes are declared: the macro registers them
+//! and lists them in [`ROUTES`], which the state-isolation test walks, so a new route
+//! cannot escape that test.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use chrono::{Duration, Utc};
+
+use crate::crypto::token_hash;
+use crate::http::errors::{error_page, PageError};
+use crate::http::page::request_lang;
+use crate::staff::{Principal, Role};
+use crate::startup::AppState;
+use crate::store::staff as store_staff;
+
+mod admin;
+pub mod api;
+mod clerk;
+mod sign_in;
+
+/// Who may call a route, and how a missing sign-in is answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (sign-in page, API description).
+    Public,
+    /// Signed-in staff; otherwise 303 to the sign-in page.
+    Page,
+    /// A pull-API token; otherwise 401 problem+json.
+    Api,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct StaffRoute {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+macro_rules! route_table {
+    ($( $method:ident $path:literal => $handler:path, $access:ident; )*) => {
+        /// Every staff and API route, as registered.
+        pub const ROUTES: &[StaffRoute] = &[
+            $( StaffRoute { method: stringify!($method), path: $path, access: Access::$access }, )*
+        ];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $( cfg.route($path, web::$method().to($handler)); )*
+        }
+    };
+}
+
+route_table! {
+    get "/anmelden" => sign_in::form, Public;
+    post "/anmelden" => sign_in::submit, Public;
+    post "/abmelden" => sign_in::sign_out, Page;
+    get "/polizei" => clerk::home, Page;
+    get "/polizei/berichte" => clerk::list, Page;
+    get "/polizei/berichte/{case_number}" => clerk::show, Page;
+    get "/polizei/berichte/{case_number}/umschlag" => clerk::envelope, Page;
+    post "/polizei/berichte/{case_number}/empfang" => clerk::confirm_receipt, Page;
+    get "/verwaltung" => admin::home, Page;
+    get "/verwaltung/formulare" => admin::variants, Page;
+    get "/verwaltung/formulare/neu" => admin::upload_form, Page;
+    post "/verwaltung/formulare/neu" => admin::upload, Page;
+    post "/verwaltung/formulare/veroeffentlichen" => admin::publish, Page;
+    get "/verwaltung/formulare/{state}/{form}/{version}" => admin::show_version, Page;
+    post "/verwaltung/formulare/{state}/{form}/zurueckziehen" => admin::retire, Page;
+    get "/verwaltung/warteschlange" => admin::queue, Page;
+    post "/verwaltung/warteschlange/{job}/erneut" => admin::requeue, Page;
+    get "/verwaltung/protokoll" => admin::audit_log, Page;
+    get "/api/v1/openapi.json" => api::openapi, Public;
+    get "/api/v1/reports" => api::list, Api;
+    get "/api/v1/reports/{case_number}" => api::envelope, Api;
+    post "/api/v1/reports/{case_number}/receipt" => api::receipt, Api;
+}
+
+pub const SESSION_COOKIE: &str = "iw_staff";
+pub const SIGN_IN_PATH: &str = "/anmelden";
+
+/// Errors of staff pages: a missing sign-in redirects, everything else is a page error.
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("sign-in required")]
+    SignIn,
+    #[error(transparent)]
+    Page(#[from] PageError),
+}
+
+impl From<crate::store::StoreError> for StaffError {
+    fn from(e: crate::store::StoreError) -> Self {
+        StaffError::Page(e.into())
+    }
+}
+
+impl From<askama::Error> for StaffError {
+    fn from(e: askama::Error) -> Self {
+        StaffError::Page(e.into())
+    }
+}
+
+impl ResponseError for StaffError {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        match self {
+            StaffError::SignIn => actix_web::http::StatusCode::SEE_OTHER,
+            StaffError::Page(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            StaffError::SignIn => see_other(SIGN_IN_PATH),
+            StaffError::Page(e) => e.error_response(),
+        }
+    }
+}
+
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_owned()))
+        .finish()
+}
+
+pub fn html(body: String, cookies: Vec<Cookie<'static>>) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    res.content_type("text/html; charset=utf-8");
+    for c in cookies {
+        res.cookie(c);
+    }
+    res.body(body)
+}
+
+/// A 403/404 page in the visitor's language.
+pub fn denied(req: &HttpRequest, status: actix_web::http::StatusCode) -> HttpResponse {
+    error_page(request_lang(req), status)
+}
+
+pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
+    let mut c = session_cookie("", secure);
+    c.make_removal();
+    c
+}
+
+/// The signed-in staff member, if the session cookie names a live session. Expired
+/// sessions are deleted on sight; live ones are touched (idle expiry).
+pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Principal>, StaffError> {
+    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    if cookie.value().len() < 32 {
+        return Ok(None);
+    }
+    let id = token_hash(cookie.value());
+    let Some(row) = store_staff::session(&app.db, &id).await? else {
+        return Ok(None);
+    };
+    let now = Utc::now();
+    let idle = Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
+    if row.expires_at <= now || row.last_seen_at + idle <= now {
+        store_staff::delete_session(&app.db, &id).await?;
+        return Ok(None);
+    }
+    store_staff::touch_session(&app.db, &id, now).await?;
+    let Some(role) = Role::parse(&row.role) else {
+        return Ok(None);
+    };
+    Ok(Some(Principal {
+        actor: row.username,
+        role,
+        state: row.state,
+    }))
+}
+
+/// The signed-in staff member with one of `roles`; 303 to sign-in without a session,
+/// 403 with another role.
+pub async fn require(
+    app: &AppState,
+    req: &HttpRequest,
+    roles: &[Role],
+) -> Result<Principal, StaffError> {
+    let principal = current(app, req).await?.ok_or(StaffError::SignIn)?;
+    if roles.contains(&principal.role) {
+        Ok(principal)
+    } else {
+        Err(PageError::Forbidden.into())
+    }
+}
+
+/// Checks the CSRF field of a staff form.
+pub fn check_csrf(
+    app: &AppState,
+    req: &HttpRequest,
+    token: Option<&str>,
+) -> Result<(), StaffError> {
+    if app.csrf.verify(req, token) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden.into())
+    }
+}
+
+/// What every staff page shows in its navigation.
+#[derive(Debug, Clone)]
+pub struct StaffNav {
+    pub username: String,
+    pub role: Role,
+    pub scope: String,
+    pub csrf: String,
+}
+
+impl StaffNav {
+    pub fn is_clerk_side(&self) -> bool {
+        matches!(self.role, Role::Clerk | Role::Operator)
+    }
+
+    pub fn is_admin_side(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Operator)
+    }
+}
+
+/// Navigation data and the CSRF cookie to set, for a page of `principal`.
+pub fn nav(
+    app: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+) -> (StaffNav, Vec<Cookie<'static>>) {
+    let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
+    let scope = principal
+        .state
+        .as_deref()
+        .map(str::to_uppercase)
+        .unwrap_or_else(|| "DE".into());
+    (
+        StaffNav {
+            username: principal.actor.clone(),
+            role: principal.role,
+            scope,
+            csrf,
+        },
+        cookie.into_iter().collect(),
+    )
+}

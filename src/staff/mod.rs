@@ -1,0 +1,184 @@
+//! Police and admin staff: roles and their state scope, passwords, the audit trail, and
+//! receipts of pulled reports.
+
+use chrono::Utc;
+
+use crate::startup::AppState;
+use crate::store::audit::{self as store_audit, NewAuditEntry};
+use crate::store::StoreError;
+
+pub mod receipts;
+
+/// What a staff account may do. Every role but `Operator` is scoped to one state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Police clerk: the state's reports, envelopes and receipts.
+    Clerk,
+    /// State admin: the state's form variants and delivery queue.
+    Admin,
+    /// Federal operator: reads every state.
+    Operator,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "clerk" => Some(Role::Clerk),
+            "admin" => Some(Role::Admin),
+            "operator" => Some(Role::Operator),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Clerk => "clerk",
+            Role::Admin => "admin",
+            Role::Operator => "operator",
+        }
+    }
+}
+
+/// A signed-in staff member or an API token, as far as authorisation is concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// User name, or `token:<name>`; goes into the audit log.
+    pub actor: String,
+    pub role: Role,
+    /// Lower-case state code; `None` for the operator.
+    pub state: Option<String>,
+}
+
+impl Principal {
+    /// Whether this principal may see objects of `state`.
+    pub fn sees(&self, state: &str) -> bool {
+        match (&self.role, &self.state) {
+            (Role::Operator, _) => true,
+            (_, Some(own)) => own.eq_ignore_ascii_case(state),
+            (_, None) => false,
+        }
+    }
+
+    /// The state filter for lists: `None` means all (operator only).
+    pub fn state_filter(&self) -> Option<String> {
+        match self.role {
+            Role::Operator => None,
+            _ => Some(self.state.clone().unwrap_or_else(|| "--".into())),
+        }
+    }
+}
+
+/// Audited actions.
+pub mod action {
+    pub const SIGN_IN: &str = "sign_in";
+    pub const SIGN_IN_FAILED: &str = "sign_in_failed";
+    pub const SIGN_OUT: &str = "sign_out";
+    pub const ENVELOPE_DOWNLOAD: &str = "envelope_download";
+    pub const RECEIPT: &str = "receipt";
+    pub const UPLOAD: &str = "variant_upload";
+    pub const PUBLISH: &str = "variant_publish";
+    pub const RETIRE: &str = "variant_retire";
+    pub const REQUEUE: &str = "job_requeue";
+}
+
+/// Appends to the audit log. Callers fail the action when this fails: nothing audited
+/// happens unrecorded.
+pub async fn audit(
+    app: &AppState,
+    actor: &str,
+    action: &str,
+    state: Option<&str>,
+    object: Option<&str>,
+) -> Result<(), StoreError> {
+    store_audit::append(
+        &app.db,
+        &app.audit_key,
+        &NewAuditEntry {
+            actor,
+            action,
+            state,
+            object,
+        },
+        Utc::now(),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Deletes ended staff sessions now and then (they are refused on sight anyway).
+pub async fn sweep_expired_sessions(app: actix_web::web::Data<AppState>) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        if !app.readiness.is_ready() {
+            continue;
+        }
+        let now = Utc::now();
+        let idle = chrono::Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
+        if let Err(e) = crate::store::staff::delete_expired_sessions(&app.db, now, now - idle).await
+        {
+            tracing::warn!(error = %e, "could not delete expired staff sessions");
+        }
+    }
+}
+
+/// argon2id with the crate's default parameters, PHC string.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| argon2::password_hash::Error::Crypto)?;
+    let salt = SaltString::encode_b64(&bytes)?;
+    Ok(argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(phc).is_ok_and(|hash| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
+}
+
+/// A hash to verify against when the user does not exist, so both cases take as long.
+pub fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("internetwache-dummy").unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_roundtrip() {
+        let h = hash_password("correct horse").expect("hash");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn scope() {
+        let clerk = Principal {
+            actor: "a".into(),
+            role: Role::Clerk,
+            state: Some("be".into()),
+        };
+        assert!(clerk.sees("be"));
+        assert!(!clerk.sees("bb"));
+        let op = Principal {
+            actor: "o".into(),
+            role: Role::Operator,
+            state: None,
+        };
+        assert!(op.sees("bb"));
+        assert_eq!(op.state_filter(), None);
+    }
+}
