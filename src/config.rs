@@ -636,3 +636,27 @@ mod readme {
         );
     }
 }
+
+#[cfg(test)]
+mod example_file {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// The shipped example configuration must stay loadable.
+    #[test]
+    fn example_configuration_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("internetwache.example.toml");
+        let settings = super::Settings::from_parts(Some(&path), BTreeMap::new())
+            .unwrap_or_else(|e| panic!("internetwache.example.toml: {e}"));
+        assert_eq!(settings.workers, 4);
+        assert_eq!(settings.police["be"].keys.len(), 1);
+        let debug = format!("{settings:?}");
+        for secret in [
+            "CHANGE-ME: at least",
+            "CHANGE-ME: shared",
+            "intake:CHANGE-ME",
+        ] {
+            assert!(!debug.contains(secret), "{secret} is redacted");
+        }
+    }
+}
