@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +17,6 @@ use internetwache::queue::{Services, Worker};
 use internetwache::store::forms::{self, NewFormVersion, Origin};
 use internetwache::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use internetwache::store::{jobs, Db};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::helpers::{spawn_app_configured, Backend, TestApp};
 
@@ -248,107 +247,75 @@ impl ReceivedMail {
     }
 }
 
-/// A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT)
-/// on loopback, so lettre's real SMTP client is exercised end to end.
+/// A real SMTP server on loopback: Python's `aiosmtpd` (an implementation independent of
+/// lettre) writing every message it accepts into a maildir.
 pub struct SmtpServer {
     pub port: u16,
-    pub received: Arc<Mutex<Vec<ReceivedMail>>>,
-    task: tokio::task::JoinHandle<()>,
+    maildir: tempfile::TempDir,
+    child: std::process::Child,
 }
 
 impl SmtpServer {
     pub async fn start(port: u16) -> SmtpServer {
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-            .await
-            .expect("bind the SMTP port");
-        let port = listener.local_addr().unwrap().port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let sink = received.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                let sink = sink.clone();
-                tokio::spawn(async move {
-                    let _ = smtp_session(socket, sink).await;
-                });
-            }
-        });
-        SmtpServer {
+        let maildir = tempfile::tempdir().expect("maildir");
+        let child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("box"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 runs (scripts/test installs aiosmtpd)");
+        let mut server = SmtpServer {
             port,
-            received,
-            task,
+            maildir,
+            child,
+        };
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("aiosmtpd exited ({status}); install it with `pip install aiosmtpd`");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        panic!("aiosmtpd did not listen on port {port}");
     }
 
+    /// Every message in the maildir, with its envelope recipients from `X-RcptTo`.
     pub fn mails(&self) -> Vec<ReceivedMail> {
-        self.received.lock().unwrap().clone()
+        let mut mails = Vec::new();
+        for sub in ["new", "cur"] {
+            let Ok(entries) = std::fs::read_dir(self.maildir.path().join("box").join(sub)) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let data = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                let to = data
+                    .lines()
+                    .take_while(|l| !l.is_empty())
+                    .filter_map(|l| l.strip_prefix("X-RcptTo:"))
+                    .flat_map(|v| v.split(','))
+                    .map(|v| v.trim().to_owned())
+                    .collect();
+                mails.push(ReceivedMail { to, data });
+            }
+        }
+        mails
     }
 
-    pub fn stop(self) {
-        self.task.abort();
-    }
+    pub fn stop(self) {}
 }
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-async fn smtp_session(
-    socket: tokio::net::TcpStream,
-    sink: Arc<Mutex<Vec<ReceivedMail>>>,
-) -> std::io::Result<()> {
-    let (read, mut write) = socket.into_split();
-    let mut lines = BufReader::new(read);
-    write.write_all(b"220 localhost test ESMTP\r\n").await?;
-    let mut to = Vec::new();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if lines.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        let command = line.trim_end().to_ascii_uppercase();
-        if command.starts_with("EHLO") {
-            write
-                .write_all(b"250-localhost\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n")
-                .await?;
-        } else if command.starts_with("HELO") || command.starts_with("NOOP") {
-            write.write_all(b"250 ok\r\n").await?;
-        } else if command.starts_with("MAIL FROM") {
-            to.clear();
-            write.write_all(b"250 ok\r\n").await?;
-        } else if command.starts_with("RCPT TO") {
-            to.push(line.trim_end()[8..].trim().to_string());
-            write.write_all(b"250 ok\r\n").await?;
-        } else if command == "DATA" {
-            write.write_all(b"354 end with <CRLF>.<CRLF>\r\n").await?;
-            let mut data = String::new();
-            loop {
-                line.clear();
-                if lines.read_line(&mut line).await? == 0 {
-                    return Ok(());
-                }
-                if line == ".\r\n" || line == ".\n" {
-                    break;
-                }
-                let unstuffed = line.strip_prefix('.').unwrap_or(&line);
-                data.push_str(unstuffed);
-            }
-            sink.lock().unwrap().push(ReceivedMail {
-                to: std::mem::take(&mut to),
-                data,
-            });
-            write.write_all(b"250 queued\r\n").await?;
-        } else if command.starts_with("RSET") {
-            to.clear();
-            write.write_all(b"250 ok\r\n").await?;
-        } else if command.starts_with("QUIT") {
-            write.write_all(b"221 bye\r\n").await?;
-            return Ok(());
-        } else {
-            write.write_all(b"502 not implemented\r\n").await?;
-        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
