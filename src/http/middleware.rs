@@ -6,7 +6,10 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::Error;
+use actix_web::{Error, ResponseError};
+
+use crate::http::errors::{error_page, PageError};
+use crate::http::page::request_lang;
 
 /// No inline script anywhere; forms post only to us; nobody may frame us.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -20,6 +23,16 @@ pub async fn security_headers(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let mut res = next.call(req).await?.map_into_boxed_body();
+    // Page errors are rendered without the request; show them in the visitor's language.
+    if let Some(status) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<PageError>())
+        .map(|e| e.status_code())
+    {
+        let lang = request_lang(res.request());
+        res = res.into_response(error_page(lang, status));
+    }
     let headers = res.headers_mut();
     let fixed: [(HeaderName, &str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),

@@ -173,3 +173,18 @@ async fn serve_creates_a_missing_postgres_database() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn error_pages_speak_the_visitors_language() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let res = app.get("/zz").await;
+    assert_eq!(res.status(), 404);
+    assert!(res.text().await.unwrap().contains("Seite nicht gefunden"));
+    app.get("/sprache/en?next=/").await;
+    // An unknown state code is a page error raised inside a handler.
+    let res = app.get("/zz").await;
+    assert_eq!(res.status(), 404);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Page not found"), "{body}");
+    assert!(body.contains("<html lang=\"en\""));
+}
