@@ -902,3 +902,38 @@ async fn concurrent_audit_appends_keep_one_chain(app: TestApp) {
     );
 }
 on_both_engines!(concurrent_audit_appends_keep_one_chain);
+
+async fn overdue_reports_are_listed_for_their_states_admins(app: TestApp) {
+    let (old_id, old_case) = seal_report(&app, "be", "betrug").await;
+    let (_, fresh_case) = seal_report(&app, "be", "betrug").await;
+    let (bb_id, bb_case) = seal_report(&app, "bb", "betrug").await;
+    let two_hours_ago = chrono::Utc::now() - chrono::Duration::hours(2);
+    for id in [old_id, bb_id] {
+        internetwache::with_db!(&app.state.db, pool => sqlx::query(
+            "UPDATE reports SET submitted_at = $1 WHERE id = $2")
+            .bind(two_hours_ago).bind(id).execute(pool).await.map(|_| ()).unwrap());
+    }
+    add_user(&app, "be-admin", "admin", Some("be")).await;
+    sign_in(&app, "be-admin").await;
+    let page = app
+        .get("/verwaltung/warteschlange")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let overdue =
+        &page[page.find("id=\"overdue\"").unwrap()..page.find("Offene Aufträge").unwrap()];
+    assert!(
+        overdue.contains(&old_case),
+        "the overdue Berlin report is listed"
+    );
+    assert!(
+        !overdue.contains(&fresh_case),
+        "a fresh report is not overdue"
+    );
+    assert!(
+        !page.contains(&bb_case),
+        "another state's report is not shown"
+    );
+}
+on_both_engines!(overdue_reports_are_listed_for_their_states_admins);

@@ -429,12 +429,24 @@ pub struct JobView {
     pub case_number: String,
 }
 
+/// A report still undelivered after `IW_ESCALATE_AFTER_MINUTES`.
+pub struct OverdueView {
+    pub case_number: String,
+    pub state: String,
+    pub category: String,
+    pub office: String,
+    pub submitted: String,
+    pub escalated: bool,
+}
+
 #[derive(Template)]
 #[template(path = "staff/queue.html")]
 struct QueuePage {
     page: PageContext,
     nav: StaffNav,
     jobs: Vec<JobView>,
+    overdue: Vec<OverdueView>,
+    escalate_after_minutes: u32,
     can_requeue: bool,
 }
 
@@ -455,11 +467,29 @@ pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRes
             case_number: j.case_number,
         })
         .collect();
+    let overdue = crate::delivery::escalation::overdue(
+        &app.db,
+        &app.settings,
+        principal.state_filter().as_deref(),
+    )
+    .await?
+    .into_iter()
+    .map(|r| OverdueView {
+        case_number: r.case_number,
+        state: r.state.to_uppercase(),
+        category: r.category,
+        office: r.office_id.unwrap_or_default(),
+        submitted: local_display(r.submitted_at, Utc::now(), german),
+        escalated: r.escalated_at.is_some(),
+    })
+    .collect();
     let (nav, cookies) = nav(&app, &req, &principal);
     let body = QueuePage {
         page: app.page(&req),
         nav,
         jobs,
+        overdue,
+        escalate_after_minutes: app.settings.escalate_after_minutes,
         can_requeue: principal.role == Role::Admin,
     }
     .render()?;
