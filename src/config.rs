@@ -107,6 +107,8 @@ settings! {
         "Time limit of one push delivery to a police endpoint.";
     smtp_timeout_secs: u64 = "30", "IW_SMTP_TIMEOUT_SECS",
         "Time limit of one SMTP conversation.";
+    rate_limit_per_minute: u32 = "300", "IW_RATE_LIMIT_PER_MINUTE",
+        "POST requests and API calls per client address and minute, per instance (0 = off).";
     max_upload_mb: u32 = "10", "IW_MAX_UPLOAD_MB",
         "Largest request body, in MiB, a citizen may upload in one step.";
     shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",

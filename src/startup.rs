@@ -58,6 +58,7 @@ pub struct AppState {
     pub police_keys: PoliceKeys,
     pub drafts: DraftService,
     pub csrf: CsrfKey,
+    pub rate_limit: crate::http::rate_limit::RateLimit,
     /// Key of the audit log's HMAC chain.
     pub audit_key: AuditKey,
 }
@@ -135,6 +136,7 @@ impl Application {
             forms: FormRegistry::new(catalog),
             police_keys,
             csrf,
+            rate_limit: crate::http::rate_limit::RateLimit::new(settings.rate_limit_per_minute),
             audit_key,
         });
 
@@ -160,6 +162,7 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(crate::http::errors::not_found))
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::http::rate_limit::rate_limit))
                 .wrap(from_fn(middleware::security_headers))
                 .wrap(from_fn(middleware::observe))
         })
@@ -231,6 +234,7 @@ async fn sweep_expired_drafts(state: web::Data<AppState>) {
     let mut interval = tokio::time::interval(Duration::from_secs(300));
     loop {
         interval.tick().await;
+        state.rate_limit.forget_idle();
         if !state.readiness.is_ready() {
             continue;
         }

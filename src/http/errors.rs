@@ -59,6 +59,13 @@ fn describe(lang: Lang, status: StatusCode) -> (&'static str, &'static str) {
                 "Please go back and try again.",
             ),
         ),
+        429 => (
+            lang.t("Zu viele Anfragen", "Too many requests"),
+            lang.t(
+                "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es dann erneut. Ihre bisherigen Eingaben bleiben erhalten.",
+                "There were very many requests from your connection in a short time. Please wait a minute and try again. What you have entered is kept.",
+            ),
+        ),
         503 => (
             lang.t("Dienst vorübergehend nicht verfügbar", "Service temporarily unavailable"),
             lang.t(

@@ -5,3 +5,4 @@ pub mod errors;
 pub mod form_body;
 pub mod middleware;
 pub mod page;
+pub mod rate_limit;

@@ -188,3 +188,34 @@ async fn error_pages_speak_the_visitors_language() {
     assert!(body.contains("Page not found"), "{body}");
     assert!(body.contains("<html lang=\"en\""));
 }
+
+#[tokio::test]
+async fn writes_and_api_calls_are_rate_limited_per_address() {
+    let app = spawn_app_with(Backend::Sqlite, &[("IW_RATE_LIMIT_PER_MINUTE", "3")])
+        .await
+        .unwrap();
+    let html = app.get("/melden/bundesland").await.text().await.unwrap();
+    let csrf = crate::filing::csrf_token(&html);
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let res = app
+            .client
+            .post(app.url("/melden/bundesland"))
+            .form(&[("csrf_token", csrf.as_str()), ("postal_code", "10115")])
+            .send()
+            .await
+            .unwrap();
+        statuses.push(res.status().as_u16());
+        if res.status() == 429 {
+            assert!(res.headers().contains_key("retry-after"));
+            assert_security_headers(&res);
+            assert!(res.text().await.unwrap().contains("Zu viele Anfragen"));
+        }
+    }
+    assert_eq!(statuses, [303, 303, 303, 429, 429]);
+    // Reading pages is not limited.
+    assert_eq!(app.get("/").await.status(), 200);
+    let api = app.get("/api/v1/reports").await;
+    assert_eq!(api.status(), 429);
+    assert_eq!(api.headers()["content-type"], "application/problem+json");
+}
