@@ -434,6 +434,10 @@ describe('accessibility of every page type', () => {
       assert.match(await page.title(), /^Fehler: /);
       assert.equal(await page.locator('#username').inputValue(), 'niemand');
       assert.equal(await page.locator('#password').inputValue(), '', 'the password is never sent back');
+      for (const id of ['username', 'password']) {
+        assert.equal(await page.locator(`#${id}`).getAttribute('aria-invalid'), 'true');
+        assert.match(await page.locator(`#${id}`).getAttribute('aria-describedby'), /sign-in-error/);
+      }
       await checkPage(page, 'staff-sign-in-error');
 
       const password = addUser(server, { role: 'admin', state: 'be', username: 'axe-admin' });
@@ -488,6 +492,7 @@ async function adminPublishesVariant(page) {
   assert.match(await page.title(), /^Fehler: /);
   assert.match(await problems.first().innerText(), /^Zeile \d+: /);
   assert.equal(await page.locator('#source').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#source').getAttribute('aria-describedby'), 'source-problems');
   assert.equal((await page.locator('#source').inputValue()).replace(/\r\n/g, '\n'), BROKEN_UPLOAD);
   await checkPage(page, 'admin-upload-error');
   await page.goto(`${server.url}/verwaltung/formulare`);
@@ -519,7 +524,7 @@ async function adminPublishesVariant(page) {
   assert.equal(new URL(page.url()).pathname, '/verwaltung/formulare');
   const after = (await tableRows(page)).filter((r) => r[1] === 'hinweis').map((r) => [r[3], r[4], r[5]]);
   assert.deepEqual(after.map((r) => r.slice(0, 2)).sort(), [['v1', 'ältere Version'], ['v2', 'aktiv']]);
-  assert.ok(after.find((r) => r[0] === 'v2')[2].includes('berta-admin'), 'the upload names its admin');
+  assert.equal(after.find((r) => r[0] === 'v2')[2], 'Hochgeladen (berta-admin)', 'the upload names its admin');
 
   // The stored source is what was uploaded: the hidden-input round trip kept every character.
   await navigating(page, () => page.locator('main a[href="/verwaltung/formulare/be/hinweis/2"]').click());
