@@ -440,10 +440,14 @@ describe('accessibility of every page type', () => {
       }
       await checkPage(page, 'staff-sign-in-error');
 
+      // A report whose delivery job waits for the police receipt, so the queue has a row.
+      const caseNumber = await fileShortReport(page, server.url);
+      await page.context().clearCookies();
       const password = addUser(server, { role: 'admin', state: 'be', username: 'axe-admin' });
       await signIn(page, server.url, 'axe-admin', password);
       await page.goto(`${server.url}/verwaltung/warteschlange`);
       assert.equal(await page.locator('h1').innerText(), 'Zustellung: offene Aufträge');
+      assert.ok((await tableRows(page)).some((r) => r[2] === caseNumber), `the queue lists ${caseNumber}`);
       await checkPage(page, 'staff-queue');
       await page.goto(`${server.url}/verwaltung/protokoll`);
       assert.equal(await page.locator('h1').innerText(), 'Protokoll');
