@@ -3,14 +3,19 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { axeChecked, axeViolations, checkAxe, checkPage, launchBrowser, newContext } from './lib/browser.mjs';
 import {
   assertStep, CASE_NUMBER, fillStep, navigating, PNG, pressAction, startReport,
 } from './lib/citizen.mjs';
-import { keyboardJourney } from './lib/keyboard.mjs';
+import { keyboardJourney, tabTo } from './lib/keyboard.mjs';
 import { startServer } from './lib/server.mjs';
+import { addUser, fileShortReport, signIn } from './lib/staff.mjs';
+
+const REPO_FORMS = join(import.meta.dirname, '../../forms');
 
 let server;
 let browser;
@@ -269,9 +274,32 @@ describe('journeys', () => {
     await withPage({}, (page) => keyboardJourney(page, server.url));
   });
 
-  // TODO(staff pages, other branch): "an admin publishes a variant, a clerk signs in and
-  // lists reports". Add the journey here once the admin and police routes are merged.
-  test.todo('admin publishes a form variant; clerk signs in and lists reports');
+  test('an admin publishes a variant; a broken upload changes nothing', async () => {
+    await withPage({}, (page) => adminPublishesVariant(page));
+    // A citizen (no cookies) sees the new version at once.
+    await withPage({}, async (page) => {
+      await page.goto(`${server.url}/be/hinweis`);
+      assert.equal((await page.locator('h1').innerText()).trim(), HINWEIS_TITLE);
+      await startReport(page, server.url, 'be', 'hinweis');
+    });
+  });
+
+  test('a clerk signs in, lists, filters and opens reports, downloads an envelope, signs out', async () => {
+    await withPage({}, (page) => clerkListsReports(page));
+  });
+
+  test('keyboard only: staff sign-in', async () => {
+    const password = addUser(server, { role: 'clerk', state: 'be', username: 'tastatur-clerk' });
+    await withPage({}, async (page) => {
+      await page.goto(`${server.url}/anmelden`);
+      await tabTo(page, 'username');
+      await page.keyboard.type('tastatur-clerk');
+      await tabTo(page, 'password');
+      await page.keyboard.type(password);
+      await navigating(page, () => page.keyboard.press('Enter'));
+      assert.equal(new URL(page.url()).pathname, '/polizei/berichte');
+    });
+  });
 });
 
 /**
@@ -395,12 +423,171 @@ describe('accessibility of every page type', () => {
     });
   });
 
-  // TODO(staff pages, other branch): run checkPage on these once they exist:
-  //   /polizei/anmelden (clerk sign-in), /polizei/berichte (report list),
-  //   /admin/anmelden, /admin/formulare (variants: upload, preview, publish),
-  //   /admin/warteschlange (queue and dead letters), /admin/protokoll (audit log).
-  test.todo('axe: clerk and admin pages');
+  test('axe: staff sign-in (with an error), delivery queue, audit log', async () => {
+    await withPage({}, async (page) => {
+      await page.goto(`${server.url}/anmelden`);
+      await checkPage(page, 'staff-sign-in');
+      await page.locator('#username').fill('niemand');
+      await page.locator('#password').fill('falsches Passwort');
+      await navigating(page, () => page.locator('main form[action="/anmelden"] button[type=submit]').click());
+      await page.locator('.error-summary').waitFor();
+      assert.match(await page.title(), /^Fehler: /);
+      assert.equal(await page.locator('#username').inputValue(), 'niemand');
+      assert.equal(await page.locator('#password').inputValue(), '', 'the password is never sent back');
+      for (const id of ['username', 'password']) {
+        assert.equal(await page.locator(`#${id}`).getAttribute('aria-invalid'), 'true');
+        assert.match(await page.locator(`#${id}`).getAttribute('aria-describedby'), /sign-in-error/);
+      }
+      await checkPage(page, 'staff-sign-in-error');
+
+      // A report whose delivery job waits for the police receipt, so the queue has a row.
+      const caseNumber = await fileShortReport(page, server.url);
+      await page.context().clearCookies();
+      const password = addUser(server, { role: 'admin', state: 'be', username: 'axe-admin' });
+      await signIn(page, server.url, 'axe-admin', password);
+      await page.goto(`${server.url}/verwaltung/warteschlange`);
+      assert.equal(await page.locator('h1').innerText(), 'Zustellung: offene Aufträge');
+      assert.ok((await tableRows(page)).some((r) => r[2] === caseNumber), `the queue lists ${caseNumber}`);
+      await checkPage(page, 'staff-queue');
+      await page.goto(`${server.url}/verwaltung/protokoll`);
+      assert.equal(await page.locator('h1').innerText(), 'Protokoll');
+      // The sign-ins above are in the log.
+      assert.ok((await page.locator('main table').innerText()).includes('axe-admin'));
+      await checkPage(page, 'staff-audit');
+    });
+  });
 });
+
+const HINWEIS_TITLE = 'Hinweise an die Polizei Berlin & "Test"';
+/** A changed copy of forms/be/hinweis.toml: a new title; the comment tests escaping. */
+const HINWEIS_UPLOAD = `${readFileSync(join(REPO_FORMS, 'be/hinweis.toml'), 'utf8').trimEnd()}
+# Browser-Test: <geändert> & "zitiert" – 'einfach'
+title = { de = "Hinweise an die Polizei Berlin & \\"Test\\"", en = "Tips to the Berlin police" }
+`;
+/** Broken: an unclosed inline table on line 4. */
+const BROKEN_UPLOAD = 'id = "hinweis"\nversion = 1\nextends = "base/hinweis"\ntitle = { de = "kaputt"\n';
+
+/** Cell texts of the variants table, per row. */
+function tableRows(page) {
+  return page.locator('main table.data tbody tr').evaluateAll(
+    (rows) => rows.map((r) => [...r.cells].map((c) => c.innerText.trim())),
+  );
+}
+
+async function adminPublishesVariant(page) {
+  const password = addUser(server, { role: 'admin', state: 'be', username: 'berta-admin' });
+  await signIn(page, server.url, 'berta-admin', password);
+  assert.equal(new URL(page.url()).pathname, '/verwaltung/formulare');
+  assert.equal(await page.locator('h1').innerText(), 'Formularvarianten');
+  const before = await tableRows(page);
+  const hinweis = before.filter((r) => r[1] === 'hinweis');
+  assert.deepEqual(hinweis.map((r) => [r[0], r[3], r[4]]), [['BE', 'v1', 'aktiv']]);
+  await checkPage(page, 'admin-variants');
+
+  await navigating(page, () => page.getByRole('link', { name: 'Neue Variante hochladen' }).click());
+  assert.equal(new URL(page.url()).pathname, '/verwaltung/formulare/neu');
+  await checkPage(page, 'admin-upload');
+
+  // A broken file: problems with line numbers, the text is kept, nothing is stored.
+  await page.locator('#source').fill(BROKEN_UPLOAD);
+  await navigating(page, () => page.getByRole('button', { name: 'Prüfen und Vorschau zeigen' }).click());
+  const problems = page.locator('.error-summary .problems li');
+  await problems.first().waitFor();
+  assert.match(await page.title(), /^Fehler: /);
+  assert.match(await problems.first().innerText(), /^Zeile \d+: /);
+  assert.equal(await page.locator('#source').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.locator('#source').getAttribute('aria-describedby'), 'source-problems');
+  assert.equal((await page.locator('#source').inputValue()).replace(/\r\n/g, '\n'), BROKEN_UPLOAD);
+  await checkPage(page, 'admin-upload-error');
+  await page.goto(`${server.url}/verwaltung/formulare`);
+  assert.deepEqual(await tableRows(page), before, 'a broken upload changes nothing');
+
+  // The changed copy, as a file: preview of every step, not yet published.
+  await page.goto(`${server.url}/verwaltung/formulare/neu`);
+  await page.locator('#file').setInputFiles({ name: 'hinweis.toml', mimeType: 'text/plain', buffer: Buffer.from(HINWEIS_UPLOAD) });
+  await navigating(page, () => page.getByRole('button', { name: 'Prüfen und Vorschau zeigen' }).click());
+  assert.equal(await page.locator('h1').innerText(), `Vorschau: ${HINWEIS_TITLE}`);
+  const steps = page.locator('main section.preview-step');
+  const stepCount = (readFileSync(join(REPO_FORMS, 'base/hinweis.toml'), 'utf8').match(/^\[\[steps\]\]/gm) ?? []).length;
+  assert.equal(await steps.count(), stepCount, 'every step is previewed');
+  for (let i = 0; i < stepCount; i++) {
+    assert.ok((await steps.nth(i).locator('h2').innerText()).trim(), `step ${i + 1} has a title`);
+    assert.ok(await steps.nth(i).locator('.preview-fields :is(input, select, textarea)').count() > 0, `step ${i + 1} shows fields`);
+  }
+  // The text to publish travels in a hidden input, unchanged.
+  assert.equal(await page.locator('main input[type=hidden][name=source]').inputValue(), HINWEIS_UPLOAD);
+  await checkPage(page, 'admin-preview');
+  await page.goto(`${server.url}/verwaltung/formulare`);
+  assert.deepEqual(await tableRows(page), before, 'a preview alone changes nothing');
+
+  // Again (pasted this time), and publish.
+  await page.goto(`${server.url}/verwaltung/formulare/neu`);
+  await page.locator('#source').fill(HINWEIS_UPLOAD);
+  await navigating(page, () => page.getByRole('button', { name: 'Prüfen und Vorschau zeigen' }).click());
+  await navigating(page, () => page.getByRole('button', { name: 'Veröffentlichen' }).click());
+  assert.equal(new URL(page.url()).pathname, '/verwaltung/formulare');
+  const after = (await tableRows(page)).filter((r) => r[1] === 'hinweis').map((r) => [r[3], r[4], r[5]]);
+  assert.deepEqual(after.map((r) => r.slice(0, 2)).sort(), [['v1', 'ältere Version'], ['v2', 'aktiv']]);
+  assert.equal(after.find((r) => r[0] === 'v2')[2], 'Hochgeladen (berta-admin)', 'the upload names its admin');
+
+  // The stored source is what was uploaded: the hidden-input round trip kept every character.
+  await navigating(page, () => page.locator('main a[href="/verwaltung/formulare/be/hinweis/2"]').click());
+  assert.equal(await page.locator('h1').innerText(), `Vorschau: ${HINWEIS_TITLE}`);
+  const stored = await page.locator('main details pre').textContent();
+  assert.equal(stored.replace(/\r\n/g, '\n'), HINWEIS_UPLOAD);
+}
+
+async function clerkListsReports(page) {
+  const caseNumber = await fileShortReport(page, server.url);
+  await page.context().clearCookies();
+  const password = addUser(server, { role: 'clerk', state: 'be', username: 'carl-clerk' });
+  await signIn(page, server.url, 'carl-clerk', password);
+  assert.equal(new URL(page.url()).pathname, '/polizei/berichte');
+  assert.equal(await page.locator('h1').innerText(), 'Eingegangene Berichte');
+  const headers = await page.locator('main table.data thead th').allInnerTexts();
+  assert.deepEqual(headers, ['Aktenzeichen', 'Kategorie', 'Formularversion', 'Eingang', 'Zustellung', 'Dienststelle']);
+  const row = async () => (await tableRows(page)).find((r) => r[0] === caseNumber);
+  const cells = await row();
+  assert.ok(cells, `the list shows ${caseNumber}`);
+  assert.equal(cells[1], 'lob-und-beschwerde');
+  assert.equal(cells[2], 'lob-und-beschwerde v1');
+  assert.match(cells[3], /\d/, 'a received time');
+  assert.match(cells[4], /^(offen|zugestellt)$/);
+  assert.match(cells[5], /Polizei|Internetwache/, 'an office of Berlin');
+  await checkPage(page, 'clerk-reports');
+
+  // Filters: another category hides it; its own category shows it.
+  await page.locator('#filter-category').selectOption('hinweis');
+  await navigating(page, () => page.getByRole('button', { name: 'Anwenden' }).click());
+  assert.equal(new URL(page.url()).searchParams.get('category'), 'hinweis');
+  assert.equal(await row(), undefined, 'filtered out');
+  await page.locator('#filter-category').selectOption('lob-und-beschwerde');
+  await navigating(page, () => page.getByRole('button', { name: 'Anwenden' }).click());
+  assert.equal(await page.locator('#filter-category').inputValue(), 'lob-und-beschwerde');
+  assert.ok(await row(), 'its own category shows it');
+
+  // Detail.
+  await navigating(page, () => page.locator(`main table a[href="/polizei/berichte/${caseNumber}"]`).click());
+  assert.equal((await page.locator('#case-number').innerText()).trim(), caseNumber);
+  const detail = await page.locator('main dl').innerText();
+  for (const text of ['lob-und-beschwerde v1', 'BE']) assert.ok(detail.includes(text), `detail shows ${text}`);
+  await checkPage(page, 'clerk-report');
+
+  // The envelope, as a file.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.locator(`main a[href="/polizei/berichte/${caseNumber}/umschlag"]`).click(),
+  ]);
+  const raw = readFileSync(await download.path(), 'utf8');
+  assert.ok(raw.includes('"version":1'), 'envelope format version 1');
+  assert.equal(JSON.parse(raw).version, 1);
+  assert.ok(!raw.includes('Jannowitzbrücke'), 'the envelope is encrypted');
+
+  // Sign out: the session ends.
+  await navigating(page, () => page.getByRole('button', { name: 'Abmelden' }).click());
+  await page.goto(`${server.url}/polizei/berichte`);
+  assert.equal(new URL(page.url()).pathname, '/anmelden');
+}
 
 /** Map.groupBy, which Node 20 lacks. */
 function groupBy(items, keyOf) {

@@ -18,7 +18,7 @@ function focused(page) {
 }
 
 /** Presses `key` and asserts the newly focused element shows a focus indicator. */
-async function press(page, key) {
+export async function press(page, key) {
   await page.keyboard.press(key);
   const f = await focused(page);
   assert.ok(f.visible, `focus on "${f.key}" after ${key} has no visible outline or box-shadow`);
@@ -27,7 +27,7 @@ async function press(page, key) {
 }
 
 /** Tabs forward until the focused element's key is (or matches) `target`; returns the keys passed. */
-async function tabTo(page, target, max = 80) {
+export async function tabTo(page, target, max = 80) {
   const hit = typeof target === 'function' ? target : (k) => k === target;
   const seen = [];
   for (let i = 0; i < max; i++) {

@@ -1,5 +1,5 @@
 // Starts the real binary on a free port with a fresh data dir, and stops it.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,7 +33,7 @@ function freePort() {
 
 /**
  * Runs `$IW_BIN serve` until `/readyz` answers 200.
- * Returns { url, dir, dbPath, stop() }; the server log is `<dir>/server.log`.
+ * Returns { url, dir, dbPath, cli(), stop() }; the server log is `<dir>/server.log`.
  */
 export async function startServer(extraEnv = {}) {
   const bin = binaryPath();
@@ -75,6 +75,19 @@ export async function startServer(extraEnv = {}) {
     await new Promise((r) => setTimeout(r, 100));
   }
 
+  /**
+   * Runs `$IW_BIN <args...>` against the server's database and data dir (same env),
+   * with `input` on stdin. Returns stdout; throws with stderr when it exits non-zero.
+   */
+  function cli(args, { input = '' } = {}) {
+    const res = spawnSync(bin, args, { env, input, encoding: 'utf8', timeout: 60_000 });
+    if (res.error) throw res.error;
+    if (res.status !== 0) {
+      throw new Error(`internetwache ${args.join(' ')} exited ${res.status}:\n${res.stderr}`);
+    }
+    return res.stdout;
+  }
+
   async function stop() {
     if (!exited) {
       const gone = new Promise((r) => child.once('exit', r));
@@ -85,5 +98,5 @@ export async function startServer(extraEnv = {}) {
     }
     if (!process.env.IW_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
   }
-  return { url, dir, dbPath, logPath, bin, stop };
+  return { url, dir, dbPath, logPath, bin, cli, stop };
 }
