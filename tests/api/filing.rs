@@ -376,3 +376,41 @@ pub fn postal_code_for(app: &TestApp, state: &str) -> String {
         .from;
     format!("{from:05}")
 }
+
+/// Files `n` reports of `/{state}/{form}` over HTTP from `concurrency` browsers at once,
+/// against `address` (the app itself, or another process on the same database).
+#[allow(dead_code)] // used by the delivery and process tests
+pub async fn file_concurrently(
+    app: &TestApp,
+    address: &str,
+    (state, form): (&'static str, &'static str),
+    n: usize,
+    concurrency: usize,
+) -> Vec<String> {
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let mut browser = crate::helpers::browser_app(app);
+        browser.address = address.to_owned();
+        let count = n / concurrency + usize::from(t < n % concurrency);
+        let postal_code = postal_code_for(app, state);
+        tasks.push(tokio::spawn(async move {
+            let mut cases = Vec::with_capacity(count);
+            for i in 0..count {
+                let mut filler = Filler::new(&postal_code, &format!("C{t}x{i}"));
+                filler.attach_files = false;
+                cases.push(
+                    file_report(&browser, state, form, &mut filler)
+                        .await
+                        .case_number,
+                );
+                browser.client_reset();
+            }
+            cases
+        }));
+    }
+    let mut cases = Vec::with_capacity(n);
+    for task in tasks {
+        cases.extend(task.await.expect("filing task"));
+    }
+    cases
+}

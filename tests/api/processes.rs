@@ -9,8 +9,8 @@ use internetwache::police_sim::Mode;
 use internetwache::store::{delivery as delivery_store, jobs, Db};
 
 use crate::delivery_support::*;
-use crate::filing::{file_report as file_over_http, Filler};
-use crate::helpers::{browser_app, Backend, ServeProcess, TestApp};
+use crate::filing::file_concurrently;
+use crate::helpers::{Backend, ServeProcess, TestApp};
 
 fn worker_process(app: &TestApp, extra: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_internetwache"));
@@ -174,29 +174,12 @@ async fn two_serve_processes_take_500_reports_between_them() {
         server.wait_ready().await;
     }
 
-    let app = std::sync::Arc::new(app);
-    let mut tasks = Vec::new();
-    for (i, server) in servers.iter().enumerate() {
-        for t in 0..8 {
-            let mut browser = browser_app(&app);
-            browser.address = server.address();
-            tasks.push(tokio::spawn(async move {
-                let mut cases = Vec::new();
-                for n in 0..250 / 8 + usize::from(t < 250 % 8) {
-                    let mut filler = Filler::new("10115", &format!("S{i}t{t}n{n}"));
-                    filler.attach_files = false;
-                    let filed = file_over_http(&browser, "be", "hinweis", &mut filler).await;
-                    cases.push(filed.case_number);
-                    browser.client_reset();
-                }
-                cases
-            }));
-        }
-    }
-    let mut filed = Vec::new();
-    for t in tasks {
-        filed.extend(t.await.unwrap());
-    }
+    let (first, second) = (servers[0].address(), servers[1].address());
+    let (a, b) = tokio::join!(
+        file_concurrently(&app, &first, ("be", "hinweis"), 250, 8),
+        file_concurrently(&app, &second, ("be", "hinweis"), 250, 8),
+    );
+    let filed: Vec<String> = a.into_iter().chain(b).collect();
     assert_eq!(filed.len(), 500);
 
     let db = &app.state.db;
