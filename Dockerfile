@@ -14,6 +14,7 @@ COPY src src
 COPY templates templates
 COPY migrations migrations
 COPY forms forms
+COPY docs/openapi.json docs/openapi.json
 # The same build step CI runs (.ci/run).
 RUN touch src/main.rs src/lib.rs && cargo build --release --locked --bin internetwache
 
