@@ -83,6 +83,27 @@ pub mod action {
 
 /// Appends to the audit log. Callers fail the action when this fails: nothing audited
 /// happens unrecorded.
+/// The envelope of a report exactly as stored, with the download recorded in the audit log.
+/// The caller has checked that `principal` may see `report`.
+pub async fn download_envelope(
+    app: &AppState,
+    principal: &Principal,
+    report: &crate::store::reports::ReportRow,
+) -> Result<Option<String>, StoreError> {
+    let Some(envelope) = crate::store::reports::envelope(&app.db, report.id).await? else {
+        return Ok(None);
+    };
+    audit(
+        app,
+        &principal.actor,
+        action::ENVELOPE_DOWNLOAD,
+        Some(&report.state),
+        Some(&report.case_number),
+    )
+    .await?;
+    Ok(Some(envelope))
+}
+
 pub async fn audit(
     app: &AppState,
     actor: &str,

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::case_number::CaseNumber;
 use crate::crypto::{constant_time_eq, token_hash};
 use crate::staff::receipts::{self, ReceiptError};
-use crate::staff::{action, audit, Principal, Role};
+use crate::staff::{action, audit, download_envelope, Principal, Role};
 use crate::startup::AppState;
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
@@ -279,17 +279,9 @@ pub async fn envelope(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let envelope = reports::envelope(&app.db, report.id)
+    let envelope = download_envelope(&app, &principal, &report)
         .await?
         .ok_or(ApiError::NotFound)?;
-    audit(
-        &app,
-        &principal.actor,
-        action::ENVELOPE_DOWNLOAD,
-        Some(&report.state),
-        Some(&report.case_number),
-    )
-    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(envelope))

@@ -13,7 +13,7 @@ use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::staff::receipts::{self, ReceiptError};
-use crate::staff::{action, audit, Principal, Role};
+use crate::staff::{action, audit, download_envelope, Principal, Role};
 use crate::startup::AppState;
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
@@ -328,17 +328,9 @@ pub async fn envelope(
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Clerk]).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let envelope = reports::envelope(&app.db, report.id)
+    let envelope = download_envelope(&app, &principal, &report)
         .await?
         .ok_or(PageError::NotFound)?;
-    audit(
-        &app,
-        &principal.actor,
-        action::ENVELOPE_DOWNLOAD,
-        Some(&report.state),
-        Some(&report.case_number),
-    )
-    .await?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((
