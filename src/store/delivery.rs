@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::jobs::{Job, JOB_ESCALATE};
+use super::jobs::{finish_leased_in, Job, JOB_ESCALATE};
 use super::reports::{ReportRow, JOB_DELIVER, REPORT_COLUMNS};
 use super::{Db, StoreResult};
 use crate::with_db;
@@ -33,26 +33,7 @@ pub async fn record_receipt(
             == 1;
         match lease {
             Some((job, worker)) => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, \
-                     locked_by = NULL, locked_until = NULL, last_error = NULL \
-                     WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-                )
-                .bind(now)
-                .bind(job.id)
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "UPDATE job_attempts SET finished_at = $1, outcome = 'done' \
-                     WHERE job_id = $2 AND attempt = $3 AND worker = $4 AND finished_at IS NULL",
-                )
-                .bind(now)
-                .bind(job.id)
-                .bind(job.attempts)
-                .bind(worker)
-                .execute(&mut *tx)
-                .await?;
+                finish_leased_in!(tx, job, worker, now);
             }
             None => {
                 // Pull: the job waits for this receipt; a running one finishes harmlessly.
@@ -202,26 +183,7 @@ pub async fn mark_mail_sent(
         .bind(job.report_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, \
-             locked_by = NULL, locked_until = NULL, last_error = NULL \
-             WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-        )
-        .bind(now)
-        .bind(job.id)
-        .bind(worker)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE job_attempts SET finished_at = $1, outcome = 'done' \
-             WHERE job_id = $2 AND attempt = $3 AND worker = $4 AND finished_at IS NULL",
-        )
-        .bind(now)
-        .bind(job.id)
-        .bind(job.attempts)
-        .bind(worker)
-        .execute(&mut *tx)
-        .await?;
+        finish_leased_in!(tx, job, worker, now);
         tx.commit().await?;
         Ok(())
     })

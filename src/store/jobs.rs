@@ -166,6 +166,36 @@ async fn close_attempts(db: &Db, now: DateTime<Utc>, outcome: &str) -> StoreResu
     Ok(())
 }
 
+/// Completes a job while `$3` (the worker) still holds its lease.
+pub(crate) const FINISH_LEASED: &str = "UPDATE jobs SET status = 'done', finished_at = $1, \
+     updated_at = $1, locked_by = NULL, locked_until = NULL, last_error = NULL \
+     WHERE id = $2 AND locked_by = $3 AND status = 'running'";
+
+/// Closes the claim record of one attempt with its outcome.
+pub(crate) const FINISH_ATTEMPT: &str = "UPDATE job_attempts SET finished_at = $1, outcome = $2 \
+     WHERE job_id = $3 AND attempt = $4 AND worker = $5 AND finished_at IS NULL";
+
+/// Completes a leased job and its claim record inside the caller's transaction `$tx`.
+macro_rules! finish_leased_in {
+    ($tx:expr, $job:expr, $worker:expr, $now:expr) => {{
+        sqlx::query($crate::store::jobs::FINISH_LEASED)
+            .bind($now)
+            .bind($job.id)
+            .bind($worker)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query($crate::store::jobs::FINISH_ATTEMPT)
+            .bind($now)
+            .bind("done")
+            .bind($job.id)
+            .bind($job.attempts)
+            .bind($worker)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use finish_leased_in;
+
 async fn finish_attempt(
     db: &Db,
     job: &Job,
@@ -173,10 +203,7 @@ async fn finish_attempt(
     now: DateTime<Utc>,
     outcome: &str,
 ) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
-        "UPDATE job_attempts SET finished_at = $1, outcome = $2 \
-         WHERE job_id = $3 AND attempt = $4 AND worker = $5 AND finished_at IS NULL",
-    )
+    with_db!(db, pool => sqlx::query(FINISH_ATTEMPT)
     .bind(now)
     .bind(outcome)
     .bind(job.id)
@@ -190,11 +217,7 @@ async fn finish_attempt(
 
 /// Marks the job done if the lease is still ours; false means another worker owns it now.
 pub async fn finish(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, \
-         locked_until = NULL, last_error = NULL \
-         WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-    )
+    let affected = with_db!(db, pool => sqlx::query(FINISH_LEASED)
     .bind(now)
     .bind(job.id)
     .bind(worker)
