@@ -10,7 +10,8 @@ use crate::case_number::CaseNumber;
 use crate::crypto::{Envelope, EnvelopeMetadata};
 use crate::drafts::Draft;
 use crate::forms::{
-    review, validate_all, AnswerValue, Answers, FieldError, FormVariant, Office, Role, StateInfo,
+    review, validate_all, AnswerValue, Answers, FieldError, FieldRole, FormVariant, Office,
+    StateInfo,
 };
 use crate::i18n::Lang;
 use crate::report_document::{self as doc, ReportDocument};
@@ -43,7 +44,7 @@ pub fn confirmation_aad(case_number: &str) -> Vec<u8> {
 
 /// The responsible office: by the crime scene's postal code, otherwise the reporter's.
 pub fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> &'a Office {
-    [Role::ScenePostalCode, Role::ReporterPostalCode]
+    [FieldRole::ScenePostalCode, FieldRole::ReporterPostalCode]
         .into_iter()
         .filter_map(|role| variant.role_value(answers, role))
         .find_map(|code| state.office_for_postal_code(&code))
@@ -78,7 +79,7 @@ pub async fn submit(
         .police_keys
         .sealing_key(variant.state.as_str())
         .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
-    let email = variant.role_value(answers, Role::ReporterEmail);
+    let email = variant.role_value(answers, FieldRole::ReporterEmail);
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())

@@ -22,7 +22,7 @@ pub use answers::{
 };
 pub use catalog::{parse_upload, Catalog, Office, PostalRange, Route, StateInfo};
 pub use schema::{
-    Choice, Condition, ExitRule, Field, FieldKind, FileType, FormVariant, Referral, Role, Step,
+    Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FileType, FormVariant, Referral, Step,
 };
 pub use validate::{
     add_group_item, anchor_id, condition_holds, display_value, input_base, prune_hidden,

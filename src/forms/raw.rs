@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned as S;
 
 use super::schema::{
-    At, Choice, Condition, ExitRule, Field, FieldKind, FileType, Referral, Role, Step,
+    At, Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FileType, Referral, Step,
 };
 use super::Problem;
 use crate::i18n::I18nText;
@@ -668,7 +668,7 @@ impl<'a> Ctx<'a> {
             );
         }
         let role = raw.role.as_ref().and_then(|r| {
-            let role = Role::parse(r.get_ref());
+            let role = FieldRole::parse(r.get_ref());
             if role.is_none() {
                 self.err(r.span(), format!("unknown role `{}`", r.get_ref()));
             }
@@ -1240,7 +1240,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let mut all: BTreeMap<&str, &Field> = BTreeMap::new();
-        let mut roles: BTreeMap<Role, &str> = BTreeMap::new();
+        let mut roles: BTreeMap<FieldRole, &str> = BTreeMap::new();
         for f in all_fields(&r.steps) {
             if all.insert(f.id.as_str(), f).is_some() {
                 self.problem_at(&f.at, f.at.line, format!("duplicate field id `{}`", f.id));
@@ -1254,17 +1254,17 @@ impl<'a> Ctx<'a> {
                     );
                 }
                 let fits = match role {
-                    Role::ReporterEmail => matches!(f.kind, FieldKind::Email),
-                    Role::ReporterPhone => matches!(f.kind, FieldKind::Phone),
-                    Role::ReporterPostalCode | Role::ScenePostalCode => {
+                    FieldRole::ReporterEmail => matches!(f.kind, FieldKind::Email),
+                    FieldRole::ReporterPhone => matches!(f.kind, FieldKind::Phone),
+                    FieldRole::ReporterPostalCode | FieldRole::ScenePostalCode => {
                         matches!(f.kind, FieldKind::PostalCode)
                     }
-                    Role::ReporterBirthDate => matches!(f.kind, FieldKind::Date { .. }),
-                    Role::IncidentTime => matches!(f.kind, FieldKind::TimeSpan),
-                    Role::SceneKind | Role::ReporterKind => {
+                    FieldRole::ReporterBirthDate => matches!(f.kind, FieldKind::Date { .. }),
+                    FieldRole::IncidentTime => matches!(f.kind, FieldKind::TimeSpan),
+                    FieldRole::SceneKind | FieldRole::ReporterKind => {
                         matches!(f.kind, FieldKind::Radio { .. } | FieldKind::Select { .. })
                     }
-                    Role::Consent => {
+                    FieldRole::Consent => {
                         matches!(f.kind, FieldKind::Checkboxes { .. } | FieldKind::YesNo)
                     }
                     _ => !matches!(f.kind, FieldKind::Group { .. } | FieldKind::File { .. }),

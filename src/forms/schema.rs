@@ -40,7 +40,7 @@ pub struct Field {
     pub label: I18nText,
     pub hint: Option<I18nText>,
     pub required: bool,
-    pub role: Option<Role>,
+    pub role: Option<FieldRole>,
     /// HTML autocomplete token; defaults from the role.
     pub autocomplete: Option<String>,
     pub show_if: Option<Condition>,
@@ -275,7 +275,7 @@ pub struct Referral {
 /// What the service itself uses a field for (e-mail, routing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum FieldRole {
     ReporterKind,
     ReporterName,
     ReporterFirstName,
@@ -295,23 +295,23 @@ pub enum Role {
     Consent,
 }
 
-impl Role {
-    pub fn parse(name: &str) -> Option<Role> {
+impl FieldRole {
+    pub fn parse(name: &str) -> Option<FieldRole> {
         serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
     }
 
     /// The autocomplete token a reporter field gets unless the schema names one.
     pub fn autocomplete(self) -> Option<&'static str> {
         Some(match self {
-            Role::ReporterName => "family-name",
-            Role::ReporterFirstName => "given-name",
-            Role::ReporterEmail => "email",
-            Role::ReporterPhone => "tel",
-            Role::ReporterStreet => "street-address",
-            Role::ReporterPostalCode => "postal-code",
-            Role::ReporterCity => "address-level2",
-            Role::ReporterBirthDate => "bday",
-            Role::ReporterCountry => "country",
+            FieldRole::ReporterName => "family-name",
+            FieldRole::ReporterFirstName => "given-name",
+            FieldRole::ReporterEmail => "email",
+            FieldRole::ReporterPhone => "tel",
+            FieldRole::ReporterStreet => "street-address",
+            FieldRole::ReporterPostalCode => "postal-code",
+            FieldRole::ReporterCity => "address-level2",
+            FieldRole::ReporterBirthDate => "bday",
+            FieldRole::ReporterCountry => "country",
             _ => return None,
         })
     }

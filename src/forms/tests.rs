@@ -751,14 +751,16 @@ fn review_and_roles() {
     );
     assert!(r.is_ok(), "{:?}", r.errors);
     assert_eq!(
-        v.role_value(&r.answers, Role::ReporterEmail).as_deref(),
+        v.role_value(&r.answers, FieldRole::ReporterEmail)
+            .as_deref(),
         Some("a@example.de")
     );
     assert_eq!(
-        v.role_value(&r.answers, Role::ScenePostalCode).as_deref(),
+        v.role_value(&r.answers, FieldRole::ScenePostalCode)
+            .as_deref(),
         Some("10115")
     );
-    assert_eq!(v.role_value(&r.answers, Role::ReporterName), None);
+    assert_eq!(v.role_value(&r.answers, FieldRole::ReporterName), None);
     let steps = review(&v, &r.answers, Lang::De);
     assert_eq!(steps.len(), 1);
     let row = |id: &str| {

@@ -16,7 +16,7 @@ use super::answers::{
     AnswerValue, Answers, FieldError, RawStepInput, SpanValue, StepResult, UploadedFile,
 };
 use super::countries::country;
-use super::schema::{Condition, Field, FieldKind, FormVariant, Role};
+use super::schema::{Condition, Field, FieldKind, FieldRole, FormVariant};
 use super::values as v;
 use crate::i18n::{I18nText, Lang};
 
@@ -82,7 +82,7 @@ impl FormVariant {
     }
 
     /// The value of the visible field with this role, as normalised text.
-    pub fn role_value(&self, answers: &Answers, role: Role) -> Option<String> {
+    pub fn role_value(&self, answers: &Answers, role: FieldRole) -> Option<String> {
         let field = self
             .steps
             .iter()

@@ -9,7 +9,7 @@ use super::review::{sections, ReviewSection};
 use super::step::open_draft;
 use super::{html, see_other, FormPath};
 use crate::clock::local_display;
-use crate::forms::Role;
+use crate::forms::FieldRole;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
@@ -101,7 +101,7 @@ pub async fn show(
         desk_phone: desk.phone.clone(),
         desk_email: desk.email.clone().unwrap_or_default(),
         email_given: variant
-            .role_value(&draft.payload.answers, Role::ReporterEmail)
+            .role_value(&draft.payload.answers, FieldRole::ReporterEmail)
             .is_some(),
         print_href: format!("{base}/ausdruck"),
         state_href: format!("/{}", info.code),
