@@ -113,6 +113,10 @@ pub enum FieldKind {
         item_label: I18nText,
         fields: Vec<Field>,
     },
+    /// A date typed into three boxes (day, month, year), e.g. a date of birth.
+    MemorableDate {
+        not_in_future: bool,
+    },
 }
 
 impl FieldKind {
@@ -141,10 +145,11 @@ impl FieldKind {
             FieldKind::Url => "url",
             FieldKind::File { .. } => "file",
             FieldKind::Group { .. } => "group",
+            FieldKind::MemorableDate { .. } => "memorable_date",
         }
     }
 
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 23] = [
         "text",
         "textarea",
         "email",
@@ -167,6 +172,7 @@ impl FieldKind {
         "url",
         "file",
         "group",
+        "memorable_date",
     ];
 
     pub fn options(&self) -> Option<&[Choice]> {
@@ -300,6 +306,23 @@ impl FieldRole {
         serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
     }
 
+    /// Whether only certain field kinds can carry this role (e-mail, postal code, ...);
+    /// the kinds name the ones they take.
+    pub fn needs_specific_kind(self) -> bool {
+        matches!(
+            self,
+            FieldRole::ReporterEmail
+                | FieldRole::ReporterPhone
+                | FieldRole::ReporterPostalCode
+                | FieldRole::ScenePostalCode
+                | FieldRole::ReporterBirthDate
+                | FieldRole::IncidentTime
+                | FieldRole::SceneKind
+                | FieldRole::ReporterKind
+                | FieldRole::Consent
+        )
+    }
+
     /// The autocomplete token a reporter field gets unless the schema names one.
     pub fn autocomplete(self) -> Option<&'static str> {
         Some(match self {
@@ -361,4 +384,18 @@ impl Step {
         }
         any(&self.fields)
     }
+}
+
+/// Every field of these steps, group sub-fields after their group.
+pub(crate) fn all_fields(steps: &[Step]) -> Vec<&Field> {
+    let mut out = Vec::new();
+    for s in steps {
+        for f in &s.fields {
+            out.push(f);
+            if let FieldKind::Group { fields, .. } = &f.kind {
+                out.extend(fields.iter());
+            }
+        }
+    }
+    out
 }

@@ -664,18 +664,21 @@ fn shipped_catalog_states_routing_and_overlays() {
         .field("urlaubsanschrift")
         .is_some());
 
-    // Every field type is used by some shipped form.
+    // Every field type is used by some shipped form, except those a later issue will
+    // bring into the shipped forms (listed, and checked to be still unused).
+    const NOT_SHIPPED_YET: [&str; 1] = ["memorable_date"];
     let mut used = std::collections::BTreeSet::new();
     for v in c.variants() {
-        for f in raw::all_fields(&v.steps) {
+        for f in schema::all_fields(&v.steps) {
             used.insert(f.kind.name());
         }
     }
     let missing: Vec<_> = FieldKind::NAMES
         .iter()
         .filter(|n| !used.contains(*n))
+        .copied()
         .collect();
-    assert!(missing.is_empty(), "unused field types: {missing:?}");
+    assert_eq!(missing, NOT_SHIPPED_YET, "unused field types");
 }
 
 #[test]
