@@ -240,45 +240,9 @@ impl Catalog {
             problems.push(Problem::new(display(dir), 1, "not a directory"));
             return (cat, problems);
         }
-        // Shared step fragments.
-        for path in list_toml(&dir.join("shared")) {
-            cat.files += 1;
-            let Some((p, src)) = read(&path, &mut problems) else {
-                continue;
-            };
-            let mut ctx = Ctx::new(&p, &src);
-            if let Some(raw) = ctx.parse::<RawStep>() {
-                if let Some(step) = ctx.step(&raw, &BTreeMap::new(), false) {
-                    let name = path
-                        .file_stem()
-                        .map(|s| s.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    cat.shared.insert(format!("shared/{name}"), step);
-                }
-            }
-            problems.append(&mut ctx.problems);
-        }
-        // Federal bases. A broken base is reported once, not again by each overlay.
-        let mut broken_bases = BTreeSet::new();
-        for path in list_toml(&dir.join("base")) {
-            cat.files += 1;
-            broken_bases.insert(format!("`extends` target `base/{}`", stem(&path)));
-            let Some((p, src)) = read(&path, &mut problems) else {
-                continue;
-            };
-            let mut ctx = Ctx::new(&p, &src);
-            if let Some(raw) = ctx.parse::<RawForm>() {
-                if let Some(r) = ctx.form(&raw, &cat.shared, &BTreeMap::new()) {
-                    check_file_name(&mut ctx, &path, &r);
-                    if ctx.problems.is_empty() {
-                        broken_bases.remove(&format!("`extends` target `base/{}`", stem(&path)));
-                    }
-                    cat.bases.insert(format!("base/{}", r.id), r);
-                }
-            }
-            problems.append(&mut ctx.problems);
-        }
-        // States.
+        cat.load_shared(dir, &mut problems);
+        // A broken base is reported once, not again by each overlay.
+        let broken_bases = cat.load_bases(dir, &mut problems);
         let mut dirs: Vec<_> = std::fs::read_dir(dir)
             .map(|rd| {
                 rd.filter_map(|e| e.ok().map(|e| e.path()))
@@ -288,98 +252,166 @@ impl Catalog {
             .unwrap_or_default();
         dirs.sort();
         for sdir in dirs {
-            let name = sdir
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if name == "base" || name == "shared" || name.starts_with('.') {
-                continue;
-            }
-            let state_file = sdir.join("state.toml");
-            let Ok(code) = StateCode::parse(&name) else {
-                problems.push(Problem::new(
-                    display(&sdir),
-                    1,
-                    "a state directory is named by its two-letter code",
-                ));
-                continue;
-            };
-            if !state_file.is_file() {
-                problems.push(Problem::new(
-                    display(&state_file),
-                    1,
-                    "state.toml is missing",
-                ));
-                continue;
-            }
-            cat.files += 1;
-            let info = read(&state_file, &mut problems).and_then(|(p, src)| {
-                let mut ctx = Ctx::new(&p, &src);
-                let info = ctx
-                    .parse::<RawState>()
-                    .map(|raw| state_info(&mut ctx, code.clone(), &raw));
-                problems.append(&mut ctx.problems);
-                info.map(|i| (i, p, src))
-            });
-            let mut ids = BTreeSet::new();
-            let mut seen: BTreeMap<(String, u32), String> = BTreeMap::new();
-            for path in list_toml(&sdir) {
-                if path == state_file {
-                    continue;
-                }
-                cat.files += 1;
-                // A failing file still counts as offering its form, to avoid follow-up errors.
-                let file_id = stem(&path);
-                ids.insert(
-                    file_id
-                        .split_once(".v")
-                        .map_or(file_id.clone(), |(id, _)| id.to_string()),
-                );
-                let Some((p, src)) = read(&path, &mut problems) else {
-                    continue;
-                };
-                let mut ctx = Ctx::new(&p, &src);
-                if let Some(raw) = ctx.parse::<RawForm>() {
-                    if let Some(r) = ctx.form(&raw, &cat.shared, &cat.bases) {
-                        check_file_name(&mut ctx, &path, &r);
-                        if let Some(other) = seen.insert((r.id.clone(), r.version), p.clone()) {
-                            ctx.err_line(
-                                1,
-                                format!(
-                                    "form `{}` version {} is also defined in {other}",
-                                    r.id, r.version
-                                ),
-                            );
-                        }
-                        ids.insert(r.id.clone());
-                        cat.variants.push(variant(&code, r, &src));
-                    }
-                }
-                ctx.problems.retain(|p| {
-                    !broken_bases
-                        .iter()
-                        .any(|b| p.message.starts_with(b.as_str()))
-                });
-                problems.append(&mut ctx.problems);
-            }
-            if let Some((info, p, src)) = info {
-                // Categories must name forms of this state.
-                if let Ok(raw) = toml::from_str::<RawState>(&src) {
-                    let mut ctx = Ctx::new(&p, &src);
-                    for c in raw.categories.get_ref() {
-                        if !ids.contains(c.get_ref()) {
-                            ctx.err(
-                                c.span(),
-                                format!("category `{}` names no form of this state", c.get_ref()),
-                            );
-                        }
-                    }
-                    problems.append(&mut ctx.problems);
-                }
-                cat.states.insert(code, info);
-            }
+            cat.load_state(&sdir, &broken_bases, &mut problems);
         }
         (cat, problems)
+    }
+
+    /// Shared step fragments (`shared/<name>.toml`).
+    fn load_shared(&mut self, dir: &Path, problems: &mut Vec<Problem>) {
+        for path in list_toml(&dir.join("shared")) {
+            self.files += 1;
+            let Some((p, src)) = read(&path, problems) else {
+                continue;
+            };
+            let mut ctx = Ctx::new(&p, &src);
+            if let Some(raw) = ctx.parse::<RawStep>() {
+                if let Some(step) = ctx.step(&raw, &BTreeMap::new(), false) {
+                    let name = path
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    self.shared.insert(format!("shared/{name}"), step);
+                }
+            }
+            problems.append(&mut ctx.problems);
+        }
+    }
+
+    /// Federal bases; returns the `extends` messages of the broken ones.
+    fn load_bases(&mut self, dir: &Path, problems: &mut Vec<Problem>) -> BTreeSet<String> {
+        let mut broken_bases = BTreeSet::new();
+        for path in list_toml(&dir.join("base")) {
+            self.files += 1;
+            broken_bases.insert(format!("`extends` target `base/{}`", stem(&path)));
+            let Some((p, src)) = read(&path, problems) else {
+                continue;
+            };
+            let mut ctx = Ctx::new(&p, &src);
+            if let Some(raw) = ctx.parse::<RawForm>() {
+                if let Some(r) = ctx.form(&raw, &self.shared, &BTreeMap::new()) {
+                    check_file_name(&mut ctx, &path, &r);
+                    if ctx.problems.is_empty() {
+                        broken_bases.remove(&format!("`extends` target `base/{}`", stem(&path)));
+                    }
+                    self.bases.insert(format!("base/{}", r.id), r);
+                }
+            }
+            problems.append(&mut ctx.problems);
+        }
+        broken_bases
+    }
+
+    /// One state directory: `state.toml` and the state's form files.
+    fn load_state(
+        &mut self,
+        sdir: &Path,
+        broken_bases: &BTreeSet<String>,
+        problems: &mut Vec<Problem>,
+    ) {
+        let name = sdir
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name == "base" || name == "shared" || name.starts_with('.') {
+            return;
+        }
+        let state_file = sdir.join("state.toml");
+        let Ok(code) = StateCode::parse(&name) else {
+            problems.push(Problem::new(
+                display(sdir),
+                1,
+                "a state directory is named by its two-letter code",
+            ));
+            return;
+        };
+        if !state_file.is_file() {
+            problems.push(Problem::new(
+                display(&state_file),
+                1,
+                "state.toml is missing",
+            ));
+            return;
+        }
+        self.files += 1;
+        let info = read(&state_file, problems).and_then(|(p, src)| {
+            let mut ctx = Ctx::new(&p, &src);
+            let info = ctx
+                .parse::<RawState>()
+                .map(|raw| state_info(&mut ctx, code.clone(), &raw));
+            problems.append(&mut ctx.problems);
+            info.map(|i| (i, p, src))
+        });
+        let ids = self.load_state_forms(sdir, &state_file, &code, broken_bases, problems);
+        if let Some((info, p, src)) = info {
+            // Categories must name forms of this state.
+            if let Ok(raw) = toml::from_str::<RawState>(&src) {
+                let mut ctx = Ctx::new(&p, &src);
+                for c in raw.categories.get_ref() {
+                    if !ids.contains(c.get_ref()) {
+                        ctx.err(
+                            c.span(),
+                            format!("category `{}` names no form of this state", c.get_ref()),
+                        );
+                    }
+                }
+                problems.append(&mut ctx.problems);
+            }
+            self.states.insert(code, info);
+        }
+    }
+
+    /// The form files of one state; returns the form ids it offers.
+    fn load_state_forms(
+        &mut self,
+        sdir: &Path,
+        state_file: &Path,
+        code: &StateCode,
+        broken_bases: &BTreeSet<String>,
+        problems: &mut Vec<Problem>,
+    ) -> BTreeSet<String> {
+        let mut ids = BTreeSet::new();
+        let mut seen: BTreeMap<(String, u32), String> = BTreeMap::new();
+        for path in list_toml(sdir) {
+            if path == state_file {
+                continue;
+            }
+            self.files += 1;
+            // A failing file still counts as offering its form, to avoid follow-up errors.
+            let file_id = stem(&path);
+            ids.insert(
+                file_id
+                    .split_once(".v")
+                    .map_or(file_id.clone(), |(id, _)| id.to_string()),
+            );
+            let Some((p, src)) = read(&path, problems) else {
+                continue;
+            };
+            let mut ctx = Ctx::new(&p, &src);
+            if let Some(raw) = ctx.parse::<RawForm>() {
+                if let Some(r) = ctx.form(&raw, &self.shared, &self.bases) {
+                    check_file_name(&mut ctx, &path, &r);
+                    if let Some(other) = seen.insert((r.id.clone(), r.version), p.clone()) {
+                        ctx.err_line(
+                            1,
+                            format!(
+                                "form `{}` version {} is also defined in {other}",
+                                r.id, r.version
+                            ),
+                        );
+                    }
+                    ids.insert(r.id.clone());
+                    self.variants.push(variant(code, r, &src));
+                }
+            }
+            ctx.problems.retain(|p| {
+                !broken_bases
+                    .iter()
+                    .any(|b| p.message.starts_with(b.as_str()))
+            });
+            problems.append(&mut ctx.problems);
+        }
+        ids
     }
 
     pub fn states(&self) -> impl Iterator<Item = &StateInfo> {

@@ -1,12 +1,15 @@
 //! What `select`, `radio` and `checkboxes` share: the `options` key, option views and
-//! option labels for display.
+//! option labels for display; and the one-answer behaviour of `select` and `radio`.
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDateTime;
+
+use super::spec::{quote, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField};
-use crate::forms::schema::{Choice, Field};
-use crate::forms::view::OptionView;
+use crate::forms::schema::{Choice, Field, FieldKind, FieldRole};
+use crate::forms::view::{FieldView, OptionView};
 use crate::i18n::Lang;
 
 /// Reads the required, non-empty `options`.
@@ -72,21 +75,71 @@ pub(crate) fn label(field: &Field, value: &str, lang: Lang) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
-/// "Please choose one of the answers" for a single choice (select or radios).
-pub(crate) fn check_one(
-    field: &Field,
-    options: &[Choice],
-    value: &AnswerValue,
-    suffix: &'static str,
-) -> super::spec::Checked {
-    let text = super::spec::text_of(value);
-    if options.iter().any(|o| o.value == text) {
-        return Ok(Some(AnswerValue::Text(text.to_string())));
+/// A choice of one option (`select`, `radio`); each declares itself in its own file.
+pub(crate) struct SingleChoice {
+    pub name: &'static str,
+    /// The schema value of the kind, from its options.
+    pub kind: fn(Vec<Choice>) -> FieldKind,
+    /// Template; also where errors link: a select is one input, radios link to their
+    /// first option (`-0`).
+    pub template: &'static str,
+    pub anchor: &'static str,
+}
+
+impl Kind for SingleChoice {
+    fn name(&self) -> &'static str {
+        self.name
     }
-    let (lde, len) = super::spec::quote(&field.label);
-    Err((
-        suffix,
-        format!("Bitte wählen Sie bei {lde} eine der Antworten aus."),
-        format!("Please choose one of the answers for {len}."),
-    ))
+
+    fn keys(&self) -> &'static [&'static str] {
+        &["options"]
+    }
+
+    fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
+        (self.kind)(parse_options(ctx, raw, self.name))
+    }
+
+    fn roles(&self) -> &'static [FieldRole] {
+        &[FieldRole::SceneKind, FieldRole::ReporterKind]
+    }
+
+    fn condition_values<'a>(&self, kind: &'a FieldKind) -> Option<Vec<&'a str>> {
+        values(kind.options()?)
+    }
+
+    fn anchor_suffix(&self) -> &'static str {
+        self.anchor
+    }
+
+    fn missing(&self) -> Missing {
+        Missing::Choose
+    }
+
+    fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
+        let options = field.kind.options().unwrap_or_default();
+        let text = text_of(value);
+        if options.iter().any(|o| o.value == text) {
+            return Ok(Some(AnswerValue::Text(text.to_string())));
+        }
+        let (lde, len) = quote(&field.label);
+        Err((
+            self.anchor,
+            format!("Bitte wählen Sie bei {lde} eine der Antworten aus."),
+            format!("Please choose one of the answers for {len}."),
+        ))
+    }
+
+    fn display(&self, field: &Field, value: &AnswerValue, lang: Lang) -> String {
+        label(field, text_of(value), lang)
+    }
+
+    fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
+        fv.kind = self.template;
+        let options = field.kind.options().unwrap_or_default();
+        fv.options = option_views(options, cx.base, cx.value, cx.lang);
+        if self.anchor.is_empty() {
+            // One <select>: its options need no ids of their own.
+            fv.options.iter_mut().for_each(|o| o.id.clear());
+        }
+    }
 }

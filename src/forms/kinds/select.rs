@@ -1,59 +1,11 @@
 //! `select`: a drop-down list of `options`; one answer.
 
-use chrono::NaiveDateTime;
+use super::choice::SingleChoice;
+use crate::forms::schema::FieldKind;
 
-use super::choice;
-use super::spec::{mismatch, text_of, Checked, Kind, Missing, ViewCtx};
-use crate::forms::answers::AnswerValue;
-use crate::forms::raw::{Ctx, RawField};
-use crate::forms::schema::{Field, FieldKind, FieldRole};
-use crate::forms::view::FieldView;
-use crate::i18n::Lang;
-
-pub(crate) struct Select;
-
-impl Kind for Select {
-    fn name(&self) -> &'static str {
-        "select"
-    }
-
-    fn keys(&self) -> &'static [&'static str] {
-        &["options"]
-    }
-
-    fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::Select {
-            options: choice::parse_options(ctx, raw, "select"),
-        }
-    }
-
-    fn roles(&self) -> &'static [FieldRole] {
-        &[FieldRole::SceneKind, FieldRole::ReporterKind]
-    }
-
-    fn condition_values<'a>(&self, kind: &'a FieldKind) -> Option<Vec<&'a str>> {
-        choice::values(kind.options()?)
-    }
-
-    fn missing(&self) -> Missing {
-        Missing::Choose
-    }
-
-    fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        match &field.kind {
-            FieldKind::Select { options } => choice::check_one(field, options, value, ""),
-            _ => mismatch(field),
-        }
-    }
-
-    fn display(&self, field: &Field, value: &AnswerValue, lang: Lang) -> String {
-        choice::label(field, text_of(value), lang)
-    }
-
-    fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = "select";
-        let options = field.kind.options().unwrap_or_default();
-        fv.options = choice::option_views(options, cx.base, cx.value, cx.lang);
-        fv.options.iter_mut().for_each(|o| o.id.clear());
-    }
-}
+pub(crate) const KIND: SingleChoice = SingleChoice {
+    name: "select",
+    kind: |options| FieldKind::Select { options },
+    template: "select",
+    anchor: "",
+};
