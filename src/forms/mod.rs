@@ -20,6 +20,7 @@ mod resolve;
 mod resolved_check;
 mod review;
 mod schema;
+mod state_info;
 mod validate;
 pub mod values;
 mod view;
@@ -28,7 +29,7 @@ mod visibility;
 pub use answers::{
     AnswerValue, Answers, FieldError, RawFile, RawStepInput, SpanValue, StepResult, UploadedFile,
 };
-pub use catalog::{parse_upload, Catalog, Office, PostalRange, Route, StateInfo};
+pub use catalog::{parse_upload, Catalog};
 pub use groups::{add_group_item, remove_group_item, GroupAction};
 pub use kinds::anchor_id;
 pub use kinds::spec::input_base;
@@ -36,6 +37,7 @@ pub use review::{display_value, review, ReviewRow, ReviewStep};
 pub use schema::{
     Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FileType, FormVariant, Referral, Step,
 };
+pub use state_info::{Office, PostalRange, Route, StateInfo};
 pub use validate::{prune_hidden, validate_all, validate_step};
 pub use visibility::condition_holds;
 
