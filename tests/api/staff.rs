@@ -765,6 +765,35 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
 }
 on_both_engines!(clerk_pull_delivers_100_reports);
 
+async fn pull_api_omits_next_cursor_on_the_last_page(app: TestApp) {
+    for _ in 0..3 {
+        seal_report(&app, "be", "betrug").await;
+    }
+    let token = add_token(&app, "be").await;
+    let page = |query: String| {
+        let request = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/reports?limit=2{query}")))
+            .bearer_auth(&token);
+        async move {
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let first = page(String::new()).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a cursor while more follow");
+    let last = page(format!("&cursor={cursor}")).await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+    assert!(
+        last.get("next_cursor").is_none(),
+        "no next_cursor key on the last page: {last}"
+    );
+}
+on_both_engines!(pull_api_omits_next_cursor_on_the_last_page);
+
 async fn clerk_downloads_and_confirms_receipt(mut app: TestApp) {
     let (report_id, case) = seal_report(&app, "be", "betrug").await;
     let (_, bb_case) = seal_report(&app, "bb", "betrug").await;

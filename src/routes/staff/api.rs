@@ -197,6 +197,7 @@ impl From<ReportRow> for ReportSummary {
 pub struct ReportPage {
     pub items: Vec<ReportSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
