@@ -88,8 +88,14 @@ pub fn postgres_admin_url() -> Option<String> {
             "IW_TEST_SKIP_POSTGRES=1 is refused with CI=true: PostgreSQL tests must run in CI"
         );
         static WARNED: OnceLock<()> = OnceLock::new();
-        WARNED
-            .get_or_init(|| eprintln!("IW_TEST_SKIP_POSTGRES=1: skipping the PostgreSQL variants"));
+        // Straight to stderr: the test harness would capture `eprintln!` of a passing test.
+        WARNED.get_or_init(|| {
+            use std::io::Write;
+            let _ = writeln!(
+                std::io::stderr(),
+                "IW_TEST_SKIP_POSTGRES=1: SKIPPING the PostgreSQL variants (they pass untested)"
+            );
+        });
         return None;
     }
     let url = std::env::var("IW_TEST_POSTGRES_URL")
