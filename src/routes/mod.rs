@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod about;
 pub mod assets;
 mod citizen;
 pub mod health;
@@ -14,6 +15,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(assets::configure)
         .configure(language::configure)
         .configure(landing::configure)
+        .configure(about::configure)
         // Before the citizen routes, whose `/{state}/...` patterns would shadow these.
         .configure(staff::configure)
         // Last: its `/{state}/...` patterns would shadow fixed paths registered after it.

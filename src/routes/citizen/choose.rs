@@ -7,6 +7,7 @@ use serde::Deserialize;
 use super::{html, see_other};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::routes::landing::landing_page;
 use crate::startup::AppState;
 use crate::state_code::StateCode;
 
@@ -16,14 +17,19 @@ pub struct ChooseQuery {
 }
 
 /// The landing page's state choice, sent as GET so it works without JavaScript.
-pub async fn choose(query: web::Query<ChooseQuery>) -> HttpResponse {
+/// Nothing (or nonsense) chosen: the landing page again, with an error summary.
+pub async fn choose(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    query: web::Query<ChooseQuery>,
+) -> Result<HttpResponse, PageError> {
     match query.state.as_deref() {
-        Some("unknown") => see_other("/melden/bundesland"),
+        Some("unknown") => Ok(see_other("/melden/bundesland")),
         Some(code) => match StateCode::parse(code) {
-            Ok(code) => see_other(&format!("/{code}")),
-            Err(_) => see_other("/#choose-state"),
+            Ok(code) => Ok(see_other(&format!("/{code}"))),
+            Err(_) => landing_page(&app, &req, true),
         },
-        None => see_other("/#choose-state"),
+        None => landing_page(&app, &req, true),
     }
 }
 

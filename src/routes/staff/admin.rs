@@ -188,11 +188,20 @@ fn step_previews(variant: &FormVariant, lang: Lang) -> Result<Vec<StepPreview>, 
         .collect()
 }
 
-/// The TOML from the file input, or else from the text area.
-fn uploaded_source(raw: &crate::forms::RawStepInput) -> Result<(String, String), StaffError> {
+/// The TOML from the file input, or else from the text area. A file that is not text
+/// gives a message in the page's language, shown like a problem in the file.
+fn uploaded_source(
+    raw: &crate::forms::RawStepInput,
+    lang: Lang,
+) -> Result<(String, String), String> {
     if let Some(file) = raw.files.iter().find(|f| f.input_name == "file") {
-        let text = String::from_utf8(file.bytes.clone())
-            .map_err(|_| PageError::BadRequest("upload is not UTF-8"))?;
+        let text = String::from_utf8(file.bytes.clone()).map_err(|_| {
+            lang.t(
+                "Die Datei ist keine Textdatei in UTF-8. Wählen Sie die TOML-Datei der Formularvariante.",
+                "The file is not UTF-8 text. Choose the form variant's TOML file.",
+            )
+            .to_owned()
+        })?;
         let name = std::path::Path::new(&file.file_name)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -218,15 +227,28 @@ pub async fn upload(
     payload: web::Payload,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin]).await?;
+    let lang = app.page(&req).lang;
     let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge(_)) => return Err(PageError::BadRequest("upload too large").into()),
+        Err(BodyError::TooLarge(_)) => {
+            let limit = format!(
+                "{} {} MB.",
+                lang.t(
+                    "Die Datei ist zu groß. Erlaubt sind höchstens",
+                    "The file is too large. The limit is"
+                ),
+                app.settings.max_upload_mb
+            );
+            return upload_page(&app, &req, &principal, String::new(), vec![limit]);
+        }
         Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form").into()),
     };
     check_csrf(&app, &req, raw.first(CSRF_FIELD))?;
     let state = own_state(&principal)?;
-    let lang = app.page(&req).lang;
-    let (file_name, source) = uploaded_source(&raw)?;
+    let (file_name, source) = match uploaded_source(&raw, lang) {
+        Ok(upload) => upload,
+        Err(message) => return upload_page(&app, &req, &principal, String::new(), vec![message]),
+    };
     match parse_upload(&state, &file_name, &source, app.forms.catalog()) {
         Err(problems) => {
             audit(
@@ -548,12 +570,13 @@ pub async fn audit_log(
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
+    let german = app.page(&req).lang == Lang::De;
     let entries = store_audit::recent(&app.db, principal.state_filter().as_deref(), 200)
         .await?
         .into_iter()
         .map(|r| AuditView {
             id: r.id,
-            at: r.at,
+            at: crate::clock::local_timestamp(&r.at, german),
             actor: r.actor,
             action: r.action,
             state: r.state.unwrap_or_default().to_uppercase(),
