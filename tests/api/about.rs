@@ -3,7 +3,7 @@
 
 use crate::filing::{csrf_token, error_summary, start};
 use crate::helpers::{spawn_app, Backend, TestApp};
-use crate::staff::{add_user, sign_in, staff_csrf};
+use crate::staff::{add_user, sign_in, upload_multipart};
 
 const REQUIRED_LINKS: [&str; 4] = [
     "href=\"/leichte-sprache\"",
@@ -21,6 +21,12 @@ fn title(html: &str) -> &str {
 fn footer(html: &str) -> &str {
     let start = html.find("<footer").expect("a footer");
     &html[start..]
+}
+
+/// Uploads `bytes` as the variant file, as the signed-in admin; returns the page (200).
+async fn upload_file(app: &TestApp, bytes: Vec<u8>) -> String {
+    let file = reqwest::multipart::Part::bytes(bytes).file_name("variant.toml");
+    upload_multipart(app, reqwest::multipart::Form::new().part("file", file)).await
 }
 
 async fn page(app: &TestApp, path: &str) -> String {
@@ -203,28 +209,22 @@ async fn staff_pages_title_errors_speak_the_page_language_and_show_local_time() 
 
     // A file that is not text: a problem in the page's language, not a bare 400.
     app.get("/sprache/en?next=/").await;
-    let csrf = staff_csrf(&app).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", csrf)
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(vec![0xff, 0xfe, 0x00, 0x80])
-                .file_name("variant.toml")
-                .mime_str("text/plain")
-                .unwrap(),
-        );
-    let res = app
-        .client
-        .post(app.url("/verwaltung/formulare/neu"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
+    let html = upload_file(&app, vec![0xff, 0xfe, 0x00, 0x80]).await;
     assert!(title(&html).starts_with("Error: "), "{}", title(&html));
     assert!(
         html.contains("The file is not UTF-8 text."),
         "English message"
     );
+}
+
+#[tokio::test]
+async fn a_too_large_variant_upload_is_explained_on_the_upload_page() {
+    let app = crate::helpers::spawn_app_with(Backend::Sqlite, &[("IW_MAX_UPLOAD_MB", "1")])
+        .await
+        .unwrap();
+    add_user(&app, "ada", "admin", Some("be")).await;
+    sign_in(&app, "ada").await;
+    let html = upload_file(&app, vec![b'#'; 1_100_000]).await;
+    assert!(title(&html).starts_with("Fehler: "), "{}", title(&html));
+    assert!(html.contains("Die Datei ist zu groß. Erlaubt sind höchstens 1 MB."));
 }

@@ -60,7 +60,7 @@ pub async fn sign_in(app: &TestApp, name: &str) {
 
 /// This browser's CSRF token (any form page issues it; the sign-in page redirects once
 /// signed in).
-pub async fn staff_csrf(app: &TestApp) -> String {
+async fn staff_csrf(app: &TestApp) -> String {
     csrf_token(&app.get("/melden/bundesland").await.text().await.unwrap())
 }
 
@@ -436,10 +436,16 @@ const BROKEN_UPLOAD: &str = "id = \"betrug\"\nversion = 1\nextends = \"base/gibt
 
 /// Uploads as the signed-in admin; returns the page.
 async fn upload(app: &TestApp, source: &str) -> String {
-    let csrf = staff_csrf(app).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", csrf)
-        .text("source", source.to_owned());
+    upload_multipart(
+        app,
+        reqwest::multipart::Form::new().text("source", source.to_owned()),
+    )
+    .await
+}
+
+/// Sends `form` (with this browser's CSRF token added) to the upload page; returns the page.
+pub async fn upload_multipart(app: &TestApp, form: reqwest::multipart::Form) -> String {
+    let form = form.text("csrf_token", staff_csrf(app).await);
     let res = app
         .client
         .post(app.url("/verwaltung/formulare/neu"))
