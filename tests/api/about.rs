@@ -228,3 +228,29 @@ async fn a_too_large_variant_upload_is_explained_on_the_upload_page() {
     assert!(title(&html).starts_with("Fehler: "), "{}", title(&html));
     assert!(html.contains("Die Datei ist zu groß. Erlaubt sind höchstens 1 MB."));
 }
+
+#[tokio::test]
+async fn steps_link_the_state_polices_own_privacy_notice_as_the_consent_hint_says() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let be = internetwache::state_code::StateCode::parse("be").unwrap();
+    let notice = app
+        .state
+        .forms
+        .catalog()
+        .state(&be)
+        .unwrap()
+        .privacy_url
+        .clone();
+    let consent = start(&app, "be", "betrug")
+        .await
+        .replace("meldende_person", "abschluss");
+    let html = page(&app, &consent).await;
+    assert!(
+        html.contains("Datenschutzhinweise Ihres Bundeslandes finden Sie unten auf jeder Seite")
+    );
+    assert!(
+        footer(&html).contains(&format!("href=\"{notice}\"")),
+        "the consent step's footer links {notice}"
+    );
+    assert!(footer(&html).contains("Datenschutzhinweise der Polizei Berlin"));
+}

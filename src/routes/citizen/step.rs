@@ -15,6 +15,7 @@ use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
 use crate::startup::AppState;
+use crate::state_code::StateCode;
 
 #[derive(serde::Deserialize)]
 pub struct StepPath {
@@ -52,6 +53,10 @@ struct StepPage {
     action: String,
     csrf: String,
     expires: String,
+    /// The state police's own notices, for the footer (the consent step points there).
+    state_name: String,
+    privacy_url: String,
+    accessibility_url: String,
 }
 
 #[derive(Template)]
@@ -136,6 +141,9 @@ fn render_step(
     let fields = StepFields::new(variant, index, &draft.payload.answers, errors, lang);
     let step = &variant.steps[index];
     let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
+    let code = StateCode::parse(&draft.state).map_err(|_| PageError::NotFound)?;
+    let catalog = app.forms.catalog();
+    let info = catalog.state(&code).ok_or(PageError::NotFound)?;
     let body = StepPage {
         form_title: variant.title.get(lang).to_owned(),
         step_title: step.title.get(lang).to_owned(),
@@ -152,6 +160,9 @@ fn render_step(
         action: step_url(base, variant, index),
         csrf,
         expires: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        state_name: info.name.get(lang).to_owned(),
+        privacy_url: info.privacy_url.clone(),
+        accessibility_url: info.accessibility_url.clone(),
         page,
     }
     .render()?;
