@@ -1,3 +1,4 @@
+pub mod app_state;
 pub mod case_number;
 pub mod cli;
 pub mod clock;

@@ -7,15 +7,18 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use crate::case_number::CaseNumber;
+use crate::crypto::DraftKeyring;
 use crate::crypto::{Envelope, EnvelopeMetadata};
 use crate::drafts::Draft;
+use crate::forms::Catalog;
 use crate::forms::{
     review, validate_all, AnswerValue, Answers, FieldError, FormVariant, Office, Role, StateInfo,
 };
 use crate::i18n::Lang;
+use crate::police_keys::PoliceKeys;
 use crate::report_document::{self as doc, ReportDocument};
-use crate::startup::AppState;
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
+use crate::store::Db;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
@@ -50,8 +53,18 @@ pub fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers)
         .unwrap_or_else(|| state.central_office())
 }
 
+/// What filing a report needs, and nothing more: the store, the catalog for the office,
+/// the police keys to seal to, and the draft keys that seal the confirmation address.
+pub struct Submitter<'a> {
+    pub db: &'a Db,
+    pub catalog: &'a Catalog,
+    pub police_keys: &'a PoliceKeys,
+    pub draft_keys: &'a DraftKeyring,
+    pub max_attempts: u32,
+}
+
 pub async fn submit(
-    app: &AppState,
+    app: &Submitter<'_>,
     draft: &Draft,
     variant: &FormVariant,
     lang: Lang,
@@ -69,8 +82,7 @@ pub async fn submit(
         return Err(SubmitError::Invalid(errors));
     }
     let state_info = app
-        .forms
-        .catalog()
+        .catalog
         .state(&variant.state)
         .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
     let office = route(state_info, variant, answers);
@@ -101,8 +113,7 @@ pub async fn submit(
             .map_err(|e| SubmitError::Crypto(e.to_string()))?;
         let sealed_address = match &email {
             Some(address) => Some(
-                app.drafts
-                    .keys()
+                app.draft_keys
                     .seal(&confirmation_aad(case_number.as_str()), address.as_bytes())
                     .map_err(|e| SubmitError::Crypto(e.to_string()))?,
             ),
@@ -125,9 +136,9 @@ pub async fn submit(
                 sealed_address: sealed,
                 language: lang.code(),
             }),
-            max_attempts: i64::from(app.settings.job_max_attempts),
+            max_attempts: i64::from(app.max_attempts),
         };
-        match reports::submit(&app.db, &new, Some(&draft.id)).await? {
+        match reports::submit(app.db, &new, Some(&draft.id)).await? {
             SubmitOutcome::Created { .. } => {
                 metrics::counter!("reports_submitted_total", "state" => variant.state.to_string(), "category" => variant.category.clone()).increment(1);
                 tracing::info!(state = %variant.state, form = %variant.id, version = variant.version, "report stored and queued");

@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by all routes: middleware, page context, error pages.
 
+pub mod assets;
 pub mod csrf;
 pub mod errors;
 pub mod form_body;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 
-use crate::startup::AppState;
+use crate::app_state::AppState;
 
 /// 200 while the process runs.
 pub async fn healthz() -> HttpResponse {

@@ -3,9 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "landing.html")]

@@ -4,9 +4,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::http::page::{lang_cookie, safe_local_path};
 use crate::i18n::Lang;
-use crate::startup::AppState;
 
 #[derive(Deserialize)]
 pub struct SwitchQuery {

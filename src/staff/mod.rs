@@ -3,9 +3,9 @@
 
 use chrono::Utc;
 
-use crate::startup::AppState;
+use crate::crypto::audit_chain::AuditKey;
 use crate::store::audit::{self as store_audit, NewAuditEntry};
-use crate::store::StoreError;
+use crate::store::{Db, StoreError};
 
 pub mod receipts;
 
@@ -86,15 +86,17 @@ pub mod action {
 /// The envelope of a report exactly as stored, with the download recorded in the audit log.
 /// The caller has checked that `principal` may see `report`.
 pub async fn download_envelope(
-    app: &AppState,
+    db: &Db,
+    audit_key: &AuditKey,
     principal: &Principal,
     report: &crate::store::reports::ReportRow,
 ) -> Result<Option<String>, StoreError> {
-    let Some(envelope) = crate::store::reports::envelope(&app.db, report.id).await? else {
+    let Some(envelope) = crate::store::reports::envelope(db, report.id).await? else {
         return Ok(None);
     };
     audit(
-        app,
+        db,
+        audit_key,
         &principal.actor,
         action::ENVELOPE_DOWNLOAD,
         Some(&report.state),
@@ -105,15 +107,16 @@ pub async fn download_envelope(
 }
 
 pub async fn audit(
-    app: &AppState,
+    db: &Db,
+    key: &AuditKey,
     actor: &str,
     action: &str,
     state: Option<&str>,
     object: Option<&str>,
 ) -> Result<(), StoreError> {
     store_audit::append(
-        &app.db,
-        &app.audit_key,
+        db,
+        key,
         &NewAuditEntry {
             actor,
             action,
@@ -124,23 +127,6 @@ pub async fn audit(
     )
     .await
     .map(|_| ())
-}
-
-/// Deletes ended staff sessions now and then (they are refused on sight anyway).
-pub async fn sweep_expired_sessions(app: actix_web::web::Data<AppState>) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(300));
-    loop {
-        interval.tick().await;
-        if !app.readiness.is_ready() {
-            continue;
-        }
-        let now = Utc::now();
-        let idle = chrono::Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
-        if let Err(e) = crate::store::staff::delete_expired_sessions(&app.db, now, now - idle).await
-        {
-            tracing::warn!(error = %e, "could not delete expired staff sessions");
-        }
-    }
 }
 
 /// argon2id with the crate's default parameters, PHC string.

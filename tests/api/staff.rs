@@ -891,9 +891,16 @@ async fn concurrent_audit_appends_keep_one_chain(app: TestApp) {
     for i in 0..40 {
         let state = app.state.clone();
         tasks.push(tokio::spawn(async move {
-            internetwache::staff::audit(&state, &format!("writer{i}"), "test", Some("be"), None)
-                .await
-                .unwrap();
+            internetwache::staff::audit(
+                &state.db,
+                &state.audit_key,
+                &format!("writer{i}"),
+                "test",
+                Some("be"),
+                None,
+            )
+            .await
+            .unwrap();
         }));
     }
     for t in tasks {

@@ -5,9 +5,9 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::{html, see_other};
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 
 #[derive(Deserialize)]

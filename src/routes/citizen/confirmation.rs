@@ -8,12 +8,12 @@ use chrono::Utc;
 use super::review::{sections, ReviewSection};
 use super::step::open_draft;
 use super::{html, see_other, FormPath};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::Role;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
-use crate::startup::AppState;
 use crate::submission::route;
 
 #[derive(Template)]

@@ -4,10 +4,10 @@ use actix_web::cookie::Cookie;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use crate::app_state::AppState;
 use crate::drafts::{Draft, Lookup};
 use crate::forms::StateInfo;
 use crate::http::errors::PageError;
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 
 mod choose;

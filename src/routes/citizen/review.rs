@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use super::step::{open_draft, summary, SummaryError};
 use super::{html, see_other, FormPath};
+use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::forms::{review, validate_all, FieldError, FormVariant};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
-use crate::startup::AppState;
 use crate::submission::{self, SubmitError};
 
 pub struct ReviewSection {
@@ -143,7 +143,7 @@ pub async fn submit(
     };
     let base = path.base();
     let lang = crate::http::page::request_lang(&req);
-    match submission::submit(&app, &draft, &variant, lang, Utc::now()).await {
+    match submission::submit(&app.submitter(), &draft, &variant, lang, Utc::now()).await {
         Ok(_) => Ok(see_other(&format!("{base}/bestaetigung"))),
         Err(SubmitError::Invalid(errors)) => {
             render(&app, &req, &base, &variant, &draft, &errors, false)

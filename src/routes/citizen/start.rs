@@ -6,11 +6,11 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{draft_for, html, see_other, DraftFor, FormPath};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "citizen/start.html")]

@@ -5,6 +5,7 @@ use askama::Template;
 use chrono::Utc;
 
 use super::{draft_for, html, see_other, DraftFor, FormPath};
+use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::drafts::Draft;
 use crate::forms::render::StepFields;
@@ -14,7 +15,6 @@ use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
-use crate::startup::AppState;
 
 #[derive(serde::Deserialize)]
 pub struct StepPath {

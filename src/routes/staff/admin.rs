@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::render::StepFields;
 use crate::forms::{parse_upload, Answers, FormVariant, Problem};
@@ -20,7 +21,6 @@ use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
 use crate::staff::{action, audit, Principal, Role};
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 use crate::store::audit as store_audit;
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
@@ -230,7 +230,8 @@ pub async fn upload(
     match parse_upload(&state, &file_name, &source, app.forms.catalog()) {
         Err(problems) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::UPLOAD,
                 Some(state.as_str()),
@@ -247,7 +248,8 @@ pub async fn upload(
         }
         Ok(variant) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::UPLOAD,
                 Some(state.as_str()),
@@ -325,7 +327,8 @@ pub async fn publish(
         };
         if store_forms::register(&app.db, &new, Utc::now()).await? == Registration::Registered {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::PUBLISH,
                 Some(state.as_str()),
@@ -407,7 +410,8 @@ pub async fn retire(
     }
     if store_forms::retire(&app.db, state.as_str(), &path.form, Utc::now()).await? {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &principal.actor,
             action::RETIRE,
             Some(state.as_str()),
@@ -515,7 +519,8 @@ pub async fn requeue(
         .ok_or(PageError::NotFound)?;
     if crate::store::jobs::requeue(&app.db, path.job, Utc::now()).await? {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &principal.actor,
             action::REQUEUE,
             Some(&state),

@@ -6,11 +6,11 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 
+use crate::app_state::AppState;
 use crate::case_number::CaseNumber;
 use crate::crypto::{constant_time_eq, token_hash};
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{action, audit, download_envelope, Principal, Role};
-use crate::startup::AppState;
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -279,7 +279,7 @@ pub async fn envelope(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let envelope = download_envelope(&app, &principal, &report)
+    let envelope = download_envelope(&app.db, &app.audit_key, &principal, &report)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
@@ -314,7 +314,8 @@ pub async fn receipt(
     match receipts::accept(&app.db, &app.settings, &report, &parsed.receipt).await {
         Ok(first) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::RECEIPT,
                 Some(&report.state),

@@ -8,13 +8,13 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
 use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use crate::app_state::AppState;
 use crate::case_number::CaseNumber;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{action, audit, download_envelope, Principal, Role};
-use crate::startup::AppState;
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -328,7 +328,7 @@ pub async fn envelope(
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Clerk]).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let envelope = download_envelope(&app, &principal, &report)
+    let envelope = download_envelope(&app.db, &app.audit_key, &principal, &report)
         .await?
         .ok_or(PageError::NotFound)?;
     Ok(HttpResponse::Ok()
@@ -364,7 +364,8 @@ pub async fn confirm_receipt(
     match receipts::accept(&app.db, &app.settings, &report, &form.receipt).await {
         Ok(_) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::RECEIPT,
                 Some(&report.state),

@@ -10,11 +10,11 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{Duration, Utc};
 
+use crate::app_state::AppState;
 use crate::crypto::token_hash;
 use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
 use crate::staff::{Principal, Role};
-use crate::startup::AppState;
 use crate::store::staff as store_staff;
 
 mod admin;

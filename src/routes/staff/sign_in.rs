@@ -10,11 +10,11 @@ use serde::Deserialize;
 use super::{
     check_csrf, clear_session_cookie, current, html, see_other, session_cookie, StaffError,
 };
+use crate::app_state::AppState;
 use crate::crypto::{generate_token, token_hash};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::staff::{action, audit, dummy_hash, verify_password, Role};
-use crate::startup::AppState;
 use crate::store::staff as store_staff;
 
 #[derive(Template)]
@@ -95,7 +95,8 @@ pub async fn submit(
             .is_some();
     if locked {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             "unknown",
             action::SIGN_IN_FAILED,
             None,
@@ -127,7 +128,8 @@ pub async fn submit(
             store_staff::create_session(&app.db, &token_hash(&token), user.id, now, expires)
                 .await?;
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &user.username,
                 action::SIGN_IN,
                 user.state.as_deref(),
@@ -150,7 +152,15 @@ pub async fn submit(
             let known = store_staff::user_by_name(&app.db, &username).await?;
             let actor = known.as_ref().map_or("unknown", |u| u.username.as_str());
             let state = known.as_ref().and_then(|u| u.state.as_deref());
-            audit(&app, actor, action::SIGN_IN_FAILED, state, None).await?;
+            audit(
+                &app.db,
+                &app.audit_key,
+                actor,
+                action::SIGN_IN_FAILED,
+                state,
+                None,
+            )
+            .await?;
             let message = lang.t(
                 "Benutzername oder Passwort ist falsch.",
                 "The user name or password is wrong.",
@@ -178,7 +188,15 @@ pub async fn sign_out(
         if let Some(cookie) = req.cookie(super::SESSION_COOKIE) {
             store_staff::delete_session(&app.db, &token_hash(cookie.value())).await?;
         }
-        audit(&app, &p.actor, action::SIGN_OUT, p.state.as_deref(), None).await?;
+        audit(
+            &app.db,
+            &app.audit_key,
+            &p.actor,
+            action::SIGN_OUT,
+            p.state.as_deref(),
+            None,
+        )
+        .await?;
     }
     let mut res = see_other(super::SIGN_IN_PATH);
     res.add_cookie(&clear_session_cookie(app.settings.secure_cookies()))
