@@ -10,15 +10,15 @@ use metrics_exporter_prometheus::PrometheusHandle;
 
 use crate::config::Settings;
 use crate::crypto::audit_chain::AuditKey;
-use crate::directory::Directory;
+use crate::crypto::police_keys::PoliceKeys;
 use crate::drafts::DraftService;
+use crate::form_registry::directory::Directory;
 use crate::form_registry::FormRegistry;
 use crate::http::assets::Assets;
 use crate::http::csrf::CsrfKey;
 use crate::http::page::PageContext;
 use crate::http::rate_limit::RateLimit;
 use crate::i18n::Lang;
-use crate::police_keys::PoliceKeys;
 use crate::queue::Services;
 use crate::store::Db;
 
@@ -69,8 +69,8 @@ impl AppState {
     }
 
     /// What filing a report needs from this instance.
-    pub fn submitter(&self) -> crate::submission::Submitter<'_> {
-        crate::submission::Submitter {
+    pub fn submitter(&self) -> crate::reports::submission::Submitter<'_> {
+        crate::reports::submission::Submitter {
             db: &self.db,
             catalog: self.forms.catalog(),
             police_keys: &self.police_keys,

@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use crate::crypto::envelope::{Envelope, EnvelopeMetadata};
 use crate::crypto::keys::load_private_key;
-use crate::report_document::ReportDocument;
+use crate::reports::document::ReportDocument;
 
 #[derive(Debug, Subcommand)]
 pub enum ClerkCommand {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::serve::{runtime, settings_or_exit, EXIT_CONFIG};
-use crate::directory::{CatalogDirectory, Directory, FallbackDirectory};
+use crate::form_registry::directory::{CatalogDirectory, Directory, FallbackDirectory};
 use crate::forms::Catalog;
 use crate::queue::{Services, WorkerPool};
 use crate::store::Db;

@@ -7,3 +7,4 @@ pub mod form_body;
 pub mod middleware;
 pub mod page;
 pub mod rate_limit;
+pub mod response;

@@ -8,7 +8,7 @@ use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
 use crate::crypto::DraftKeyring;
-use crate::directory::{Contact, Directory};
+use crate::form_registry::directory::{Contact, Directory};
 use crate::i18n::Lang;
 use crate::store::{delivery as store, jobs::Job, reports, Db};
 
@@ -198,7 +198,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::directory::FallbackDirectory;
+    use crate::form_registry::directory::FallbackDirectory;
 
     struct Berlin;
 

@@ -5,7 +5,7 @@ use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
 use crate::config::Settings;
-use crate::directory::{ops_email, Directory};
+use crate::form_registry::directory::{ops_email, Directory};
 use crate::store::{jobs::Job, reports, Db};
 
 /// Runs one `escalate` job: mails the state's `ops_email` with the case number and age.

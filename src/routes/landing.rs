@@ -34,7 +34,3 @@ pub async fn landing(
         .content_type("text/html; charset=utf-8")
         .body(html))
 }
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(landing));
-}

@@ -24,7 +24,3 @@ pub async fn switch(
         .insert_header((header::LOCATION, safe_local_path(query.next.as_deref())))
         .finish()
 }
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sprache/{code}", web::get().to(switch));
-}

@@ -1,7 +1,7 @@
 //! The citizen's journey over real HTTP, on both engines.
 
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::state_code::StateCode;
 use internetwache::store::forms::{self as store_forms, NewFormVersion, Origin};
 use internetwache::store::reports;

@@ -8,12 +8,12 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::keys::{self, GeneratedKey};
 use internetwache::crypto::{DraftKeyring, Envelope, EnvelopeMetadata};
 use internetwache::mail::confirmation::address_aad;
 use internetwache::police_sim::{self, RunningSim, SimConfig};
 use internetwache::queue::{Services, Worker};
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::store::forms::{self, NewFormVersion, Origin};
 use internetwache::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use internetwache::store::{jobs, Db};

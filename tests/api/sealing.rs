@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use base64::Engine;
-use internetwache::report_document::ReportDocument;
+use internetwache::reports::document::ReportDocument;
 use internetwache::store::reports;
 
 use crate::filing::{file_report, Filler, PNG};

@@ -2,8 +2,8 @@
 //! (also across instances), the audit chain, and `clerk pull` against a live server.
 
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::{Envelope, EnvelopeMetadata};
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::routes::staff::{Access, ROUTES};
 use internetwache::staff::hash_password;
 use internetwache::state_code::StateCode;

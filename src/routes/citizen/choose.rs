@@ -4,10 +4,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, see_other};
 use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::state_code::StateCode;
 
 #[derive(Deserialize)]

@@ -6,14 +6,15 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::step::{open_draft, summary, SummaryError};
-use super::{html, see_other, FormPath};
+use super::FormPath;
 use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::forms::{review, validate_all, FieldError, FormVariant};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::submission::{self, SubmitError};
+use crate::reports::submission::{self, SubmitError};
 
 pub struct ReviewSection {
     pub title: String,

@@ -5,11 +5,12 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{draft_for, html, see_other, DraftFor, FormPath};
+use super::{draft_for, DraftFor, FormPath};
 use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 
 #[derive(Template)]

@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
-use super::{draft_for, html, see_other, DraftFor, FormPath};
+use super::{draft_for, DraftFor, FormPath};
 use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::drafts::Draft;
@@ -14,6 +14,7 @@ use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 
 #[derive(serde::Deserialize)]

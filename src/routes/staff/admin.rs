@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use super::{check_csrf, nav, require, StaffError, StaffNav};
 use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::render::StepFields;
@@ -19,6 +19,7 @@ use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 use crate::staff::{action, audit, Principal, Role};
 use crate::state_code::StateCode;

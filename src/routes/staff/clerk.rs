@@ -7,12 +7,13 @@ use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use super::{check_csrf, nav, require, StaffError, StaffNav};
 use crate::app_state::AppState;
-use crate::case_number::CaseNumber;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
+use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{action, audit, download_envelope, Principal, Role};
 use crate::store::reports::{self, ReportRow};

@@ -6,7 +6,6 @@
 //! cannot escape that test.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{Duration, Utc};
 
@@ -14,6 +13,7 @@ use crate::app_state::AppState;
 use crate::crypto::token_hash;
 use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
+use crate::http::response::see_other;
 use crate::staff::{Principal, Role};
 use crate::store::staff as store_staff;
 
@@ -116,21 +116,6 @@ impl ResponseError for StaffError {
             StaffError::Page(e) => e.error_response(),
         }
     }
-}
-
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
-}
-
-pub fn html(body: String, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut res = HttpResponse::Ok();
-    res.content_type("text/html; charset=utf-8");
-    for c in cookies {
-        res.cookie(c);
-    }
-    res.body(body)
 }
 
 /// A 403/404 page in the visitor's language.

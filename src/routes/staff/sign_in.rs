@@ -7,13 +7,12 @@ use askama::Template;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use super::{
-    check_csrf, clear_session_cookie, current, html, see_other, session_cookie, StaffError,
-};
+use super::{check_csrf, clear_session_cookie, current, session_cookie, StaffError};
 use crate::app_state::AppState;
 use crate::crypto::{generate_token, token_hash};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::staff::{action, audit, dummy_hash, verify_password, Role};
 use crate::store::staff as store_staff;
 

@@ -6,7 +6,7 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
-use crate::case_number::CaseNumber;
+use crate::crypto::police_keys::PoliceKeys;
 use crate::crypto::DraftKeyring;
 use crate::crypto::{Envelope, EnvelopeMetadata};
 use crate::drafts::Draft;
@@ -15,8 +15,8 @@ use crate::forms::{
     review, validate_all, AnswerValue, Answers, FieldError, FormVariant, Office, Role, StateInfo,
 };
 use crate::i18n::Lang;
-use crate::police_keys::PoliceKeys;
-use crate::report_document::{self as doc, ReportDocument};
+use crate::reports::case_number::CaseNumber;
+use crate::reports::document::{self as doc, ReportDocument};
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use crate::store::Db;
 

@@ -4,6 +4,8 @@
 //! is live is whatever the database says, so every instance serves the same set; versions are
 //! immutable, so resolved definitions are cached by key for ever.
 
+pub mod directory;
+
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
