@@ -1,6 +1,7 @@
 //! Drafts in progress: answers sealed with the server's draft key, behind an unguessable
 //! token in a cookie. The database only ever sees the token's hash.
 
+use crate::reports::case_number::CaseNumber;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -31,7 +32,7 @@ pub struct Draft {
     pub form_id: String,
     pub form_version: i64,
     pub expires: DateTime<Utc>,
-    pub case_number: Option<String>,
+    pub case_number: Option<CaseNumber>,
     pub payload: DraftPayload,
 }
 

@@ -67,6 +67,12 @@ impl From<StateCode> for String {
     }
 }
 
+impl AsRef<str> for StateCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for StateCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -51,7 +51,7 @@ pub async fn run(
     if report.status == "delivered" {
         return Ok(Delivered::AlreadyDelivered);
     }
-    match targets.for_state(&report.state)? {
+    match targets.for_state(report.state.as_str())? {
         Target::Pull { .. } => Ok(Delivered::AwaitingPull),
         Target::Push { url, secret } => {
             let envelope = reports::envelope(db, job.report_id)
@@ -87,10 +87,10 @@ pub async fn accept_receipt(
     let envelope = reports::envelope(db, report_id)
         .await?
         .ok_or(DeliveryError::UnknownReport(report_id))?;
-    let target = targets.for_state(&report.state)?;
+    let target = targets.for_state(report.state.as_str())?;
     if !receipt::verify(
         target.secret(),
-        &report.case_number,
+        report.case_number.as_str(),
         envelope.as_bytes(),
         receipt,
     ) {

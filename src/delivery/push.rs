@@ -1,5 +1,6 @@
 //! Push delivery: one signed HTTPS POST of the stored envelope, answered by a receipt.
 
+use crate::reports::case_number::CaseNumber;
 use std::time::Duration;
 
 use super::receipt::{self, ReceiptBody};
@@ -33,7 +34,7 @@ pub async fn push(
     client: &reqwest::Client,
     url: &str,
     secret: &[u8],
-    case_number: &str,
+    case_number: &CaseNumber,
     envelope: &str,
     now_unix: i64,
 ) -> Result<String, PushError> {
@@ -41,7 +42,7 @@ pub async fn push(
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(receipt::HEADER_IDEMPOTENCY_KEY, case_number)
+        .header(receipt::HEADER_IDEMPOTENCY_KEY, case_number.as_str())
         .header(receipt::HEADER_TIMESTAMP, now_unix.to_string())
         .header(
             receipt::HEADER_SIGNATURE,
@@ -60,7 +61,12 @@ pub async fn push(
         .await
         .map_err(|e| PushError::Transport(e.without_url().to_string()))?;
     let answer: ReceiptBody = serde_json::from_slice(&bytes).map_err(|_| PushError::NoReceipt)?;
-    if receipt::verify(secret, case_number, envelope.as_bytes(), &answer.receipt) {
+    if receipt::verify(
+        secret,
+        case_number.as_str(),
+        envelope.as_bytes(),
+        &answer.receipt,
+    ) {
         Ok(answer.receipt)
     } else {
         Err(PushError::BadReceipt)

@@ -10,14 +10,8 @@ use super::{mask_address, MailError, Mailer};
 use crate::crypto::DraftKeyring;
 use crate::form_registry::directory::{Contact, Directory};
 use crate::i18n::Lang;
+use crate::reports::submission::confirmation_aad;
 use crate::store::{delivery as store, jobs::Job, reports, Db};
-
-/// Associated data binding a sealed address to its report.
-pub fn address_aad(case_number: &str) -> Vec<u8> {
-    let mut aad = b"confirmation-address:".to_vec();
-    aad.extend_from_slice(case_number.as_bytes());
-    aad
-}
 
 #[derive(Template)]
 #[template(path = "mail/confirmation.txt")]
@@ -161,7 +155,7 @@ pub async fn run(
         .await?
         .ok_or(MailError::UnknownReport(job.report_id))?;
     let address = keyring
-        .open(&address_aad(&report.case_number), sealed)
+        .open(&confirmation_aad(&report.case_number), sealed)
         .map_err(|_| MailError::Sealed)?;
     let address = String::from_utf8(address).map_err(|_| MailError::Address)?;
     let to: Mailbox = address.trim().parse().map_err(|_| MailError::Address)?;
@@ -169,8 +163,8 @@ pub async fn run(
     let content = render(
         directory,
         lang,
-        &report.case_number,
-        &report.state,
+        report.case_number.as_str(),
+        report.state.as_str(),
         report.office_id.as_deref(),
     )?;
     let from: Mailbox = from

@@ -23,7 +23,7 @@ pub async fn run(
     if report.status == "delivered" {
         return Ok(false);
     }
-    let Some(ops) = ops_email(settings, directory, &report.state) else {
+    let Some(ops) = ops_email(settings, directory, report.state.as_str()) else {
         return Ok(false);
     };
     let to: Mailbox = ops.trim().parse().map_err(|_| MailError::Address)?;
@@ -37,7 +37,7 @@ pub async fn run(
          Check the delivery endpoint and the dead letters (`internetwache queue status`).\n\
          Requeue with `internetwache queue retry --dead` once the endpoint works again.\n",
         case = report.case_number,
-        state = report.state.to_ascii_uppercase(),
+        state = report.state.upper(),
         submitted = report.submitted_at.to_rfc3339(),
         minutes = settings.escalate_after_minutes,
     );
@@ -47,7 +47,7 @@ pub async fn run(
         .subject(format!(
             "[Internetwache] Undelivered report {} ({})",
             report.case_number,
-            report.state.to_ascii_uppercase()
+            report.state.upper()
         ))
         .header(ContentType::TEXT_PLAIN)
         .body(body)

@@ -18,8 +18,7 @@ use tokio::sync::watch;
 
 use crate::delivery::{self, Delivered};
 use crate::mail::{self, confirmation::Sent};
-use crate::store::jobs::{self, Failed, Job, CHANNEL, JOB_ESCALATE};
-use crate::store::reports::{JOB_DELIVER, JOB_EMAIL};
+use crate::store::jobs::{self, Failed, Job, JobKind, CHANNEL};
 use crate::store::{Db, StoreError};
 pub use pool::WorkerPool;
 pub use services::Services;
@@ -30,8 +29,6 @@ pub enum JobError {
     Delivery(#[from] delivery::DeliveryError),
     #[error(transparent)]
     Mail(#[from] mail::MailError),
-    #[error("unknown job kind {0:?}")]
-    UnknownKind(String),
 }
 
 /// What to do with a job after its handler returned successfully.
@@ -124,8 +121,8 @@ impl Worker {
         let worker = self.id.as_str();
         let s = &*self.services;
         let started = std::time::Instant::now();
-        let result: Result<Next, JobError> = match job.kind.as_str() {
-            JOB_DELIVER => delivery::run(&s.db, &s.targets, &s.http, &job, worker)
+        let result: Result<Next, JobError> = match job.kind {
+            JobKind::Deliver => delivery::run(&s.db, &s.targets, &s.http, &job, worker)
                 .await
                 .map(|d| match d {
                     Delivered::Receipted => Next::Completed,
@@ -133,7 +130,7 @@ impl Worker {
                     Delivered::AlreadyDelivered => Next::Finish,
                 })
                 .map_err(JobError::from),
-            JOB_EMAIL => mail::confirmation::run(
+            JobKind::Email => mail::confirmation::run(
                 &s.db,
                 &s.mailer,
                 s.directory.as_ref(),
@@ -148,16 +145,15 @@ impl Worker {
                 Sent::Nothing => Next::Finish,
             })
             .map_err(JobError::from),
-            JOB_ESCALATE => {
+            JobKind::Escalate => {
                 mail::escalation::run(&s.db, &s.mailer, &s.settings, s.directory.as_ref(), &job)
                     .await
                     .map(|_| Next::Finish)
                     .map_err(JobError::from)
             }
-            other => Err(JobError::UnknownKind(other.to_string())),
         };
         let elapsed = started.elapsed().as_secs_f64();
-        let kind = job.kind.clone();
+        let kind = job.kind;
         let now = Utc::now();
         let outcome = match result {
             Ok(Next::Completed) => Ok("done"),
@@ -192,9 +188,10 @@ impl Worker {
         };
         match outcome {
             Ok(outcome) => {
-                ::metrics::counter!("jobs_finished_total", "kind" => kind.clone(), "outcome" => outcome)
+                ::metrics::counter!("jobs_finished_total", "kind" => kind.as_str(), "outcome" => outcome)
                     .increment(1);
-                ::metrics::histogram!("job_duration_seconds", "kind" => kind).record(elapsed);
+                ::metrics::histogram!("job_duration_seconds", "kind" => kind.as_str())
+                    .record(elapsed);
             }
             Err(e) => {
                 // The lease expires and another attempt follows.

@@ -35,13 +35,17 @@ pub enum SubmitError {
 
 #[derive(Debug, Clone)]
 pub struct Submitted {
-    pub case_number: String,
+    pub case_number: CaseNumber,
     pub office_id: Option<String>,
 }
 
 /// Associated data binding the sealed confirmation address to its report.
-pub fn confirmation_aad(case_number: &str) -> Vec<u8> {
-    [b"confirmation-address:".as_slice(), case_number.as_bytes()].concat()
+pub fn confirmation_aad(case_number: &CaseNumber) -> Vec<u8> {
+    [
+        b"confirmation-address:".as_slice(),
+        case_number.as_str().as_bytes(),
+    ]
+    .concat()
 }
 
 /// The responsible office: by the crime scene's postal code, otherwise the reporter's.
@@ -114,15 +118,15 @@ pub async fn submit(
         let sealed_address = match &email {
             Some(address) => Some(
                 app.draft_keys
-                    .seal(&confirmation_aad(case_number.as_str()), address.as_bytes())
+                    .seal(&confirmation_aad(&case_number), address.as_bytes())
                     .map_err(|e| SubmitError::Crypto(e.to_string()))?,
             ),
             None => None,
         };
         let new = NewReport {
-            case_number: case_number.as_str(),
+            case_number: &case_number,
             submission_key: &draft.id,
-            state: variant.state.as_str(),
+            state: &variant.state,
             category: &variant.category,
             form_id: &variant.id,
             form_version: i64::from(variant.version),
@@ -143,7 +147,7 @@ pub async fn submit(
                 metrics::counter!("reports_submitted_total", "state" => variant.state.to_string(), "category" => variant.category.clone()).increment(1);
                 tracing::info!(state = %variant.state, form = %variant.id, version = variant.version, "report stored and queued");
                 return Ok(Submitted {
-                    case_number: case_number.to_string(),
+                    case_number,
                     office_id: Some(office.id.clone()),
                 });
             }

@@ -51,7 +51,8 @@ pub struct Principal {
 
 impl Principal {
     /// Whether this principal may see objects of `state`.
-    pub fn sees(&self, state: &str) -> bool {
+    pub fn sees(&self, state: impl AsRef<str>) -> bool {
+        let state = state.as_ref();
         match (&self.role, &self.state) {
             (Role::Operator, _) => true,
             (_, Some(own)) => own.eq_ignore_ascii_case(state),
@@ -99,8 +100,8 @@ pub async fn download_envelope(
         audit_key,
         &principal.actor,
         action::ENVELOPE_DOWNLOAD,
-        Some(&report.state),
-        Some(&report.case_number),
+        Some(report.state.as_str()),
+        Some(report.case_number.as_str()),
     )
     .await?;
     Ok(Some(envelope))

@@ -1,5 +1,6 @@
 //! Server-side drafts: sealed payloads keyed by the hash of the cookie token.
 
+use crate::reports::case_number::CaseNumber;
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
@@ -16,7 +17,7 @@ pub struct DraftRow {
     pub updated_at: DateTime<Utc>,
     pub idle_expires_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub case_number: Option<String>,
+    pub case_number: Option<CaseNumber>,
 }
 
 impl DraftRow {

@@ -23,6 +23,7 @@ pub mod forms;
 pub mod jobs;
 pub mod reports;
 pub mod staff;
+pub mod text_column;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 #[macro_export]

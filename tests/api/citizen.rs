@@ -37,7 +37,7 @@ async fn every_state_and_category_can_be_filed(mut app: TestApp) {
             let report = file_report(&app, state, &form.id, &mut filler).await;
             let number = CaseNumber::parse(&report.case_number).expect("valid case number");
             assert_eq!(number.state(), state.to_uppercase());
-            let row = reports::get_by_case_number(&app.state.db, number.as_str())
+            let row = reports::get_by_case_number(&app.state.db, &number)
                 .await
                 .unwrap()
                 .expect("report stored");
@@ -124,7 +124,7 @@ async fn a_draft_finishes_on_the_version_it_started_with(mut app: TestApp) {
         url = complete_step(&app, &old, &url, &mut filler).await;
     }
     let filed = submit_from_review(&app, &url, old.clone()).await;
-    let row = reports::get_by_case_number(db, &filed.case_number)
+    let row = reports::get_by_case_number(db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -95,9 +95,9 @@ pub async fn seal_report(app: &TestApp, state: &str, form: &str) -> (i64, String
     let outcome = reports::submit(
         &app.state.db,
         &NewReport {
-            case_number: case.as_str(),
+            case_number: &case,
             submission_key: &submission_key,
-            state,
+            state: &StateCode::parse(state).unwrap(),
             category: &variant.category,
             form_id: &variant.id,
             form_version: i64::from(variant.version),
@@ -236,7 +236,7 @@ async fn state_isolation(mut app: TestApp) {
             }
         }
         // The Brandenburg report stays untouched.
-        let row = reports::get_by_case_number(&app.state.db, &bb_case)
+        let row = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -285,7 +285,7 @@ async fn state_isolation(mut app: TestApp) {
         .await
         .unwrap();
     assert_eq!(bad_case.status(), 400);
-    let row = reports::get_by_case_number(&app.state.db, &bb_case)
+    let row = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -547,14 +547,14 @@ async fn publishing_a_variant(mut app: TestApp) {
         url = complete_step(&app, &old, &url, &mut filler).await;
     }
     let filed = submit_from_review(&app, &url, old.clone()).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.form_version, i64::from(n));
     app.client_reset();
     let filed = file_report(&app, "be", "betrug", &mut Filler::new("10115", "New")).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -601,7 +601,7 @@ async fn a_publication_is_served_by_another_instance_at_once() {
     sign_in(&first, "be-admin").await;
     publish(&first, VALID_UPLOAD).await;
     let filed = file_report(&second, "be", "betrug", &mut Filler::new("10115", "Two")).await;
-    let row = reports::get_by_case_number(&second.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&second.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -745,7 +745,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
         assert_eq!(deliver_job_of(&app.state.db, *report_id).await.1, "done");
     }
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 100);
-    let bb = reports::get_by_case_number(&app.state.db, &bb_case)
+    let bb = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -16,6 +16,7 @@ use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
+use crate::reports::case_number::CaseNumber;
 use crate::store::reports as stored_reports;
 
 #[derive(Template)]
@@ -52,7 +53,7 @@ struct PrintPage {
 struct FiledDraft {
     draft: Box<crate::drafts::Draft>,
     variant: std::sync::Arc<crate::forms::FormVariant>,
-    case_number: String,
+    case_number: CaseNumber,
 }
 
 /// The submitted draft of this browser session, or where to send it instead.
@@ -81,7 +82,7 @@ async fn submitted(
 async fn filed_office<'a>(
     app: &AppState,
     info: &'a StateInfo,
-    case_number: &str,
+    case_number: &CaseNumber,
 ) -> Result<&'a Office, PageError> {
     let report = stored_reports::get_by_case_number(&app.db, case_number)
         .await?
@@ -115,7 +116,7 @@ pub async fn show(
     let desk = &info.central_office;
     let body = ConfirmationPage {
         form_title: variant.title.get(lang).to_owned(),
-        case_number,
+        case_number: case_number.to_string(),
         office_name: office.name.clone(),
         office_address: office.address.clone(),
         office_phone: office.phone.clone(),
@@ -155,7 +156,7 @@ pub async fn print(
     let body = PrintPage {
         form_title: variant.title.get(lang).to_owned(),
         form_version: variant.version,
-        case_number,
+        case_number: case_number.to_string(),
         state_name: info.name.get(lang).to_owned(),
         office_name: office.name.clone(),
         sections: sections(&variant, &draft.payload.answers, lang, &base),

@@ -480,8 +480,8 @@ pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRes
     .await?
     .into_iter()
     .map(|r| OverdueView {
-        case_number: r.case_number,
-        state: r.state.to_uppercase(),
+        case_number: r.case_number.to_string(),
+        state: r.state.upper(),
         category: r.category,
         office: r.office_id.unwrap_or_default(),
         submitted: local_display(r.submitted_at, Utc::now(), german),

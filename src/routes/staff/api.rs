@@ -174,8 +174,8 @@ pub struct ReportSummary {
 impl From<ReportRow> for ReportSummary {
     fn from(r: ReportRow) -> Self {
         ReportSummary {
-            case_number: r.case_number,
-            state: r.state,
+            case_number: r.case_number.to_string(),
+            state: r.state.to_string(),
             category: r.category,
             form_id: r.form_id,
             form_version: r.form_version,
@@ -257,7 +257,7 @@ async fn visible_report(
 ) -> Result<ReportRow, ApiError> {
     let case = CaseNumber::parse(raw)
         .map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))?;
-    reports::get_by_case_number(&app.db, case.as_str())
+    reports::get_by_case_number(&app.db, &case)
         .await?
         .filter(|r| principal.sees(&r.state))
         .ok_or(ApiError::NotFound)
@@ -310,12 +310,12 @@ pub async fn receipt(
                 &app.audit_key,
                 &principal.actor,
                 action::RECEIPT,
-                Some(&report.state),
-                Some(&report.case_number),
+                Some(report.state.as_str()),
+                Some(report.case_number.as_str()),
             )
             .await?;
             Ok(HttpResponse::Ok().json(ReceiptAccepted {
-                case_number: report.case_number,
+                case_number: report.case_number.to_string(),
                 status: "delivered".into(),
                 first,
             }))

@@ -83,13 +83,13 @@ fn office_name(app: &AppState, state: &str, office: Option<&str>) -> String {
 
 fn row(app: &AppState, r: &ReportRow, german: bool) -> Row {
     Row {
-        case_number: r.case_number.clone(),
-        state: r.state.to_uppercase(),
+        case_number: r.case_number.to_string(),
+        state: r.state.upper(),
         category: r.category.clone(),
         form: format!("{} v{}", r.form_id, r.form_version),
         received: local_display(r.submitted_at, Utc::now(), german),
         status: r.status.clone(),
-        office: office_name(app, &r.state, r.office_id.as_deref()),
+        office: office_name(app, r.state.as_str(), r.office_id.as_deref()),
     }
 }
 
@@ -249,7 +249,7 @@ async fn visible_report(
     raw: &str,
 ) -> Result<ReportRow, StaffError> {
     let case = CaseNumber::parse(raw).map_err(|_| PageError::NotFound)?;
-    let report = reports::get_by_case_number(&app.db, case.as_str())
+    let report = reports::get_by_case_number(&app.db, &case)
         .await?
         .filter(|r| principal.sees(&r.state))
         .ok_or(PageError::NotFound)?;
@@ -369,8 +369,8 @@ pub async fn confirm_receipt(
                 &app.audit_key,
                 &principal.actor,
                 action::RECEIPT,
-                Some(&report.state),
-                Some(&report.case_number),
+                Some(report.state.as_str()),
+                Some(report.case_number.as_str()),
             )
             .await?;
             Ok(see_other(&format!(
