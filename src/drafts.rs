@@ -47,8 +47,11 @@ pub enum Lookup {
 pub enum DraftError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("draft cannot be opened: {0}")]
-    Crypto(String),
+    #[error("draft cannot be sealed or opened")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    /// The sealed payload is not the JSON a draft holds (or cannot be written as such).
+    #[error("draft payload is malformed")]
+    Payload(#[from] serde_json::Error),
 }
 
 /// Expiry policy and keys for drafts.
@@ -74,10 +77,8 @@ impl DraftService {
     }
 
     fn seal(&self, id: &str, payload: &DraftPayload) -> Result<Vec<u8>, DraftError> {
-        let json = serde_json::to_vec(payload).map_err(|e| DraftError::Crypto(e.to_string()))?;
-        self.keys
-            .seal(id.as_bytes(), &json)
-            .map_err(|e| DraftError::Crypto(e.to_string()))
+        let json = serde_json::to_vec(payload)?;
+        Ok(self.keys.seal(id.as_bytes(), &json)?)
     }
 
     /// Starts a draft pinned to a form version; returns the cookie to set.
@@ -89,7 +90,7 @@ impl DraftService {
         form_version: i64,
         now: DateTime<Utc>,
     ) -> Result<(Draft, Cookie<'static>), DraftError> {
-        let token = generate_token().map_err(|e| DraftError::Crypto(e.to_string()))?;
+        let token = generate_token()?;
         let id = token_hash(&token);
         let payload = DraftPayload::default();
         let sealed = self.seal(&id, &payload)?;
@@ -152,12 +153,8 @@ impl DraftService {
     }
 
     fn open(&self, row: DraftRow) -> Result<Draft, DraftError> {
-        let plain = self
-            .keys
-            .open(row.id.as_bytes(), &row.payload)
-            .map_err(|e| DraftError::Crypto(e.to_string()))?;
-        let payload: DraftPayload =
-            serde_json::from_slice(&plain).map_err(|e| DraftError::Crypto(e.to_string()))?;
+        let plain = self.keys.open(row.id.as_bytes(), &row.payload)?;
+        let payload: DraftPayload = serde_json::from_slice(&plain)?;
         Ok(Draft {
             expires: row.expires(),
             id: row.id,

@@ -75,7 +75,8 @@ impl AsRef<str> for StateCode {
 
 impl fmt::Display for StateCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad`, so width and alignment work as for the plain string (CLI tables).
+        f.pad(&self.0)
     }
 }
 

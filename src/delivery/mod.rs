@@ -38,6 +38,7 @@ pub enum Delivered {
 
 /// Runs one `deliver` job. On success with push, the receipt, the report status and the
 /// job are written in one transaction (the job only while `worker` still holds it).
+#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
 pub async fn run(
     db: &Db,
     targets: &Targets,

@@ -8,8 +8,9 @@ use super::receipt::{self, ReceiptBody};
 /// Why a push attempt did not deliver. Messages carry no report data.
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
-    #[error("police endpoint unreachable or no answer: {0}")]
-    Transport(String),
+    /// The error carries no URL (`without_url`): the endpoint is configuration, not news.
+    #[error("police endpoint unreachable or no answer")]
+    Transport(#[source] reqwest::Error),
     #[error("police endpoint answered HTTP {0}")]
     Status(u16),
     #[error("police endpoint answered without a receipt")]
@@ -51,7 +52,7 @@ pub async fn push(
         .body(body)
         .send()
         .await
-        .map_err(|e| PushError::Transport(e.without_url().to_string()))?;
+        .map_err(|e| PushError::Transport(e.without_url()))?;
     let status = response.status();
     if !status.is_success() {
         return Err(PushError::Status(status.as_u16()));
@@ -59,7 +60,7 @@ pub async fn push(
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| PushError::Transport(e.without_url().to_string()))?;
+        .map_err(|e| PushError::Transport(e.without_url()))?;
     let answer: ReceiptBody = serde_json::from_slice(&bytes).map_err(|_| PushError::NoReceipt)?;
     if receipt::verify(
         secret,

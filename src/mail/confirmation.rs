@@ -132,6 +132,7 @@ pub enum Sent {
 
 /// Runs one `email` job: opens the sealed address, sends, then erases the address and
 /// completes the job in one transaction.
+#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
 pub async fn run(
     db: &Db,
     mailer: &Mailer,
@@ -177,8 +178,7 @@ pub async fn run(
         .multipart(MultiPart::alternative_plain_html(
             content.text,
             content.html,
-        ))
-        .map_err(|e| MailError::Build(e.to_string()))?;
+        ))?;
     mailer.send(message).await?;
     store::mark_mail_sent(db, job, worker, Utc::now()).await?;
     tracing::info!(

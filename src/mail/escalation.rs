@@ -10,6 +10,7 @@ use crate::store::{jobs::Job, reports, Db};
 
 /// Runs one `escalate` job: mails the state's `ops_email` with the case number and age.
 /// Returns false when the state has no `ops_email` (any more) or the report has arrived.
+#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
 pub async fn run(
     db: &Db,
     mailer: &Mailer,
@@ -50,8 +51,7 @@ pub async fn run(
             report.state.upper()
         ))
         .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| MailError::Build(e.to_string()))?;
+        .body(body)?;
     mailer.send(message).await?;
     tracing::info!(report_id = job.report_id, to = %mask_address(&ops), "escalation e-mail sent");
     Ok(true)

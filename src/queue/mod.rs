@@ -117,6 +117,7 @@ impl Worker {
         }
     }
 
+    #[tracing::instrument(name = "job", skip_all, fields(job_id = job.id, kind = %job.kind, report_id = job.report_id, state = %job.state))]
     async fn execute(&self, job: Job) {
         let worker = self.id.as_str();
         let s = &*self.services;
@@ -168,7 +169,7 @@ impl Worker {
                     Duration::from_secs(s.settings.job_backoff_cap_secs),
                 );
                 let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
-                let message = error.to_string();
+                let message = crate::telemetry::error_chain(&error);
                 match jobs::fail(&s.db, &job, worker, &message, retry_at, now).await {
                     Ok(Failed::Dead) => {
                         tracing::error!(job_id = job.id, kind = %job.kind, state = %job.state,

@@ -15,8 +15,9 @@ use crate::forms::{
     review, validate_all, AnswerValue, Answers, FieldError, FormVariant, Office, Role, StateInfo,
 };
 use crate::i18n::Lang;
-use crate::reports::case_number::CaseNumber;
+use crate::reports::case_number::{CaseNumber, CaseNumberError};
 use crate::reports::document::{self as doc, ReportDocument};
+use crate::state_code::StateCode;
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use crate::store::Db;
 
@@ -25,10 +26,17 @@ pub enum SubmitError {
     /// Answers no longer pass the pinned version's checks.
     #[error("{} answers need attention", .0.len())]
     Invalid(Vec<FieldError>),
+    /// The variant names a state the forms catalog does not (or no longer) list.
+    #[error("state {0} is not in the forms catalog")]
+    UnknownState(StateCode),
     #[error("no police key is configured for state {0}")]
-    NoKey(String),
-    #[error("sealing failed: {0}")]
-    Crypto(String),
+    NoKey(StateCode),
+    #[error("drawing a case number failed")]
+    CaseNumber(#[from] CaseNumberError),
+    #[error("the report document cannot be encoded")]
+    Document(#[from] serde_json::Error),
+    #[error("sealing failed")]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
@@ -67,6 +75,7 @@ pub struct Submitter<'a> {
     pub max_attempts: u32,
 }
 
+#[tracing::instrument(skip_all, fields(draft_id = %draft.id, state = %variant.state, form = %variant.id, case = tracing::field::Empty))]
 pub async fn submit(
     app: &Submitter<'_>,
     draft: &Draft,
@@ -88,21 +97,18 @@ pub async fn submit(
     let state_info = app
         .catalog
         .state(&variant.state)
-        .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
+        .ok_or_else(|| SubmitError::UnknownState(variant.state.clone()))?;
     let office = route(state_info, variant, answers);
     let key = app
         .police_keys
         .sealing_key(variant.state.as_str())
-        .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
+        .ok_or_else(|| SubmitError::NoKey(variant.state.clone()))?;
     let email = variant.role_value(answers, Role::ReporterEmail);
 
     loop {
-        let case_number = CaseNumber::generate(variant.state.as_str())
-            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let case_number = CaseNumber::generate(variant.state.as_str())?;
         let document = report_document(variant, answers, &case_number, office, lang, now);
-        let plaintext = document
-            .to_json_bytes()
-            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
             case_number: case_number.clone(),
             state: variant.state.to_string(),
@@ -113,13 +119,11 @@ pub async fn submit(
             submitted_at: now,
             office_id: Some(office.id.clone()),
         };
-        let envelope = Envelope::seal(&metadata, key, &plaintext)
-            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let envelope = Envelope::seal(&metadata, key, &plaintext)?;
         let sealed_address = match &email {
             Some(address) => Some(
                 app.draft_keys
-                    .seal(&confirmation_aad(&case_number), address.as_bytes())
-                    .map_err(|e| SubmitError::Crypto(e.to_string()))?,
+                    .seal(&confirmation_aad(&case_number), address.as_bytes())?,
             ),
             None => None,
         };
@@ -144,6 +148,7 @@ pub async fn submit(
         };
         match reports::submit(app.db, &new, Some(&draft.id)).await? {
             SubmitOutcome::Created { .. } => {
+                tracing::Span::current().record("case", case_number.log_id());
                 metrics::counter!("reports_submitted_total", "state" => variant.state.to_string(), "category" => variant.category.clone()).increment(1);
                 tracing::info!(state = %variant.state, form = %variant.id, version = variant.version, "report stored and queued");
                 return Ok(Submitted {

@@ -6,11 +6,13 @@ use actix_web::{web, HttpResponse};
 
 use crate::app_state::AppState;
 
+#[tracing::instrument(skip_all)]
 /// 200 while the process runs.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
+#[tracing::instrument(skip_all)]
 /// 200 when the database answers and its schema is in place; 503 otherwise.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if !state.readiness.is_ready() {
@@ -27,6 +29,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+#[tracing::instrument(skip_all)]
 /// Prometheus text format.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (size, idle) = state.db.pool_state();

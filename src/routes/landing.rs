@@ -19,6 +19,7 @@ pub struct StateChoice {
     pub name: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn landing(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -13,6 +13,7 @@ pub struct SwitchQuery {
     next: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn switch(
     state: web::Data<AppState>,
     code: web::Path<String>,

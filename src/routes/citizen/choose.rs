@@ -15,6 +15,7 @@ pub struct ChooseQuery {
     state: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 /// The landing page's state choice, sent as GET so it works without JavaScript.
 pub async fn choose(query: web::Query<ChooseQuery>) -> HttpResponse {
     match query.state.as_deref() {
@@ -57,6 +58,7 @@ fn find_state_page(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_state_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -70,6 +72,7 @@ pub struct FindStateForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 /// "I don't know": the crime scene's postal code decides; the home address's when the
 /// scene is unknown, on the internet or abroad.
 pub async fn find_state(
@@ -124,6 +127,7 @@ struct FormChoice {
     help: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn state_page(
     req: HttpRequest,
     app: web::Data<AppState>,

@@ -95,6 +95,7 @@ async fn filed_office<'a>(
     Ok(office.unwrap_or(&info.central_office))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -135,6 +136,7 @@ pub async fn show(
     Ok(html(body, Vec::new()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn print(
     req: HttpRequest,
     app: web::Data<AppState>,

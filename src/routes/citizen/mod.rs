@@ -70,11 +70,7 @@ pub async fn draft_for(
     state: &StateCode,
     form_id: &str,
 ) -> Result<DraftFor, PageError> {
-    let lookup = app
-        .drafts
-        .lookup(&app.db, req, chrono::Utc::now())
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    let lookup = app.drafts.lookup(&app.db, req, chrono::Utc::now()).await?;
     Ok(match lookup {
         Lookup::Missing => DraftFor::None,
         Lookup::Expired => DraftFor::Expired,

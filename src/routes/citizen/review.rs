@@ -15,6 +15,7 @@ use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 use crate::reports::submission::{self, SubmitError};
+use crate::telemetry::error_chain;
 
 pub struct ReviewSection {
     pub title: String,
@@ -100,6 +101,7 @@ fn render(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -129,6 +131,7 @@ pub struct SubmitForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -151,7 +154,7 @@ pub async fn submit(
         }
         Err(e) => {
             // Nothing was stored; the draft and everything entered stay.
-            tracing::error!(error = %e, "submit failed");
+            tracing::error!(error = %error_chain(&e), "submit failed");
             let mut res = render(&app, &req, &base, &variant, &draft, &[], true)?;
             *res.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
             Ok(res)

@@ -31,6 +31,7 @@ struct StartPage {
     privacy_url: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn start_page(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -83,6 +84,7 @@ pub struct StartForm {
     resume: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn start(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -124,15 +126,13 @@ pub async fn start(
             i64::from(variant.version),
             Utc::now(),
         )
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+        .await?;
     let first = variant
         .visible_steps(&Default::default())
         .first()
         .map(|i| variant.steps[*i].id.clone())
-        .ok_or_else(|| PageError::Internal("form without steps".into()))?;
+        .ok_or(PageError::Invariant("form without steps"))?;
     let mut res = see_other(&format!("{}/schritt/{first}", path.base()));
-    res.add_cookie(&cookie)
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    res.add_cookie(&cookie).map_err(PageError::internal)?;
     Ok(res)
 }

@@ -99,7 +99,7 @@ pub async fn open_draft(
                 .forms
                 .pinned(&app.db, &draft.state, &draft.form_id, draft.form_version)
                 .await?
-                .ok_or_else(|| PageError::Internal("pinned form version missing".into()))?;
+                .ok_or(PageError::Invariant("pinned form version missing"))?;
             Ok(Ok((draft, variant)))
         }
         DraftFor::Expired => Ok(Err(expired_page(app, req, path.base())?)),
@@ -159,6 +159,7 @@ fn render_step(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -185,6 +186,7 @@ pub async fn show(
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn save(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -226,11 +228,7 @@ pub async fn save(
     if let Some(group_action) = &group_action {
         group_action.apply(&variant, &mut draft.payload.answers);
     }
-    let saved = app
-        .drafts
-        .save(&app.db, &draft, now)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    let saved = app.drafts.save(&app.db, &draft, now).await?;
     match saved {
         None => return Ok(see_other(&format!("{base}/bestaetigung"))),
         Some(expires) => draft.expires = expires,

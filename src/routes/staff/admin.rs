@@ -27,6 +27,7 @@ use crate::store::audit as store_audit;
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
 use crate::store::staff as store_staff;
 
+#[tracing::instrument(skip_all)]
 pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     require(&app, &req, &[Role::Admin, Role::Operator]).await?;
     Ok(see_other("/verwaltung/formulare"))
@@ -62,6 +63,7 @@ struct VariantsPage {
     can_edit: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn variants(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -141,6 +143,7 @@ fn upload_page(
     Ok(html(body, cookies))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn upload_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -213,6 +216,7 @@ fn problem_lines(problems: &[Problem], lang: Lang) -> Vec<String> {
         .collect()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn upload(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -285,6 +289,7 @@ pub struct PublishForm {
     source: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn publish(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -340,7 +345,7 @@ pub async fn publish(
             return Ok(see_other("/verwaltung/formulare"));
         }
     }
-    Err(PageError::Unavailable("could not number the new version".into()).into())
+    Err(PageError::Invariant("could not number the new version").into())
 }
 
 #[derive(Deserialize)]
@@ -350,6 +355,7 @@ pub struct VersionPath {
     version: i64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show_version(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -391,6 +397,7 @@ pub struct CsrfForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn retire(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -455,6 +462,7 @@ struct QueuePage {
     can_requeue: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
     let german = app.page(&req).lang == Lang::De;
@@ -506,6 +514,7 @@ pub struct JobPath {
     job: i64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn requeue(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -549,6 +558,7 @@ struct AuditPage {
     entries: Vec<AuditView>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn audit_log(
     req: HttpRequest,
     app: web::Data<AppState>,

@@ -31,16 +31,10 @@ pub enum ApiError {
     BadRequest(String),
     #[error("invalid receipt")]
     InvalidReceipt,
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Unavailable(e.to_string())
-    }
+    #[error("the database is unavailable")]
+    Unavailable(#[from] crate::store::StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// RFC 7807 body.
@@ -102,7 +96,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error = %self, "API request failed");
+            tracing::error!(error = %crate::telemetry::error_chain(self), "API request failed");
         }
         let (slug, title, detail) = self.parts();
         let body = Problem {
@@ -141,6 +135,7 @@ async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal, Ap
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
@@ -197,6 +192,7 @@ pub struct ReportPage {
     pub next_cursor: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -268,6 +264,7 @@ pub struct CasePath {
     case_number: String,
 }
 
+#[tracing::instrument(skip_all)]
 /// The envelope JSON exactly as stored.
 pub async fn envelope(
     req: HttpRequest,
@@ -292,6 +289,7 @@ pub struct ReceiptAccepted {
     pub first: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn receipt(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -322,6 +320,8 @@ pub async fn receipt(
         }
         Err(ReceiptError::Invalid) => Err(ApiError::InvalidReceipt),
         Err(ReceiptError::Store(e)) => Err(e.into()),
-        Err(e @ ReceiptError::Secret(_)) => Err(ApiError::Internal(e.to_string())),
+        Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {
+            Err(ApiError::Internal(Box::new(e)))
+        }
     }
 }

@@ -21,6 +21,7 @@ use crate::store::staff::{self as store_staff, ReportFilter};
 
 pub const PAGE_SIZE: i64 = 50;
 
+#[tracing::instrument(skip_all)]
 pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     require(&app, &req, &[Role::Clerk, Role::Operator]).await?;
     Ok(see_other("/polizei/berichte"))
@@ -108,6 +109,7 @@ fn clean(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -303,6 +305,7 @@ pub struct CasePath {
     case_number: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -321,6 +324,7 @@ pub async fn show(
     .await
 }
 
+#[tracing::instrument(skip_all)]
 /// The envelope JSON exactly as stored, as a file.
 pub async fn envelope(
     req: HttpRequest,
@@ -351,6 +355,7 @@ pub struct ReceiptForm {
     receipt: String,
 }
 
+#[tracing::instrument(skip_all)]
 /// The clerk pastes the receipt their decrypting tool computed (`clerk decrypt` side).
 pub async fn confirm_receipt(
     req: HttpRequest,
@@ -394,6 +399,8 @@ pub async fn confirm_receipt(
             .await
         }
         Err(ReceiptError::Store(e)) => Err(e.into()),
-        Err(e @ ReceiptError::Secret(_)) => Err(PageError::internal(e).into()),
+        Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {
+            Err(PageError::internal(e).into())
+        }
     }
 }

@@ -138,6 +138,7 @@ pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
     c
 }
 
+#[tracing::instrument(skip_all)]
 /// The signed-in staff member, if the session cookie names a live session. Expired
 /// sessions are deleted on sight; live ones are touched (idle expiry).
 pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Principal>, StaffError> {
@@ -168,6 +169,7 @@ pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Princip
     }))
 }
 
+#[tracing::instrument(skip_all)]
 /// The signed-in staff member with one of `roles`; 303 to sign-in without a session,
 /// 403 with another role.
 pub async fn require(

@@ -49,6 +49,7 @@ fn home_of(role: Role) -> &'static str {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn form(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     if let Some(p) = current(&app, &req).await? {
         return Ok(see_other(home_of(p.role)));
@@ -69,6 +70,7 @@ fn throttle_key(kind: &str, value: &str) -> String {
     token_hash(&format!("{kind}:{value}"))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -174,6 +176,7 @@ pub struct SignOutForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn sign_out(
     req: HttpRequest,
     app: web::Data<AppState>,
