@@ -2,6 +2,7 @@
 //! token in a cookie. The database only ever sees the token's hash.
 
 use crate::reports::case_number::CaseNumber;
+use crate::state_code::StateCode;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -28,7 +29,7 @@ pub struct DraftPayload {
 pub struct Draft {
     /// SHA-256 of the cookie token; never the token itself.
     pub id: String,
-    pub state: String,
+    pub state: StateCode,
     pub form_id: String,
     pub form_version: i64,
     pub expires: DateTime<Utc>,
@@ -85,7 +86,7 @@ impl DraftService {
     pub async fn create(
         &self,
         db: &Db,
-        state: &str,
+        state: &StateCode,
         form_id: &str,
         form_version: i64,
         now: DateTime<Utc>,
@@ -112,7 +113,7 @@ impl DraftService {
         .await?;
         let draft = Draft {
             id,
-            state: state.to_owned(),
+            state: state.clone(),
             form_id: form_id.to_owned(),
             form_version,
             expires: idle_expires_at,

@@ -96,10 +96,7 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
             ))
         }
         (_, None) => return Err(anyhow::anyhow!("--state is required for clerks and admins")),
-        (_, Some(s)) => {
-            let code = StateCode::parse(s).with_context(|| format!("--state {s:?}"))?;
-            Some(code.as_str().to_owned())
-        }
+        (_, Some(s)) => Some(StateCode::parse(s).with_context(|| format!("--state {s:?}"))?),
     };
     let username = args.username.trim();
     if username.is_empty()
@@ -132,7 +129,7 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
         username,
         &hash,
         role.as_str(),
-        state.as_deref(),
+        state.as_ref(),
         chrono::Utc::now(),
     )
     .await?;
@@ -171,7 +168,7 @@ async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<(
     store_staff::add_token(
         &db,
         &crate::crypto::token_hash(&token),
-        state.as_str(),
+        &state,
         name,
         chrono::Utc::now(),
     )

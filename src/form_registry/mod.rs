@@ -86,15 +86,15 @@ impl FormRegistry {
     pub async fn pinned(
         &self,
         db: &Db,
-        state: &str,
+        state: &StateCode,
         form_id: &str,
         version: i64,
     ) -> StoreResult<Option<Arc<FormVariant>>> {
-        let key = (state.to_owned(), form_id.to_owned(), version);
+        let key = (state.to_string(), form_id.to_owned(), version);
         if let Some(hit) = self.cache.read().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(Some(hit));
         }
-        let Some(row) = store_forms::get(db, state, form_id, version).await? else {
+        let Some(row) = store_forms::get(db, state.as_str(), form_id, version).await? else {
             return Ok(None);
         };
         let variant: FormVariant = serde_json::from_str(&row.definition).map_err(|e| {
@@ -117,7 +117,7 @@ impl FormRegistry {
         let keys = store_forms::live_keys(db).await?;
         match keys
             .into_iter()
-            .find(|(s, f, _)| s == state.as_str() && f == form_id)
+            .find(|(s, f, _)| s == state && f == form_id)
         {
             Some((s, f, v)) => self.pinned(db, &s, &f, v).await,
             None => Ok(None),
@@ -134,7 +134,7 @@ impl FormRegistry {
         let keys: Vec<_> = store_forms::live_keys(db)
             .await?
             .into_iter()
-            .filter(|(s, _, _)| s == state.as_str())
+            .filter(|(s, _, _)| s == state)
             .collect();
         let order: Vec<String> = self
             .catalog

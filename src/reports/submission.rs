@@ -57,7 +57,8 @@ pub fn confirmation_aad(case_number: &CaseNumber) -> Vec<u8> {
 }
 
 /// The responsible office: by the crime scene's postal code, otherwise the reporter's.
-pub fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> &'a Office {
+/// Only submission decides the office; later pages read the stored `office_id`.
+fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> &'a Office {
     [Role::ScenePostalCode, Role::ReporterPostalCode]
         .into_iter()
         .filter_map(|role| variant.role_value(answers, role))

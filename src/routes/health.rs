@@ -6,14 +6,14 @@ use actix_web::{web, HttpResponse};
 
 use crate::app_state::AppState;
 
-#[tracing::instrument(skip_all)]
 /// 200 while the process runs.
+#[tracing::instrument(skip_all)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
-#[tracing::instrument(skip_all)]
 /// 200 when the database answers and its schema is in place; 503 otherwise.
+#[tracing::instrument(skip_all)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if !state.readiness.is_ready() {
         return HttpResponse::ServiceUnavailable()
@@ -29,8 +29,8 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-#[tracing::instrument(skip_all)]
 /// Prometheus text format.
+#[tracing::instrument(skip_all)]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (size, idle) = state.db.pool_state();
     metrics::gauge!("db_pool_connections").set(f64::from(size));

@@ -4,6 +4,7 @@
 use chrono::Utc;
 
 use crate::crypto::audit_chain::AuditKey;
+use crate::state_code::StateCode;
 use crate::store::audit::{self as store_audit, NewAuditEntry};
 use crate::store::{Db, StoreError};
 
@@ -45,17 +46,16 @@ pub struct Principal {
     /// User name, or `token:<name>`; goes into the audit log.
     pub actor: String,
     pub role: Role,
-    /// Lower-case state code; `None` for the operator.
-    pub state: Option<String>,
+    /// `None` for the operator.
+    pub state: Option<StateCode>,
 }
 
 impl Principal {
     /// Whether this principal may see objects of `state`.
-    pub fn sees(&self, state: impl AsRef<str>) -> bool {
-        let state = state.as_ref();
+    pub fn sees(&self, state: &StateCode) -> bool {
         match (&self.role, &self.state) {
             (Role::Operator, _) => true,
-            (_, Some(own)) => own.eq_ignore_ascii_case(state),
+            (_, Some(own)) => own == state,
             (_, None) => false,
         }
     }
@@ -64,7 +64,12 @@ impl Principal {
     pub fn state_filter(&self) -> Option<String> {
         match self.role {
             Role::Operator => None,
-            _ => Some(self.state.clone().unwrap_or_else(|| "--".into())),
+            // A principal without a state sees nothing: "--" matches no state.
+            _ => Some(
+                self.state
+                    .as_ref()
+                    .map_or_else(|| "--".into(), StateCode::to_string),
+            ),
         }
     }
 }
@@ -172,21 +177,25 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
     }
 
+    fn code(s: &str) -> StateCode {
+        StateCode::parse(s).unwrap()
+    }
+
     #[test]
     fn scope() {
         let clerk = Principal {
             actor: "a".into(),
             role: Role::Clerk,
-            state: Some("be".into()),
+            state: Some(code("be")),
         };
-        assert!(clerk.sees("be"));
-        assert!(!clerk.sees("bb"));
+        assert!(clerk.sees(&code("be")));
+        assert!(!clerk.sees(&code("bb")));
         let op = Principal {
             actor: "o".into(),
             role: Role::Operator,
             state: None,
         };
-        assert!(op.sees("bb"));
+        assert!(op.sees(&code("bb")));
         assert_eq!(op.state_filter(), None);
     }
 }

@@ -75,6 +75,31 @@ async fn double_submit_shows_the_same_case_number(app: TestApp) {
 }
 on_both_engines!(double_submit_shows_the_same_case_number);
 
+/// The confirmation page and the printable copy name the office stored with the report, as
+/// the e-mail does, not one worked out again from today's catalog.
+async fn confirmation_names_the_office_stored_with_the_report(app: TestApp) {
+    let mut filler = Filler::new("10115", "Off");
+    let filed = file_report(&app, "be", "betrug", &mut filler).await;
+    let case = CaseNumber::parse(&filed.case_number).unwrap();
+    let row = reports::get_by_case_number(&app.state.db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    // As if the catalog had routed the report elsewhere when it was filed.
+    let (other, name) = if row.office_id.as_deref() == Some("dir3") {
+        ("dir2", "Polizeidirektion 2 (West)")
+    } else {
+        ("dir3", "Polizeidirektion 3 (Ost)")
+    };
+    internetwache::with_db!(&app.state.db, pool => sqlx::query("UPDATE reports SET office_id = $1 WHERE id = $2")
+        .bind(other).bind(row.id).execute(pool).await.map(|_| ()).unwrap());
+    for path in ["/be/betrug/bestaetigung", "/be/betrug/ausdruck"] {
+        let page = app.get(path).await.text().await.unwrap();
+        assert!(page.contains(name), "{path} does not name {name}");
+    }
+}
+on_both_engines!(confirmation_names_the_office_stored_with_the_report);
+
 async fn a_draft_finishes_on_the_version_it_started_with(mut app: TestApp) {
     let db = &app.state.db;
     let code = StateCode::parse("bb").unwrap();

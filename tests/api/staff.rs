@@ -20,7 +20,8 @@ const PASSWORD: &str = "correct horse battery";
 
 async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
-    store_staff::add_user(&app.state.db, name, &hash, role, state, Utc::now())
+    let state = state.map(|s| StateCode::parse(s).unwrap());
+    store_staff::add_user(&app.state.db, name, &hash, role, state.as_ref(), Utc::now())
         .await
         .unwrap()
         .expect("user added");
@@ -31,7 +32,7 @@ async fn add_token(app: &TestApp, state: &str) -> String {
     store_staff::add_token(
         &app.state.db,
         &internetwache::crypto::token_hash(&token),
-        state,
+        &StateCode::parse(state).unwrap(),
         "test",
         Utc::now(),
     )
@@ -581,7 +582,12 @@ async fn publishing_a_variant(mut app: TestApp) {
     assert!(app
         .state
         .forms
-        .pinned(&app.state.db, "be", "betrug", i64::from(n))
+        .pinned(
+            &app.state.db,
+            &StateCode::parse("be").unwrap(),
+            "betrug",
+            i64::from(n),
+        )
         .await
         .unwrap()
         .is_some());

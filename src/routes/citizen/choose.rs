@@ -15,8 +15,8 @@ pub struct ChooseQuery {
     state: Option<String>,
 }
 
-#[tracing::instrument(skip_all)]
 /// The landing page's state choice, sent as GET so it works without JavaScript.
+#[tracing::instrument(skip_all)]
 pub async fn choose(query: web::Query<ChooseQuery>) -> HttpResponse {
     match query.state.as_deref() {
         Some("unknown") => see_other("/melden/bundesland"),
@@ -72,9 +72,9 @@ pub struct FindStateForm {
     csrf_token: Option<String>,
 }
 
-#[tracing::instrument(skip_all)]
 /// "I don't know": the crime scene's postal code decides; the home address's when the
 /// scene is unknown, on the internet or abroad.
+#[tracing::instrument(skip_all)]
 pub async fn find_state(
     req: HttpRequest,
     app: web::Data<AppState>,

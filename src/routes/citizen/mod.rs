@@ -74,9 +74,7 @@ pub async fn draft_for(
     Ok(match lookup {
         Lookup::Missing => DraftFor::None,
         Lookup::Expired => DraftFor::Expired,
-        Lookup::Active(d) if d.state == state.as_str() && d.form_id == form_id => {
-            DraftFor::Active(d)
-        }
+        Lookup::Active(d) if &d.state == state && d.form_id == form_id => DraftFor::Active(d),
         Lookup::Active(_) => DraftFor::None,
     })
 }

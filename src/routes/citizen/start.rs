@@ -121,7 +121,7 @@ pub async fn start(
         .drafts
         .create(
             &app.db,
-            code.as_str(),
+            &code,
             &variant.id,
             i64::from(variant.version),
             Utc::now(),

@@ -37,8 +37,7 @@ pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResp
 fn own_state(principal: &Principal) -> Result<StateCode, StaffError> {
     principal
         .state
-        .as_deref()
-        .and_then(|s| StateCode::parse(s).ok())
+        .clone()
         .ok_or_else(|| PageError::Forbidden.into())
 }
 
@@ -74,8 +73,8 @@ pub async fn variants(
         .forms
         .catalog()
         .states()
+        .filter(|s| principal.sees(&s.code))
         .map(|s| s.code.to_string())
-        .filter(|s| principal.sees(s))
         .collect();
     let mut versions = Vec::new();
     for state in states {
@@ -362,12 +361,13 @@ pub async fn show_version(
     path: web::Path<VersionPath>,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
-    if !principal.sees(&path.state) {
+    let state = StateCode::parse(&path.state).map_err(|_| PageError::NotFound)?;
+    if !principal.sees(&state) {
         return Err(PageError::NotFound.into());
     }
     let variant = app
         .forms
-        .pinned(&app.db, &path.state, &path.form, path.version)
+        .pinned(&app.db, &state, &path.form, path.version)
         .await?
         .ok_or(PageError::NotFound)?;
     let lang = app.page(&req).lang;
@@ -533,7 +533,7 @@ pub async fn requeue(
             &app.audit_key,
             &principal.actor,
             action::REQUEUE,
-            Some(&state),
+            Some(state.as_str()),
             Some(&path.job.to_string()),
         )
         .await?;

@@ -264,8 +264,8 @@ pub struct CasePath {
     case_number: String,
 }
 
-#[tracing::instrument(skip_all)]
 /// The envelope JSON exactly as stored.
+#[tracing::instrument(skip_all)]
 pub async fn envelope(
     req: HttpRequest,
     app: web::Data<AppState>,

@@ -227,7 +227,7 @@ fn choices(app: &AppState, principal: &Principal) -> (Vec<String>, Vec<(String, 
     let mut categories = Vec::new();
     let mut offices = Vec::new();
     for info in app.forms.catalog().states() {
-        if !principal.sees(info.code.as_str()) {
+        if !principal.sees(&info.code) {
             continue;
         }
         for c in &info.categories {
@@ -324,8 +324,8 @@ pub async fn show(
     .await
 }
 
-#[tracing::instrument(skip_all)]
 /// The envelope JSON exactly as stored, as a file.
+#[tracing::instrument(skip_all)]
 pub async fn envelope(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -355,8 +355,8 @@ pub struct ReceiptForm {
     receipt: String,
 }
 
-#[tracing::instrument(skip_all)]
 /// The clerk pastes the receipt their decrypting tool computed (`clerk decrypt` side).
+#[tracing::instrument(skip_all)]
 pub async fn confirm_receipt(
     req: HttpRequest,
     app: web::Data<AppState>,

@@ -15,6 +15,7 @@ use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
 use crate::http::response::see_other;
 use crate::staff::{Principal, Role};
+use crate::state_code::StateCode;
 use crate::store::staff as store_staff;
 
 mod admin;
@@ -138,9 +139,9 @@ pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
     c
 }
 
-#[tracing::instrument(skip_all)]
 /// The signed-in staff member, if the session cookie names a live session. Expired
 /// sessions are deleted on sight; live ones are touched (idle expiry).
+#[tracing::instrument(skip_all)]
 pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Principal>, StaffError> {
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Ok(None);
@@ -169,9 +170,9 @@ pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Princip
     }))
 }
 
-#[tracing::instrument(skip_all)]
 /// The signed-in staff member with one of `roles`; 303 to sign-in without a session,
 /// 403 with another role.
+#[tracing::instrument(skip_all)]
 pub async fn require(
     app: &AppState,
     req: &HttpRequest,
@@ -226,8 +227,8 @@ pub fn nav(
     let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
     let scope = principal
         .state
-        .as_deref()
-        .map(str::to_uppercase)
+        .as_ref()
+        .map(StateCode::upper)
         .unwrap_or_else(|| "DE".into());
     (
         StaffNav {

@@ -14,6 +14,7 @@ use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::staff::{action, audit, dummy_hash, verify_password, Role};
+use crate::state_code::StateCode;
 use crate::store::staff as store_staff;
 
 #[derive(Template)]
@@ -133,7 +134,7 @@ pub async fn submit(
                 &app.audit_key,
                 &user.username,
                 action::SIGN_IN,
-                user.state.as_deref(),
+                user.state.as_ref().map(StateCode::as_str),
                 None,
             )
             .await?;
@@ -152,7 +153,9 @@ pub async fn submit(
             // field never reaches the log.
             let known = store_staff::user_by_name(&app.db, &username).await?;
             let actor = known.as_ref().map_or("unknown", |u| u.username.as_str());
-            let state = known.as_ref().and_then(|u| u.state.as_deref());
+            let state = known
+                .as_ref()
+                .and_then(|u| u.state.as_ref().map(StateCode::as_str));
             audit(
                 &app.db,
                 &app.audit_key,
@@ -195,7 +198,7 @@ pub async fn sign_out(
             &app.audit_key,
             &p.actor,
             action::SIGN_OUT,
-            p.state.as_deref(),
+            p.state.as_ref().map(StateCode::as_str),
             None,
         )
         .await?;
