@@ -25,6 +25,7 @@ use crate::http::rate_limit::RateLimit;
 use crate::queue::{Services, WorkerPool};
 use crate::routes;
 use crate::store::Db;
+use crate::telemetry::error_chain;
 
 pub struct Application {
     port: u16,
@@ -82,7 +83,7 @@ impl Application {
 
         // One attempt inline, so a healthy start is ready at once; retries in the background.
         if let Err(e) = bootstrap(&state).await {
-            tracing::warn!(error = %e, "database not ready at start; retrying in the background");
+            tracing::warn!(error = %format_args!("{e:#}"), "database not ready at start; retrying in the background");
             let state = state.clone();
             tokio::spawn(async move { bootstrap_until_ready(state).await });
         }
@@ -163,7 +164,7 @@ async fn bootstrap_until_ready(state: web::Data<AppState>) {
         match bootstrap(&state).await {
             Ok(()) => return,
             Err(e) => {
-                tracing::warn!(error = %e, retry_in_s = delay.as_secs(), "database still not ready");
+                tracing::warn!(error = %format_args!("{e:#}"), retry_in_s = delay.as_secs(), "database still not ready");
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
         }
@@ -182,7 +183,7 @@ async fn sweep_expired_drafts(state: web::Data<AppState>) {
         match crate::store::drafts::delete_expired(&state.db, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "expired drafts deleted"),
-            Err(e) => tracing::warn!(error = %e, "could not delete expired drafts"),
+            Err(e) => tracing::warn!(error = %error_chain(&e), "could not delete expired drafts"),
         }
     }
 }
@@ -199,7 +200,7 @@ async fn sweep_expired_sessions(app: web::Data<AppState>) {
         let idle = chrono::Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
         if let Err(e) = crate::store::staff::delete_expired_sessions(&app.db, now, now - idle).await
         {
-            tracing::warn!(error = %e, "could not delete expired staff sessions");
+            tracing::warn!(error = %error_chain(&e), "could not delete expired staff sessions");
         }
     }
 }

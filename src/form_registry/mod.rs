@@ -49,9 +49,8 @@ impl FormRegistry {
         let mut report = SeedReport::default();
         let now = Utc::now();
         for variant in self.catalog.variants() {
-            let definition = serde_json::to_string(variant).map_err(|e| {
-                StoreError::Corrupt(format!("form variant does not serialize: {e}"))
-            })?;
+            let definition = serde_json::to_string(variant)
+                .map_err(|e| StoreError::corrupt("form variant does not serialize", e))?;
             let new = NewFormVersion {
                 state: variant.state.as_str(),
                 form_id: &variant.id,
@@ -98,7 +97,7 @@ impl FormRegistry {
             return Ok(None);
         };
         let variant: FormVariant = serde_json::from_str(&row.definition).map_err(|e| {
-            StoreError::Corrupt(format!("stored form {state}/{form_id} v{version}: {e}"))
+            StoreError::corrupt(format!("stored form {state}/{form_id} v{version}"), e)
         })?;
         let variant = Arc::new(variant);
         if let Ok(mut cache) = self.cache.write() {
