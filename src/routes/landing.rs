@@ -3,9 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -19,6 +19,7 @@ pub struct StateChoice {
     pub name: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn landing(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -33,8 +34,4 @@ pub async fn landing(
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(landing));
 }

@@ -4,10 +4,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, see_other};
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
+use crate::http::response::{html, see_other};
 use crate::state_code::StateCode;
 
 #[derive(Deserialize)]
@@ -16,6 +16,7 @@ pub struct ChooseQuery {
 }
 
 /// The landing page's state choice, sent as GET so it works without JavaScript.
+#[tracing::instrument(skip_all)]
 pub async fn choose(query: web::Query<ChooseQuery>) -> HttpResponse {
     match query.state.as_deref() {
         Some("unknown") => see_other("/melden/bundesland"),
@@ -57,6 +58,7 @@ fn find_state_page(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_state_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -72,6 +74,7 @@ pub struct FindStateForm {
 
 /// "I don't know": the crime scene's postal code decides; the home address's when the
 /// scene is unknown, on the internet or abroad.
+#[tracing::instrument(skip_all)]
 pub async fn find_state(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -124,6 +127,7 @@ struct FormChoice {
     help: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn state_page(
     req: HttpRequest,
     app: web::Data<AppState>,
