@@ -5,14 +5,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
-
-const ACCESSIBILITY_PATH: &str = "/barrierefreiheit";
-const PRIVACY_PATH: &str = "/datenschutz";
-const EASY_LANGUAGE_PATH: &str = "/leichte-sprache";
-const SIGN_LANGUAGE_PATH: &str = "/gebaerdensprache";
 
 /// A state's own notices and contact desk, as the statement and privacy pages list them.
 pub struct StateNotices {
@@ -88,7 +83,8 @@ fn ok(body: String) -> HttpResponse {
         .body(body)
 }
 
-async fn accessibility(
+#[tracing::instrument(skip_all)]
+pub async fn accessibility(
     req: HttpRequest,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
@@ -97,7 +93,11 @@ async fn accessibility(
     Ok(ok(AccessibilityPage { page, states }.render()?))
 }
 
-async fn privacy(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+#[tracing::instrument(skip_all)]
+pub async fn privacy(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
     let page = app.page(&req);
     let states = state_notices(&app, &page);
     let limits = draft_limits(&app);
@@ -109,7 +109,8 @@ async fn privacy(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRespo
     .render()?))
 }
 
-async fn easy_language(
+#[tracing::instrument(skip_all)]
+pub async fn easy_language(
     req: HttpRequest,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
@@ -118,18 +119,12 @@ async fn easy_language(
     Ok(ok(EasyLanguagePage { page, limits }.render()?))
 }
 
-async fn sign_language(
+#[tracing::instrument(skip_all)]
+pub async fn sign_language(
     req: HttpRequest,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, PageError> {
     let page = app.page(&req);
     let limits = draft_limits(&app);
     Ok(ok(SignLanguagePage { page, limits }.render()?))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(ACCESSIBILITY_PATH, web::get().to(accessibility))
-        .route(PRIVACY_PATH, web::get().to(privacy))
-        .route(EASY_LANGUAGE_PATH, web::get().to(easy_language))
-        .route(SIGN_LANGUAGE_PATH, web::get().to(sign_language));
 }

@@ -3,9 +3,9 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "landing.html")]
@@ -21,6 +21,7 @@ pub struct StateChoice {
     pub name: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn landing(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -62,8 +63,4 @@ pub fn landing_page(
         HttpResponse::Ok()
     };
     Ok(response.content_type("text/html; charset=utf-8").body(html))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(landing));
 }

@@ -1,6 +1,7 @@
 //! Police delivery through the queue against police-sim: exactly once under concurrency,
 //! recovery after failures, receipts, dead letters, pull mode, escalation.
 
+use internetwache::store::jobs::JobKind;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -166,7 +167,7 @@ async fn dead_letters_are_kept_and_requeueable(backend: Backend) {
     let counts = jobs::counts(db).await.unwrap();
     assert!(counts
         .iter()
-        .any(|c| c.kind == "deliver" && c.status == "dead" && c.count == 1));
+        .any(|c| c.kind == JobKind::Deliver && c.status == "dead" && c.count == 1));
 
     sim.set_mode(Mode::Ok, None);
     assert!(jobs::requeue(db, dead[0].id, Utc::now()).await.unwrap());
@@ -287,7 +288,7 @@ async fn overdue_reports_are_escalated_once(backend: Backend) {
             .await
             .unwrap()
             .iter()
-            .any(|j| j.kind == "escalate" && j.status == "done")
+            .any(|j| j.kind == JobKind::Escalate && j.status == "done")
     })
     .await;
     let mails: Vec<String> = std::fs::read_dir(app.dir.path().join("mail"))

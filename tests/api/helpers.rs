@@ -3,8 +3,9 @@
 use std::sync::OnceLock;
 
 use actix_web::web;
+use internetwache::app_state::AppState;
 use internetwache::config::Settings;
-use internetwache::startup::{AppState, Application};
+use internetwache::startup::Application;
 use tempfile::TempDir;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! (also across instances), the audit chain, and `clerk pull` against a live server.
 
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::{Envelope, EnvelopeMetadata};
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::routes::staff::{Access, ROUTES};
 use internetwache::staff::hash_password;
 use internetwache::state_code::StateCode;
@@ -20,7 +20,8 @@ const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
-    store_staff::add_user(&app.state.db, name, &hash, role, state, Utc::now())
+    let state = state.map(|s| StateCode::parse(s).unwrap());
+    store_staff::add_user(&app.state.db, name, &hash, role, state.as_ref(), Utc::now())
         .await
         .unwrap()
         .expect("user added");
@@ -31,7 +32,7 @@ async fn add_token(app: &TestApp, state: &str) -> String {
     store_staff::add_token(
         &app.state.db,
         &internetwache::crypto::token_hash(&token),
-        state,
+        &StateCode::parse(state).unwrap(),
         "test",
         Utc::now(),
     )
@@ -95,9 +96,9 @@ pub async fn seal_report(app: &TestApp, state: &str, form: &str) -> (i64, String
     let outcome = reports::submit(
         &app.state.db,
         &NewReport {
-            case_number: case.as_str(),
+            case_number: &case,
             submission_key: &submission_key,
-            state,
+            state: &StateCode::parse(state).unwrap(),
             category: &variant.category,
             form_id: &variant.id,
             form_version: i64::from(variant.version),
@@ -236,7 +237,7 @@ async fn state_isolation(mut app: TestApp) {
             }
         }
         // The Brandenburg report stays untouched.
-        let row = reports::get_by_case_number(&app.state.db, &bb_case)
+        let row = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -285,7 +286,7 @@ async fn state_isolation(mut app: TestApp) {
         .await
         .unwrap();
     assert_eq!(bad_case.status(), 400);
-    let row = reports::get_by_case_number(&app.state.db, &bb_case)
+    let row = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -553,14 +554,14 @@ async fn publishing_a_variant(mut app: TestApp) {
         url = complete_step(&app, &old, &url, &mut filler).await;
     }
     let filed = submit_from_review(&app, &url, old.clone()).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.form_version, i64::from(n));
     app.client_reset();
     let filed = file_report(&app, "be", "betrug", &mut Filler::new("10115", "New")).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -587,7 +588,12 @@ async fn publishing_a_variant(mut app: TestApp) {
     assert!(app
         .state
         .forms
-        .pinned(&app.state.db, "be", "betrug", i64::from(n))
+        .pinned(
+            &app.state.db,
+            &StateCode::parse("be").unwrap(),
+            "betrug",
+            i64::from(n),
+        )
         .await
         .unwrap()
         .is_some());
@@ -607,7 +613,7 @@ async fn a_publication_is_served_by_another_instance_at_once() {
     sign_in(&first, "be-admin").await;
     publish(&first, VALID_UPLOAD).await;
     let filed = file_report(&second, "be", "betrug", &mut Filler::new("10115", "Two")).await;
-    let row = reports::get_by_case_number(&second.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&second.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -751,7 +757,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
         assert_eq!(deliver_job_of(&app.state.db, *report_id).await.1, "done");
     }
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 100);
-    let bb = reports::get_by_case_number(&app.state.db, &bb_case)
+    let bb = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -926,9 +932,16 @@ async fn concurrent_audit_appends_keep_one_chain(app: TestApp) {
     for i in 0..40 {
         let state = app.state.clone();
         tasks.push(tokio::spawn(async move {
-            internetwache::staff::audit(&state, &format!("writer{i}"), "test", Some("be"), None)
-                .await
-                .unwrap();
+            internetwache::staff::audit(
+                &state.db,
+                &state.audit_key,
+                &format!("writer{i}"),
+                "test",
+                Some("be"),
+                None,
+            )
+            .await
+            .unwrap();
         }));
     }
     for t in tasks {

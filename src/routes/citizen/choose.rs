@@ -4,11 +4,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, see_other};
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::routes::landing::landing_page;
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 
 #[derive(Deserialize)]
@@ -18,6 +18,7 @@ pub struct ChooseQuery {
 
 /// The landing page's state choice, sent as GET so it works without JavaScript.
 /// Nothing (or nonsense) chosen: the landing page again, with an error summary.
+#[tracing::instrument(skip_all)]
 pub async fn choose(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -63,6 +64,7 @@ fn find_state_page(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_state_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -78,6 +80,7 @@ pub struct FindStateForm {
 
 /// "I don't know": the crime scene's postal code decides; the home address's when the
 /// scene is unknown, on the internet or abroad.
+#[tracing::instrument(skip_all)]
 pub async fn find_state(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -130,6 +133,7 @@ struct FormChoice {
     help: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn state_page(
     req: HttpRequest,
     app: web::Data<AppState>,

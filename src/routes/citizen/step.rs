@@ -4,7 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
-use super::{draft_for, html, see_other, DraftFor, FormPath};
+use super::{draft_for, DraftFor, FormPath};
+use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::drafts::Draft;
 use crate::forms::render::StepFields;
@@ -13,9 +14,8 @@ use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::startup::AppState;
-use crate::state_code::StateCode;
 
 #[derive(serde::Deserialize)]
 pub struct StepPath {
@@ -103,7 +103,7 @@ pub async fn open_draft(
                 .forms
                 .pinned(&app.db, &draft.state, &draft.form_id, draft.form_version)
                 .await?
-                .ok_or_else(|| PageError::Internal("pinned form version missing".into()))?;
+                .ok_or(PageError::Invariant("pinned form version missing"))?;
             Ok(Ok((draft, variant)))
         }
         DraftFor::Expired => Ok(Err(expired_page(app, req, path.base())?)),
@@ -141,9 +141,8 @@ fn render_step(
     let fields = StepFields::new(variant, index, &draft.payload.answers, errors, lang);
     let step = &variant.steps[index];
     let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
-    let code = StateCode::parse(&draft.state).map_err(|_| PageError::NotFound)?;
     let catalog = app.forms.catalog();
-    let info = catalog.state(&code).ok_or(PageError::NotFound)?;
+    let info = catalog.state(&draft.state).ok_or(PageError::NotFound)?;
     let body = StepPage {
         form_title: variant.title.get(lang).to_owned(),
         step_title: step.title.get(lang).to_owned(),
@@ -169,6 +168,7 @@ fn render_step(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -195,6 +195,7 @@ pub async fn show(
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn save(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -236,11 +237,7 @@ pub async fn save(
     if let Some(group_action) = &group_action {
         group_action.apply(&variant, &mut draft.payload.answers);
     }
-    let saved = app
-        .drafts
-        .save(&app.db, &draft, now)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    let saved = app.drafts.save(&app.db, &draft, now).await?;
     match saved {
         None => return Ok(see_other(&format!("{base}/bestaetigung"))),
         Some(expires) => draft.expires = expires,

@@ -10,7 +10,8 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use super::{check_csrf, nav, require, StaffError, StaffNav};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::render::StepFields;
 use crate::forms::{parse_upload, Answers, FormVariant, Problem};
@@ -18,14 +19,15 @@ use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 use crate::staff::{action, audit, Principal, Role};
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 use crate::store::audit as store_audit;
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
 use crate::store::staff as store_staff;
 
+#[tracing::instrument(skip_all)]
 pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     require(&app, &req, &[Role::Admin, Role::Operator]).await?;
     Ok(see_other("/verwaltung/formulare"))
@@ -35,8 +37,7 @@ pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResp
 fn own_state(principal: &Principal) -> Result<StateCode, StaffError> {
     principal
         .state
-        .as_deref()
-        .and_then(|s| StateCode::parse(s).ok())
+        .clone()
         .ok_or_else(|| PageError::Forbidden.into())
 }
 
@@ -61,6 +62,7 @@ struct VariantsPage {
     can_edit: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn variants(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -71,8 +73,8 @@ pub async fn variants(
         .forms
         .catalog()
         .states()
+        .filter(|s| principal.sees(&s.code))
         .map(|s| s.code.to_string())
-        .filter(|s| principal.sees(s))
         .collect();
     let mut versions = Vec::new();
     for state in states {
@@ -140,6 +142,7 @@ fn upload_page(
     Ok(html(body, cookies))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn upload_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -221,6 +224,7 @@ fn problem_lines(problems: &[Problem], lang: Lang) -> Vec<String> {
         .collect()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn upload(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -252,7 +256,8 @@ pub async fn upload(
     match parse_upload(&state, &file_name, &source, app.forms.catalog()) {
         Err(problems) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::UPLOAD,
                 Some(state.as_str()),
@@ -269,7 +274,8 @@ pub async fn upload(
         }
         Ok(variant) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::UPLOAD,
                 Some(state.as_str()),
@@ -304,6 +310,7 @@ pub struct PublishForm {
     source: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn publish(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -347,7 +354,8 @@ pub async fn publish(
         };
         if store_forms::register(&app.db, &new, Utc::now()).await? == Registration::Registered {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::PUBLISH,
                 Some(state.as_str()),
@@ -358,7 +366,7 @@ pub async fn publish(
             return Ok(see_other("/verwaltung/formulare"));
         }
     }
-    Err(PageError::Unavailable("could not number the new version".into()).into())
+    Err(PageError::Invariant("could not number the new version").into())
 }
 
 #[derive(Deserialize)]
@@ -368,18 +376,20 @@ pub struct VersionPath {
     version: i64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show_version(
     req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<VersionPath>,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
-    if !principal.sees(&path.state) {
+    let state = StateCode::parse(&path.state).map_err(|_| PageError::NotFound)?;
+    if !principal.sees(&state) {
         return Err(PageError::NotFound.into());
     }
     let variant = app
         .forms
-        .pinned(&app.db, &path.state, &path.form, path.version)
+        .pinned(&app.db, &state, &path.form, path.version)
         .await?
         .ok_or(PageError::NotFound)?;
     let lang = app.page(&req).lang;
@@ -409,6 +419,7 @@ pub struct CsrfForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn retire(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -429,7 +440,8 @@ pub async fn retire(
     }
     if store_forms::retire(&app.db, state.as_str(), &path.form, Utc::now()).await? {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &principal.actor,
             action::RETIRE,
             Some(state.as_str()),
@@ -472,6 +484,7 @@ struct QueuePage {
     can_requeue: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
     let german = app.page(&req).lang == Lang::De;
@@ -497,8 +510,8 @@ pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRes
     .await?
     .into_iter()
     .map(|r| OverdueView {
-        case_number: r.case_number,
-        state: r.state.to_uppercase(),
+        case_number: r.case_number.to_string(),
+        state: r.state.upper(),
         category: r.category,
         office: r.office_id.unwrap_or_default(),
         submitted: local_display(r.submitted_at, Utc::now(), german),
@@ -523,6 +536,7 @@ pub struct JobPath {
     job: i64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn requeue(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -537,10 +551,11 @@ pub async fn requeue(
         .ok_or(PageError::NotFound)?;
     if crate::store::jobs::requeue(&app.db, path.job, Utc::now()).await? {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &principal.actor,
             action::REQUEUE,
-            Some(&state),
+            Some(state.as_str()),
             Some(&path.job.to_string()),
         )
         .await?;
@@ -565,6 +580,7 @@ struct AuditPage {
     entries: Vec<AuditView>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn audit_log(
     req: HttpRequest,
     app: web::Data<AppState>,
