@@ -12,47 +12,7 @@ use super::schema::{Field, FormVariant, Step};
 use super::visibility::condition_holds;
 use crate::i18n::Lang;
 
-pub use super::view::{DatePartView, FieldView, FileView, ItemView, OptionView, SpanView};
-
-/// Short interface texts in the page language.
-#[derive(Debug, Clone)]
-pub struct Texts {
-    pub optional: &'static str,
-    pub error: &'static str,
-    pub choose: &'static str,
-    pub from: &'static str,
-    pub to: &'static str,
-    pub date: &'static str,
-    pub time: &'static str,
-    pub to_hint: &'static str,
-    pub remove: &'static str,
-    pub remove_file: &'static str,
-    pub uploaded: &'static str,
-}
-
-impl Texts {
-    fn new(lang: Lang) -> Texts {
-        Texts {
-            optional: lang.t("(freiwillig)", "(optional)"),
-            error: lang.t("Fehler", "Error"),
-            choose: lang.t("Bitte auswählen", "Please choose"),
-            from: lang.t("Wann genau, oder ab wann?", "When exactly, or from when?"),
-            to: lang.t(
-                "Bis wann? (nur bei einem Zeitraum)",
-                "Until when? (only for a period)",
-            ),
-            date: lang.t("Datum", "Date"),
-            time: lang.t("Uhrzeit", "Time"),
-            to_hint: lang.t(
-                "Leer lassen, wenn Sie den genauen Zeitpunkt kennen.",
-                "Leave empty if you know the exact time.",
-            ),
-            remove: lang.t("Entfernen", "Remove"),
-            remove_file: lang.t("Diese Datei entfernen", "Remove this file"),
-            uploaded: lang.t("Bereits hochgeladen:", "Already uploaded:"),
-        }
-    }
-}
+pub use super::view::{DatePartView, FieldView, FileView, ItemView, OptionView, SpanView, Texts};
 
 /// The fields of one step, ready to render.
 #[derive(Template, Clone)]

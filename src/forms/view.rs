@@ -1,6 +1,8 @@
 //! The view model a field template gets. The kinds fill it (`kinds/`), `render` lays the
 //! common parts out and hands it to `templates/forms/`. Holds answers: no Debug.
 
+use crate::i18n::Lang;
+
 /// One option of a radio, checkbox or select list.
 #[derive(Debug, Clone)]
 pub struct OptionView {
@@ -47,11 +49,14 @@ pub struct DatePartView {
     pub invalid: bool,
 }
 
+/// Renders a field with its kind's template (see `kinds::spec::field_template`).
+pub(crate) type RenderFn = fn(&FieldView, &Texts) -> askama::Result<String>;
+
 /// Everything a field template needs, precomputed.
 #[derive(Clone, Default)]
 pub struct FieldView {
-    /// Template to use: TOML type name, or "input" for single-line inputs.
-    pub kind: &'static str,
+    /// The kind's template; every view the kinds build has one.
+    pub(crate) render: Option<RenderFn>,
     pub id: String,
     pub name: String,
     pub label: String,
@@ -77,4 +82,52 @@ pub struct FieldView {
     pub can_add: bool,
     pub add_value: String,
     pub add_label: String,
+}
+
+impl FieldView {
+    /// The field's HTML: each kind renders itself, so the templates need no dispatch.
+    pub fn html(&self, t: &Texts) -> askama::Result<String> {
+        self.render
+            .map_or(Ok(String::new()), |render| render(self, t))
+    }
+}
+
+/// Short interface texts in the page language.
+#[derive(Debug, Clone)]
+pub struct Texts {
+    pub optional: &'static str,
+    pub error: &'static str,
+    pub choose: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub date: &'static str,
+    pub time: &'static str,
+    pub to_hint: &'static str,
+    pub remove: &'static str,
+    pub remove_file: &'static str,
+    pub uploaded: &'static str,
+}
+
+impl Texts {
+    pub(crate) fn new(lang: Lang) -> Texts {
+        Texts {
+            optional: lang.t("(freiwillig)", "(optional)"),
+            error: lang.t("Fehler", "Error"),
+            choose: lang.t("Bitte auswählen", "Please choose"),
+            from: lang.t("Wann genau, oder ab wann?", "When exactly, or from when?"),
+            to: lang.t(
+                "Bis wann? (nur bei einem Zeitraum)",
+                "Until when? (only for a period)",
+            ),
+            date: lang.t("Datum", "Date"),
+            time: lang.t("Uhrzeit", "Time"),
+            to_hint: lang.t(
+                "Leer lassen, wenn Sie den genauen Zeitpunkt kennen.",
+                "Leave empty if you know the exact time.",
+            ),
+            remove: lang.t("Entfernen", "Remove"),
+            remove_file: lang.t("Diese Datei entfernen", "Remove this file"),
+            uploaded: lang.t("Bereits hochgeladen:", "Already uploaded:"),
+        }
+    }
 }

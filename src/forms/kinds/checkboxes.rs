@@ -3,11 +3,11 @@
 use chrono::NaiveDateTime;
 
 use super::choice;
-use super::spec::{mismatch, quote, Checked, Kind, Missing, ViewCtx};
+use super::spec::{field_template, mismatch, quote, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
-use crate::forms::view::FieldView;
+use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct Checkboxes;
@@ -86,8 +86,11 @@ impl Kind for Checkboxes {
         }
     }
 
+    fn template(&self) -> RenderFn {
+        field_template!("forms/checkboxes.html")
+    }
+
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = "checkboxes";
         let options = field.kind.options().unwrap_or_default();
         fv.options = choice::option_views(options, cx.base, cx.value, cx.lang);
     }

@@ -5,11 +5,11 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDateTime;
 
-use super::spec::{quote, text_of, Checked, Kind, Missing, ViewCtx};
+use super::spec::{field_template, quote, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Choice, Field, FieldKind, FieldRole};
-use crate::forms::view::{FieldView, OptionView};
+use crate::forms::view::{FieldView, OptionView, RenderFn};
 use crate::i18n::Lang;
 
 /// Reads the required, non-empty `options`.
@@ -75,14 +75,17 @@ pub(crate) fn label(field: &Field, value: &str, lang: Lang) -> String {
         .unwrap_or_else(|| value.to_string())
 }
 
+/// The templates of the choice kinds; `country` and `yes_no` reuse them.
+pub(crate) const SELECT_HTML: RenderFn = field_template!("forms/select.html");
+pub(crate) const RADIOS_HTML: RenderFn = field_template!("forms/radios.html");
+
 /// A choice of one option (`select`, `radio`); each declares itself in its own file.
 pub(crate) struct SingleChoice {
     pub name: &'static str,
     /// The schema value of the kind, from its options.
     pub kind: fn(Vec<Choice>) -> FieldKind,
-    /// Template; also where errors link: a select is one input, radios link to their
-    /// first option (`-0`).
-    pub template: &'static str,
+    pub template: RenderFn,
+    /// Where errors link: a select is one input, radios link to their first option (`-0`).
     pub anchor: &'static str,
 }
 
@@ -133,8 +136,11 @@ impl Kind for SingleChoice {
         label(field, text_of(value), lang)
     }
 
+    fn template(&self) -> RenderFn {
+        self.template
+    }
+
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = self.template;
         let options = field.kind.options().unwrap_or_default();
         fv.options = option_views(options, cx.base, cx.value, cx.lang);
         if self.anchor.is_empty() {

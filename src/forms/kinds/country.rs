@@ -2,12 +2,13 @@
 
 use chrono::NaiveDateTime;
 
+use super::choice::SELECT_HTML;
 use super::spec::{parsed, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::countries::{country, COUNTRIES};
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldKind};
-use crate::forms::view::{FieldView, OptionView};
+use crate::forms::view::{FieldView, OptionView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct Country;
@@ -41,8 +42,11 @@ impl Kind for Country {
         }
     }
 
+    fn template(&self) -> RenderFn {
+        SELECT_HTML
+    }
+
     fn view(&self, _field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = "select";
         fv.options = COUNTRIES
             .iter()
             .map(|c| OptionView {

@@ -38,7 +38,7 @@ pub(crate) fn field_view(
         .or_else(|| f.role.and_then(|r| r.autocomplete()).map(str::to_string))
         .unwrap_or_default();
     let mut fv = FieldView {
-        kind: "input",
+        render: Some(kind.template()),
         id: base.clone(),
         name: base.clone(),
         label: f.label.get(lang).to_string(),

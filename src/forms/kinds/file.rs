@@ -5,13 +5,14 @@
 use chrono::NaiveDateTime;
 
 use super::spec::{
-    bad, error, int_key, mismatch, narrow_upper, quote, Checked, Kind, Missing, ViewCtx,
+    bad, error, field_template, int_key, mismatch, narrow_upper, quote, Checked, Kind, Missing,
+    ViewCtx,
 };
 use crate::forms::answers::{AnswerValue, FieldError, RawStepInput, UploadedFile};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind, FileType};
 use crate::forms::values as v;
-use crate::forms::view::{FieldView, FileView};
+use crate::forms::view::{FieldView, FileView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct File;
@@ -241,6 +242,10 @@ impl Kind for File {
         }
     }
 
+    fn template(&self) -> RenderFn {
+        field_template!("forms/file.html")
+    }
+
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         let FieldKind::File {
             max_files,
@@ -250,7 +255,6 @@ impl Kind for File {
         else {
             return;
         };
-        fv.kind = "file";
         fv.accept = accept
             .iter()
             .map(|t| t.mime())

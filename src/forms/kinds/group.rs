@@ -8,11 +8,11 @@ use chrono::NaiveDateTime;
 use super::field::parse_field;
 use super::field_view::field_view;
 use super::of;
-use super::spec::{error, input_base, quote, Checked, Kind, ViewCtx};
+use super::spec::{error, field_template, input_base, quote, Checked, Kind, ViewCtx};
 use crate::forms::answers::{AnswerValue, Answers, FieldError, RawStepInput};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
-use crate::forms::view::{FieldView, ItemView};
+use crate::forms::view::{FieldView, ItemView, RenderFn};
 use crate::forms::visibility::shown;
 use crate::i18n::{I18nText, Lang};
 
@@ -237,6 +237,10 @@ impl Kind for Group {
         lines.join("\n")
     }
 
+    fn template(&self) -> RenderFn {
+        field_template!("forms/group.html")
+    }
+
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         let FieldKind::Group {
             max_items,
@@ -247,7 +251,6 @@ impl Kind for Group {
         else {
             return;
         };
-        fv.kind = "group";
         let list = match cx.value {
             Some(AnswerValue::Group(l)) => l.as_slice(),
             _ => &[],

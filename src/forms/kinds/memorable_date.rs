@@ -6,11 +6,13 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::date::{not_in_future, patch_not_in_future};
-use super::spec::{local_date, quote, text_input, text_of, Checked, Invalid, Kind, ViewCtx};
+use super::spec::{
+    field_template, local_date, quote, text_input, text_of, Checked, Invalid, Kind, ViewCtx,
+};
 use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
-use crate::forms::view::{DatePartView, FieldView};
+use crate::forms::view::{DatePartView, FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct MemorableDate;
@@ -174,8 +176,11 @@ impl Kind for MemorableDate {
         local_date(text_of(value), lang)
     }
 
+    fn template(&self) -> RenderFn {
+        field_template!("forms/memorable_date.html")
+    }
+
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = "memorable_date";
         fv.value.clear();
         let values = cx.value.map(entries).unwrap_or_default();
         let birthday = field.role == Some(FieldRole::ReporterBirthDate);

@@ -11,7 +11,7 @@ use crate::forms::answers::{AnswerValue, Answers, FieldError, RawStepInput};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
 use crate::forms::values as v;
-use crate::forms::view::FieldView;
+use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::{I18nText, Lang};
 
 /// A rejected value: the input it is about (suffix of the field's base id) and the
@@ -38,6 +38,22 @@ pub(crate) struct ViewCtx<'a> {
     pub error_input: Option<&'a str>,
     pub lang: Lang,
 }
+
+/// A [`RenderFn`] for one template under `templates/`, which sees the field as `f` and
+/// the interface texts as `t`.
+macro_rules! field_template {
+    ($path:literal) => {{
+        #[derive(askama::Template)]
+        #[template(path = $path)]
+        struct Html<'a> {
+            f: &'a crate::forms::view::FieldView,
+            t: &'a crate::forms::view::Texts,
+        }
+        let render: crate::forms::view::RenderFn = |f, t| askama::Template::render(&Html { f, t });
+        render
+    }};
+}
+pub(crate) use field_template;
 
 /// One field kind (`type = "..."`): its schema keys, how it reads, checks, shows and
 /// renders a value.
@@ -119,8 +135,13 @@ pub(crate) trait Kind: Sync {
         plain_display(value)
     }
 
-    /// Fills the kind's part of the view (template, input attributes, options, ...).
+    /// Fills the kind's part of the view (input attributes, options, ...).
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx);
+
+    /// How the view renders: a one-line input unless the kind has its own template.
+    fn template(&self) -> RenderFn {
+        field_template!("forms/input.html")
+    }
 }
 
 /// The default validation: required check, then [`Kind::check`].

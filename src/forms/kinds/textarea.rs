@@ -2,11 +2,13 @@
 
 use chrono::NaiveDateTime;
 
-use super::spec::{bad, int_key, mismatch, narrow_upper, text_input, Checked, Kind, ViewCtx};
+use super::spec::{
+    bad, field_template, int_key, mismatch, narrow_upper, text_input, Checked, Kind, ViewCtx,
+};
 use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
-use crate::forms::view::FieldView;
+use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct Textarea;
@@ -59,11 +61,14 @@ impl Kind for Textarea {
         Ok(Some(value.clone()))
     }
 
+    fn template(&self) -> RenderFn {
+        field_template!("forms/textarea.html")
+    }
+
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         let FieldKind::Textarea { max_length } = field.kind else {
             return;
         };
-        fv.kind = "textarea";
         fv.maxlength = max_length;
         fv.limit_hint = match cx.lang {
             Lang::De => format!("Höchstens {max_length} Zeichen."),

@@ -4,12 +4,14 @@
 
 use chrono::{NaiveDateTime, NaiveTime};
 
-use super::spec::{local_date, mismatch, quote, text_input, Checked, Kind, ViewCtx};
+use super::spec::{
+    field_template, local_date, mismatch, quote, text_input, Checked, Kind, ViewCtx,
+};
 use crate::forms::answers::{AnswerValue, FieldError, RawStepInput, SpanValue};
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
 use crate::forms::values as v;
-use crate::forms::view::{FieldView, SpanView};
+use crate::forms::view::{FieldView, RenderFn, SpanView};
 use crate::i18n::Lang;
 
 pub(crate) struct TimeSpan;
@@ -80,8 +82,11 @@ impl Kind for TimeSpan {
         }
     }
 
+    fn template(&self) -> RenderFn {
+        field_template!("forms/time_span.html")
+    }
+
     fn view(&self, _field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = "time_span";
         if let Some(AnswerValue::Span(s)) = cx.value {
             fv.span = SpanView {
                 from_date: s.from_date.clone(),

@@ -2,12 +2,12 @@
 
 use chrono::NaiveDateTime;
 
-use super::choice::option_view;
+use super::choice::{option_view, RADIOS_HTML};
 use super::spec::{quote, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
-use crate::forms::view::FieldView;
+use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct YesNo;
@@ -58,8 +58,11 @@ impl Kind for YesNo {
         }
     }
 
+    fn template(&self) -> RenderFn {
+        RADIOS_HTML
+    }
+
     fn view(&self, _field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        fv.kind = "radio";
         let lang = cx.lang;
         fv.options = vec![
             option_view(cx.base, 0, "yes", lang.t("Ja", "Yes"), cx.value),
