@@ -49,31 +49,43 @@ struct PrintPage {
     sections: Vec<ReviewSection>,
 }
 
-/// A draft this session has already filed, with its case number.
-struct FiledDraft {
+/// A draft this session has already filed, with its case number and what both pages
+/// of a filed report show around it.
+struct Filed<'a> {
     draft: Box<crate::drafts::Draft>,
     variant: std::sync::Arc<crate::forms::FormVariant>,
     case_number: CaseNumber,
+    base: String,
+    info: &'a StateInfo,
+    office: &'a Office,
+    page: PageContext,
 }
 
 /// The submitted draft of this browser session, or where to send it instead.
-async fn submitted(
-    app: &AppState,
+async fn submitted<'a>(
+    app: &'a AppState,
     req: &HttpRequest,
     path: &FormPath,
-) -> Result<Result<FiledDraft, HttpResponse>, PageError> {
+) -> Result<Result<Filed<'a>, HttpResponse>, PageError> {
     let (draft, variant) = match open_draft(app, req, path).await? {
         Ok(found) => found,
         Err(response) => return Ok(Err(response)),
     };
-    match draft.case_number.clone() {
-        Some(case_number) => Ok(Ok(FiledDraft {
-            draft,
-            variant,
-            case_number,
-        })),
-        None => Ok(Err(see_other(&format!("{}/pruefen", path.base())))),
-    }
+    let base = path.base();
+    let Some(case_number) = draft.case_number.clone() else {
+        return Ok(Err(see_other(&format!("{base}/pruefen"))));
+    };
+    let (_, info) = path.state(app)?;
+    let office = filed_office(app, info, &case_number).await?;
+    Ok(Ok(Filed {
+        draft,
+        variant,
+        case_number,
+        base,
+        info,
+        office,
+        page: app.page(req),
+    }))
 }
 
 /// The office the stored report was routed to, as the e-mail names it: read from the
@@ -101,18 +113,18 @@ pub async fn show(
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let FiledDraft {
+    let Filed {
         draft,
         variant,
         case_number,
+        base,
+        info,
+        office,
+        page,
     } = match submitted(&app, &req, &path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
-    let base = path.base();
-    let (_, info) = path.state(&app)?;
-    let office = filed_office(&app, info, &case_number).await?;
-    let page = app.page(&req);
     let lang = page.lang;
     let desk = &info.central_office;
     let body = ConfirmationPage {
@@ -142,18 +154,18 @@ pub async fn print(
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let FiledDraft {
+    let Filed {
         draft,
         variant,
         case_number,
+        base,
+        info,
+        office,
+        page,
     } = match submitted(&app, &req, &path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
-    let base = path.base();
-    let (_, info) = path.state(&app)?;
-    let office = filed_office(&app, info, &case_number).await?;
-    let page = app.page(&req);
     let lang = page.lang;
     let body = PrintPage {
         form_title: variant.title.get(lang).to_owned(),
