@@ -13,20 +13,10 @@ use crate::i18n::Lang;
 use crate::reports::submission::confirmation_aad;
 use crate::store::{delivery as store, jobs::Job, reports, Db};
 
+/// The text part; the HTML part shows the same fields (and the subject as its title).
 #[derive(Template)]
 #[template(path = "mail/confirmation.txt")]
 struct ConfirmationText<'a> {
-    de: bool,
-    case_number: &'a str,
-    desk: &'a str,
-    desk_contact: &'a [String],
-    office: &'a str,
-    state_name: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "mail/confirmation.html")]
-struct ConfirmationHtml<'a> {
     de: bool,
     subject: &'a str,
     case_number: &'a str,
@@ -34,6 +24,18 @@ struct ConfirmationHtml<'a> {
     desk_contact: &'a [String],
     office: &'a str,
     state_name: &'a str,
+}
+
+/// The HTML part: the template finds the text part's fields through `Deref`.
+#[derive(Template)]
+#[template(path = "mail/confirmation.html")]
+struct ConfirmationHtml<'a>(&'a ConfirmationText<'a>);
+
+impl<'a> std::ops::Deref for ConfirmationHtml<'a> {
+    type Target = ConfirmationText<'a>;
+    fn deref(&self) -> &Self::Target {
+        self.0
+    }
 }
 
 /// What the mail says, with fallbacks where the directory knows nothing.
@@ -85,16 +87,7 @@ pub fn render(
         )
     );
     let de = lang == Lang::De;
-    let text = ConfirmationText {
-        de,
-        case_number,
-        desk: &desk_name,
-        desk_contact: &desk_contact,
-        office: &office,
-        state_name: &state_name,
-    }
-    .render()?;
-    let html = ConfirmationHtml {
+    let fields = ConfirmationText {
         de,
         subject: &subject,
         case_number,
@@ -102,8 +95,9 @@ pub fn render(
         desk_contact: &desk_contact,
         office: &office,
         state_name: &state_name,
-    }
-    .render()?;
+    };
+    let text = fields.render()?;
+    let html = ConfirmationHtml(&fields).render()?;
     Ok(ConfirmationContent {
         lang,
         case_number: case_number.to_string(),
