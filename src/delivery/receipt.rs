@@ -34,7 +34,16 @@ pub fn compute(secret: &[u8], case_number: &str, envelope: &[u8]) -> String {
 
 /// Whether `receipt` proves that `envelope` for `case_number` arrived (constant time).
 pub fn verify(secret: &[u8], case_number: &str, envelope: &[u8], receipt: &str) -> bool {
-    let Some(tag) = receipt
+    verify_v1(
+        secret,
+        receipt_message(case_number, envelope).as_bytes(),
+        receipt,
+    )
+}
+
+/// Whether `signed` is `v1=<hex HMAC-SHA256(secret, message)>` (constant time).
+fn verify_v1(secret: &[u8], message: &[u8], signed: &str) -> bool {
+    let Some(tag) = signed
         .trim()
         .strip_prefix(V1)
         .and_then(|h| hex::decode(h).ok())
@@ -42,12 +51,7 @@ pub fn verify(secret: &[u8], case_number: &str, envelope: &[u8], receipt: &str) 
         return false;
     };
     let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
-    hmac::verify(
-        &key,
-        receipt_message(case_number, envelope).as_bytes(),
-        &tag,
-    )
-    .is_ok()
+    hmac::verify(&key, message, &tag).is_ok()
 }
 
 /// `v1=<hex HMAC-SHA256(secret, timestamp + "." + body)>` for the signature header.
@@ -74,17 +78,9 @@ pub fn verify_request(
     if (now_unix - ts).abs() > MAX_CLOCK_SKEW_SECS {
         return false;
     }
-    let Some(tag) = signature
-        .trim()
-        .strip_prefix(V1)
-        .and_then(|h| hex::decode(h).ok())
-    else {
-        return false;
-    };
-    let key = hmac::Key::new(hmac::HMAC_SHA256, secret);
     let mut message = format!("{ts}.").into_bytes();
     message.extend_from_slice(body);
-    hmac::verify(&key, &message, &tag).is_ok()
+    verify_v1(secret, &message, signature)
 }
 
 /// The JSON body of a receipt response: `{"receipt":"v1=..."}`.
