@@ -18,6 +18,19 @@ pub fn settings_or_exit() -> Result<Settings, ExitCode> {
     })
 }
 
+/// Loads the settings and starts logging as they say, for the long-running commands.
+pub(super) fn settings_with_logging() -> Result<Settings, ExitCode> {
+    let settings = settings_or_exit()?;
+    telemetry::init_logging(settings.log_format, &settings.log_level);
+    Ok(settings)
+}
+
+/// Prints a start-up error with its causes; the operator must fix the configuration.
+pub(super) fn config_exit(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("internetwache: {e:#}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
 pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -26,19 +39,15 @@ pub(super) fn runtime() -> tokio::runtime::Runtime {
 }
 
 pub fn run() -> ExitCode {
-    let settings = match settings_or_exit() {
+    let settings = match settings_with_logging() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    telemetry::init_logging(settings.log_format, &settings.log_level);
     runtime().block_on(async move {
         let bind = settings.bind;
         let app = match Application::build(settings).await {
             Ok(app) => app,
-            Err(e) => {
-                eprintln!("internetwache: {e:#}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(e) => return config_exit(e),
         };
         tracing::info!(%bind, port = app.port(), "serving");
         match app.run_until_stopped().await {
@@ -55,11 +64,10 @@ pub fn run() -> ExitCode {
 }
 
 pub fn migrate() -> ExitCode {
-    let settings = match settings_or_exit() {
+    let settings = match settings_with_logging() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    telemetry::init_logging(settings.log_format, &settings.log_level);
     runtime().block_on(async move {
         let result = async {
             Db::ensure_database(&settings.database_url).await?;

@@ -4,26 +4,21 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::serve::{runtime, settings_or_exit, EXIT_CONFIG};
+use super::serve::{config_exit, runtime, settings_with_logging};
 use crate::form_registry::directory::{CatalogDirectory, Directory, FallbackDirectory};
 use crate::forms::Catalog;
 use crate::queue::{Services, WorkerPool};
 use crate::store::Db;
-use crate::telemetry;
 
 pub fn run() -> ExitCode {
-    let settings = match settings_or_exit() {
+    let settings = match settings_with_logging() {
         Ok(s) => s,
         Err(code) => return code,
     };
-    telemetry::init_logging(settings.log_format, &settings.log_level);
     runtime().block_on(async move {
         let db = match Db::connect_lazy(&settings.database_url, settings.database_max_connections) {
             Ok(db) => db,
-            Err(e) => {
-                eprintln!("internetwache: {e:#}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(e) => return config_exit(e),
         };
         // Migrate like `serve` does; workers keep retrying if the database is not up yet.
         let migrated = async {
@@ -46,10 +41,7 @@ pub fn run() -> ExitCode {
         };
         let services = match Services::new(&settings, db, directory) {
             Ok(s) => Arc::new(s),
-            Err(e) => {
-                eprintln!("internetwache: {e:#}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(e) => return config_exit(e),
         };
         let pool = WorkerPool::start(services, settings.workers.max(1));
         tracing::info!(workers = ?pool.worker_ids(), "worker process running");
