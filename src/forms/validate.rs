@@ -9,7 +9,7 @@
 use chrono::NaiveDateTime;
 
 use super::answers::{AnswerValue, Answers, FieldError, RawStepInput, StepResult};
-use super::kinds::spec::input_base;
+use super::kinds::spec::{input_base, Input};
 use super::kinds::{anchor_id, of};
 use super::schema::{Field, FieldKind, FieldRole, FormVariant};
 use super::visibility::{condition_holds, shown};
@@ -68,7 +68,15 @@ pub fn validate_step(
     let mut read_errors = Vec::new();
     for f in &step.fields {
         let base = input_base(None, &f.id);
-        let val = of(&f.kind).read(f, &base, raw, previous.get(&f.id), &mut read_errors);
+        let val = of(&f.kind).read(
+            f,
+            Input {
+                base: &base,
+                raw,
+                prev: previous.get(&f.id),
+                errors: &mut read_errors,
+            },
+        );
         answers.set(f.id.clone(), val);
     }
     let step_shown = shown(&step.show_if, None, &answers);

@@ -3,8 +3,8 @@
 use chrono::NaiveDateTime;
 
 use super::choice;
-use super::spec::{field_template, mismatch, quote, Checked, Kind, Missing, ViewCtx};
-use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
+use super::spec::{field_template, mismatch, quote, Checked, Input, Kind, Missing, ViewCtx};
+use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
 use crate::forms::view::{FieldView, RenderFn};
@@ -43,14 +43,8 @@ impl Kind for Checkboxes {
         Missing::Choose
     }
 
-    fn read(
-        &self,
-        _field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        _prev: Option<&AnswerValue>,
-        _errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
+    fn read(&self, _field: &Field, input: Input) -> AnswerValue {
+        let Input { base, raw, .. } = input;
         let ticked = raw.all(base).into_iter().filter(|s| !s.is_empty());
         AnswerValue::List(ticked.map(str::to_string).collect())
     }

@@ -5,10 +5,10 @@
 use chrono::NaiveDateTime;
 
 use super::spec::{
-    bad, error, field_template, int_key, mismatch, narrow_upper, quote, Checked, Kind, Missing,
-    ViewCtx,
+    bad, error, field_template, int_key, mismatch, narrow_upper, quote, Checked, Input, Kind,
+    Missing, ViewCtx,
 };
-use crate::forms::answers::{AnswerValue, FieldError, RawStepInput, UploadedFile};
+use crate::forms::answers::{AnswerValue, UploadedFile};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind, FileType};
 use crate::forms::values as v;
@@ -114,14 +114,13 @@ impl Kind for File {
         Missing::Upload
     }
 
-    fn read(
-        &self,
-        field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        prev: Option<&AnswerValue>,
-        errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
+    fn read(&self, field: &Field, input: Input) -> AnswerValue {
+        let Input {
+            base,
+            raw,
+            prev,
+            errors,
+        } = input;
         let FieldKind::File {
             max_files,
             max_size_kb,

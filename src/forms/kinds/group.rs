@@ -8,8 +8,8 @@ use chrono::NaiveDateTime;
 use super::field::parse_field;
 use super::field_view::field_view;
 use super::of;
-use super::spec::{error, field_template, input_base, quote, Checked, Kind, ViewCtx};
-use crate::forms::answers::{AnswerValue, Answers, FieldError, RawStepInput};
+use super::spec::{error, field_template, input_base, quote, Checked, Input, Kind, ViewCtx};
+use crate::forms::answers::{AnswerValue, Answers, FieldError};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
 use crate::forms::view::{FieldView, ItemView, RenderFn};
@@ -118,14 +118,13 @@ impl Kind for Group {
         "-add"
     }
 
-    fn read(
-        &self,
-        field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        prev: Option<&AnswerValue>,
-        errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
+    fn read(&self, field: &Field, input: Input) -> AnswerValue {
+        let Input {
+            base,
+            raw,
+            prev,
+            errors,
+        } = input;
         let FieldKind::Group {
             max_items, fields, ..
         } = &field.kind
@@ -146,7 +145,15 @@ impl Kind for Group {
             for sub in fields {
                 let sub_base = input_base(Some((&field.id, i)), &sub.id);
                 let prev_sub = prev_items.get(i).and_then(|p| p.get(&sub.id));
-                let val = of(&sub.kind).read(sub, &sub_base, raw, prev_sub, errors);
+                let val = of(&sub.kind).read(
+                    sub,
+                    Input {
+                        base: &sub_base,
+                        raw,
+                        prev: prev_sub,
+                        errors,
+                    },
+                );
                 item.set(sub.id.clone(), val);
             }
             item

@@ -7,9 +7,9 @@ use chrono::{NaiveDate, NaiveDateTime};
 
 use super::date::{not_in_future, patch_not_in_future};
 use super::spec::{
-    field_template, local_date, quote, text_input, text_of, Checked, Invalid, Kind, ViewCtx,
+    field_template, local_date, quote, text_input, text_of, Checked, Input, Invalid, Kind, ViewCtx,
 };
-use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
+use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
 use crate::forms::view::{DatePartView, FieldView, RenderFn};
@@ -101,14 +101,8 @@ impl Kind for MemorableDate {
     }
 
     /// Three empty boxes are no answer; otherwise the entries are kept as typed.
-    fn read(
-        &self,
-        _field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        _prev: Option<&AnswerValue>,
-        _errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
+    fn read(&self, _field: &Field, input: Input) -> AnswerValue {
+        let Input { base, raw, .. } = input;
         let parts = PARTS.map(|p| {
             text_input(raw, &format!("{base}{}", p.0))
                 .trim()
@@ -204,6 +198,7 @@ impl Kind for MemorableDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::forms::answers::RawStepInput;
     use crate::forms::kinds::of;
     use crate::i18n::I18nText;
 
@@ -249,6 +244,16 @@ mod tests {
         assert_eq!(check(iso.clone()), Ok(Some(iso)));
     }
 
+    fn read_parts(raw: &RawStepInput) -> AnswerValue {
+        let input = Input {
+            base: "f-g",
+            raw,
+            prev: None,
+            errors: &mut Vec::new(),
+        };
+        MemorableDate.read(&field(true), input)
+    }
+
     #[test]
     fn reading_trims_spaces_and_keeps_entries() {
         let raw = RawStepInput {
@@ -259,13 +264,13 @@ mod tests {
             ],
             files: Vec::new(),
         };
-        let read = MemorableDate.read(&field(true), "f-g", &raw, None, &mut Vec::new());
+        let read = read_parts(&raw);
         assert_eq!(read, typed("27", "03", "1985"));
         let empty = RawStepInput {
             pairs: Vec::new(),
             files: Vec::new(),
         };
-        let read = MemorableDate.read(&field(true), "f-g", &empty, None, &mut Vec::new());
+        let read = read_parts(&empty);
         assert!(!read.is_set(), "three empty boxes are no answer");
     }
 

@@ -55,6 +55,17 @@ macro_rules! field_template {
 }
 pub(crate) use field_template;
 
+/// What a kind reads one field's value from.
+pub(crate) struct Input<'a> {
+    /// The field's input base id.
+    pub base: &'a str,
+    pub raw: &'a RawStepInput,
+    /// The value stored before this POST (kept files, group items).
+    pub prev: Option<&'a AnswerValue>,
+    /// Problems found while reading (a rejected upload).
+    pub errors: &'a mut Vec<FieldError>,
+}
+
 /// One field kind (`type = "..."`): its schema keys, how it reads, checks, shows and
 /// renders a value.
 pub(crate) trait Kind: Sync {
@@ -102,15 +113,8 @@ pub(crate) trait Kind: Sync {
     }
 
     /// Reads the raw input of a POST. Invalid values are kept as entered.
-    fn read(
-        &self,
-        _field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        _prev: Option<&AnswerValue>,
-        _errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
-        AnswerValue::Text(text_input(raw, base).trim().to_string())
+    fn read(&self, _field: &Field, input: Input) -> AnswerValue {
+        AnswerValue::Text(text_input(input.raw, input.base).trim().to_string())
     }
 
     /// Checks a value that is set; returns it normalised.

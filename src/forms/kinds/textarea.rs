@@ -3,9 +3,9 @@
 use chrono::NaiveDateTime;
 
 use super::spec::{
-    bad, field_template, int_key, mismatch, narrow_upper, text_input, Checked, Kind, ViewCtx,
+    bad, field_template, int_key, mismatch, narrow_upper, text_input, Checked, Input, Kind, ViewCtx,
 };
-use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
+use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
 use crate::forms::view::{FieldView, RenderFn};
@@ -34,14 +34,8 @@ impl Kind for Textarea {
     }
 
     /// Leading spaces may be indentation; only trailing ones are dropped.
-    fn read(
-        &self,
-        _field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        _prev: Option<&AnswerValue>,
-        _errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
+    fn read(&self, _field: &Field, input: Input) -> AnswerValue {
+        let Input { base, raw, .. } = input;
         AnswerValue::Text(text_input(raw, base).trim_end().to_string())
     }
 

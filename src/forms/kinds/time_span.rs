@@ -5,9 +5,9 @@
 use chrono::{NaiveDateTime, NaiveTime};
 
 use super::spec::{
-    field_template, local_date, mismatch, quote, text_input, Checked, Kind, ViewCtx,
+    field_template, local_date, mismatch, quote, text_input, Checked, Input, Kind, ViewCtx,
 };
-use crate::forms::answers::{AnswerValue, FieldError, RawStepInput, SpanValue};
+use crate::forms::answers::{AnswerValue, SpanValue};
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldKind, FieldRole};
 use crate::forms::values as v;
@@ -37,14 +37,8 @@ impl Kind for TimeSpan {
         &["-from-date", "-from-time", "-to-date", "-to-time"]
     }
 
-    fn read(
-        &self,
-        _field: &Field,
-        base: &str,
-        raw: &RawStepInput,
-        _prev: Option<&AnswerValue>,
-        _errors: &mut Vec<FieldError>,
-    ) -> AnswerValue {
+    fn read(&self, _field: &Field, input: Input) -> AnswerValue {
+        let Input { base, raw, .. } = input;
         let part = |p: &str| text_input(raw, &format!("{base}-{p}")).trim().to_string();
         AnswerValue::Span(SpanValue {
             from_date: part("from-date"),
