@@ -10,7 +10,7 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{check_csrf, nav, require, StaffError, StaffNav};
+use super::{check_csrf, nav, require, require_post, StaffError, StaffNav};
 use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::render::StepFields;
@@ -316,8 +316,7 @@ pub async fn publish(
     app: web::Data<AppState>,
     form: web::Form<PublishForm>,
 ) -> Result<HttpResponse, StaffError> {
-    let principal = require(&app, &req, &[Role::Admin]).await?;
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
+    let principal = require_post(&app, &req, &[Role::Admin], form.csrf_token.as_deref()).await?;
     let state = own_state(&principal)?;
     let lang = app.page(&req).lang;
     let variant = match parse_upload(&state, "upload.toml", &form.source, app.forms.catalog()) {
@@ -426,8 +425,7 @@ pub async fn retire(
     path: web::Path<FormOnlyPath>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, StaffError> {
-    let principal = require(&app, &req, &[Role::Admin]).await?;
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
+    let principal = require_post(&app, &req, &[Role::Admin], form.csrf_token.as_deref()).await?;
     let state = own_state(&principal)?;
     if state.as_str() != path.state {
         return Err(PageError::NotFound.into());
@@ -543,8 +541,7 @@ pub async fn requeue(
     path: web::Path<JobPath>,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, StaffError> {
-    let principal = require(&app, &req, &[Role::Admin]).await?;
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
+    let principal = require_post(&app, &req, &[Role::Admin], form.csrf_token.as_deref()).await?;
     let state = store_staff::job_state(&app.db, path.job)
         .await?
         .filter(|s| principal.sees(s))

@@ -6,6 +6,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 
+use super::CasePath;
 use crate::app_state::AppState;
 use crate::crypto::token_hash;
 use crate::delivery::receipt::ReceiptBody;
@@ -258,11 +259,6 @@ async fn visible_report(
         .await?
         .filter(|r| principal.sees(&r.state))
         .ok_or(ApiError::NotFound)
-}
-
-#[derive(Deserialize)]
-pub struct CasePath {
-    case_number: String,
 }
 
 /// The envelope JSON exactly as stored.

@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::{check_csrf, nav, require, StaffError, StaffNav};
+use super::{nav, require, require_post, CasePath, StaffError, StaffNav};
 use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
@@ -300,11 +300,6 @@ async fn render_report(
     Ok(html(body, cookies))
 }
 
-#[derive(Deserialize)]
-pub struct CasePath {
-    case_number: String,
-}
-
 #[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
@@ -363,8 +358,7 @@ pub async fn confirm_receipt(
     path: web::Path<CasePath>,
     form: web::Form<ReceiptForm>,
 ) -> Result<HttpResponse, StaffError> {
-    let principal = require(&app, &req, &[Role::Clerk]).await?;
-    check_csrf(&app, &req, form.csrf_token.as_deref())?;
+    let principal = require_post(&app, &req, &[Role::Clerk], form.csrf_token.as_deref()).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
     let lang = app.page(&req).lang;
     match receipts::accept(&app.db, &app.settings, &report, &form.receipt).await {

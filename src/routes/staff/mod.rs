@@ -186,6 +186,24 @@ pub async fn require(
     }
 }
 
+/// [`require`] for a form post, which must also carry the CSRF field.
+pub async fn require_post(
+    app: &AppState,
+    req: &HttpRequest,
+    roles: &[Role],
+    csrf_token: Option<&str>,
+) -> Result<Principal, StaffError> {
+    let principal = require(app, req, roles).await?;
+    check_csrf(app, req, csrf_token)?;
+    Ok(principal)
+}
+
+/// The path of one report, for the clerk pages and the pull API.
+#[derive(serde::Deserialize)]
+pub struct CasePath {
+    case_number: String,
+}
+
 /// Checks the CSRF field of a staff form.
 pub fn check_csrf(
     app: &AppState,
