@@ -113,39 +113,7 @@ pub async fn show(
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let Filed {
-        draft,
-        variant,
-        case_number,
-        base,
-        info,
-        office,
-        page,
-    } = match submitted(&app, &req, &path).await? {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
-    let lang = page.lang;
-    let desk = &info.central_office;
-    let body = ConfirmationPage {
-        form_title: variant.title.get(lang).to_owned(),
-        case_number: case_number.to_string(),
-        office_name: office.name.clone(),
-        office_address: office.address.clone(),
-        office_phone: office.phone.clone(),
-        desk_name: desk.name.clone(),
-        desk_phone: desk.phone.clone(),
-        desk_email: desk.email.clone().unwrap_or_default(),
-        email_given: variant
-            .role_value(&draft.payload.answers, FieldRole::ReporterEmail)
-            .is_some(),
-        print_href: format!("{base}/ausdruck"),
-        state_href: format!("/{}", info.code),
-        available_until: local_display(draft.expires, Utc::now(), lang == Lang::De),
-        page,
-    }
-    .render()?;
-    Ok(html(body, Vec::new()))
+    filed_page(&app, &req, &path, confirmation_body).await
 }
 
 #[tracing::instrument(skip_all)]
@@ -154,28 +122,56 @@ pub async fn print(
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let Filed {
-        draft,
-        variant,
-        case_number,
-        base,
-        info,
-        office,
-        page,
-    } = match submitted(&app, &req, &path).await? {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
-    };
-    let lang = page.lang;
-    let body = PrintPage {
-        form_title: variant.title.get(lang).to_owned(),
-        form_version: variant.version,
-        case_number: case_number.to_string(),
-        state_name: info.name.get(lang).to_owned(),
-        office_name: office.name.clone(),
-        sections: sections(&variant, &draft.payload.answers, lang, &base),
-        page,
+    filed_page(&app, &req, &path, print_body).await
+}
+
+/// A page of the filed report, or where to send the browser instead.
+async fn filed_page(
+    app: &AppState,
+    req: &HttpRequest,
+    path: &FormPath,
+    body: fn(Filed) -> Result<String, PageError>,
+) -> Result<HttpResponse, PageError> {
+    Ok(match submitted(app, req, path).await? {
+        Ok(filed) => html(body(filed)?, Vec::new()),
+        Err(response) => response,
+    })
+}
+
+fn confirmation_body(f: Filed) -> Result<String, PageError> {
+    let lang = f.page.lang;
+    let desk = &f.info.central_office;
+    Ok(ConfirmationPage {
+        form_title: f.variant.title.get(lang).to_owned(),
+        case_number: f.case_number.to_string(),
+        office_name: f.office.name.clone(),
+        office_address: f.office.address.clone(),
+        office_phone: f.office.phone.clone(),
+        desk_name: desk.name.clone(),
+        desk_phone: desk.phone.clone(),
+        desk_email: desk.email.clone().unwrap_or_default(),
+        email_given: f
+            .variant
+            .role_value(&f.draft.payload.answers, FieldRole::ReporterEmail)
+            .is_some(),
+        print_href: format!("{}/ausdruck", f.base),
+        state_href: format!("/{}", f.info.code),
+        available_until: local_display(f.draft.expires, Utc::now(), lang == Lang::De),
+        page: f.page,
     }
-    .render()?;
-    Ok(html(body, Vec::new()))
+    .render()?)
+}
+
+fn print_body(f: Filed) -> Result<String, PageError> {
+    let lang = f.page.lang;
+    Ok(PrintPage {
+        form_title: f.variant.title.get(lang).to_owned(),
+        form_version: f.variant.version,
+        case_number: f.case_number.to_string(),
+        state_name: f.info.name.get(lang).to_owned(),
+        office_name: f.office.name.clone(),
+        sections: sections(&f.variant, &f.draft.payload.answers, lang, &f.base),
+        page: f.page,
+    }
+    .render()?)
 }
