@@ -1012,3 +1012,22 @@ fn memorable_date_in_a_form_file_reads_renders_and_reviews() {
         "geburt.toml:16: `pattern` does not apply to type `memorable_date`"
     );
 }
+
+#[test]
+fn every_registered_kind_round_trips_through_the_stored_schema() {
+    let all = variant();
+    let memorable = parse_upload(&state(), "geburt.toml", MEMORABLE, &Catalog::default()).unwrap();
+    let steps: Vec<Step> = all.steps.into_iter().chain(memorable.steps).collect();
+    let fields = schema::all_fields(&steps);
+    for name in kinds::names() {
+        let field = fields
+            .iter()
+            .find(|f| f.kind.name() == name)
+            .unwrap_or_else(|| panic!("no `{name}` field in the fixtures"));
+        let json = serde_json::to_string(&field.kind).unwrap();
+        assert!(json.starts_with(&format!(r#"{{"type":"{name}""#)), "{json}");
+        let back: FieldKind = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.name(), name);
+        assert_eq!(serde_json::to_string(&back).unwrap(), json, "{name}");
+    }
+}

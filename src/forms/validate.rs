@@ -37,17 +37,6 @@ impl FormVariant {
     }
 }
 
-fn validate_field(
-    field: &Field,
-    base: &str,
-    map: &mut Answers,
-    top: &Answers,
-    now: NaiveDateTime,
-    errors: &mut Vec<FieldError>,
-) {
-    of(&field.kind).validate(field, base, map, top, now, errors);
-}
-
 /// Validates the POST of one step and merges it into `previous`.
 pub fn validate_step(
     variant: &FormVariant,
@@ -94,7 +83,7 @@ pub fn validate_step(
             .cloned()
             .collect();
         let n = errors.len();
-        validate_field(f, &base, &mut answers, &snapshot, now, &mut errors);
+        of(&f.kind).validate(f, &base, &mut answers, &snapshot, now, &mut errors);
         // A rejected upload already explains an empty file field.
         if !read_errs.is_empty() && matches!(f.kind, FieldKind::File { .. }) {
             errors.truncate(n);
@@ -131,7 +120,7 @@ pub fn validate_all(
     for i in variant.visible_steps(answers) {
         for f in &variant.steps[i].fields {
             if shown(&f.show_if, None, answers) {
-                validate_field(
+                of(&f.kind).validate(
                     f,
                     &input_base(None, &f.id),
                     &mut scratch,

@@ -1,8 +1,8 @@
 //! One module per field kind, and the one list that registers them. A kind owns its
 //! schema keys and their checks, how it reads a POST, validates, shows on review and
 //! renders; see [`spec::Kind`]. To add a kind: write `<kind>.rs`, add its variant to
-//! `schema::FieldKind`, list it in [`KINDS`] (and give it a template if it renders
-//! differently from a one-line input).
+//! `schema::FieldKind`, list it in [`KINDS`]; if it renders differently from a one-line
+//! input, its `Kind::template` names its own template (no dispatch in `field.html`).
 
 mod bounds;
 mod checkboxes;
