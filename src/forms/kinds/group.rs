@@ -119,24 +119,19 @@ impl Kind for Group {
     }
 
     fn read(&self, field: &Field, input: Input) -> AnswerValue {
-        let Input {
-            base,
-            raw,
-            prev,
-            errors,
-        } = input;
         let FieldKind::Group {
             max_items, fields, ..
         } = &field.kind
         else {
             return AnswerValue::Group(Vec::new());
         };
-        let prev_items = match prev {
+        let prev_items = match input.prev {
             Some(AnswerValue::Group(items)) => items.as_slice(),
             _ => &[],
         };
-        let count = raw
-            .first(&format!("{base}-count"))
+        let count = input
+            .raw
+            .first(&format!("{}-count", input.base))
             .and_then(|c| c.trim().parse::<usize>().ok())
             .unwrap_or(prev_items.len())
             .min(*max_items as usize);
@@ -149,9 +144,9 @@ impl Kind for Group {
                     sub,
                     Input {
                         base: &sub_base,
-                        raw,
+                        raw: input.raw,
                         prev: prev_sub,
-                        errors,
+                        errors: &mut *input.errors,
                     },
                 );
                 item.set(sub.id.clone(), val);
