@@ -63,6 +63,11 @@ pub async fn submit(
 ) -> StoreResult<SubmitOutcome> {
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        if db.engine() == super::Engine::Postgres {
+            // Whatever the server or role default says, this commit waits for the WAL flush:
+            // the case number is shown right after it.
+            sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut *tx).await?;
+        }
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reports (case_number, submission_key, state, category, form_id, \
              form_version, content_hash, office_id, key_id, envelope, envelope_sha256, status, \
