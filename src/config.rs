@@ -86,7 +86,7 @@ settings! {
     draft_max_hours: u32 = "24", "IW_DRAFT_MAX_HOURS",
         "A draft expires this many hours after it was started, whatever happens.";
     draft_keys: String = "", "IW_DRAFT_KEYS",
-        "Draft encryption keys `id:BASE64,...` (newest first); empty = generated under the data dir.";
+        "Keys that seal the confirmation e-mail address until it is sent, `id:BASE64,...` (newest first; historical name: drafts are sealed under the citizen's cookie secret); empty = generated under the data dir.";
     workers: u32 = "2", "IW_WORKERS",
         "Queue workers started inside `serve` (0 = run them as `internetwache worker`).";
     job_max_attempts: u32 = "25", "IW_JOB_MAX_ATTEMPTS",

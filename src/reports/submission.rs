@@ -7,7 +7,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use crate::crypto::police_keys::PoliceKeys;
-use crate::crypto::DraftKeyring;
+use crate::crypto::AddressKeyring;
 use crate::crypto::{Envelope, EnvelopeMetadata};
 use crate::drafts::Draft;
 use crate::forms::Catalog;
@@ -67,12 +67,12 @@ fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> 
 }
 
 /// What filing a report needs, and nothing more: the store, the catalog for the office,
-/// the police keys to seal to, and the draft keys that seal the confirmation address.
+/// the police keys to seal to, and the server key that seals the confirmation address.
 pub struct Submitter<'a> {
     pub db: &'a Db,
     pub catalog: &'a Catalog,
     pub police_keys: &'a PoliceKeys,
-    pub draft_keys: &'a DraftKeyring,
+    pub address_keys: &'a AddressKeyring,
     pub max_attempts: u32,
 }
 
@@ -123,7 +123,7 @@ pub async fn submit(
         let envelope = Envelope::seal(&metadata, key, &plaintext)?;
         let sealed_address = match &email {
             Some(address) => Some(
-                app.draft_keys
+                app.address_keys
                     .seal(&confirmation_aad(&case_number), address.as_bytes())?,
             ),
             None => None,

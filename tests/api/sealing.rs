@@ -13,7 +13,7 @@ use crate::helpers::{Backend, TestApp};
 use crate::on_both_engines;
 
 /// Everything the database holds, as bytes: the SQLite files, or `pg_dump` of the test database.
-async fn dump(app: &TestApp) -> Vec<u8> {
+pub async fn dump(app: &TestApp) -> Vec<u8> {
     match app.backend {
         Backend::Sqlite => {
             let mut bytes = Vec::new();
@@ -42,7 +42,7 @@ async fn dump(app: &TestApp) -> Vec<u8> {
     }
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
