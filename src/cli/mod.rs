@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod audit;
 pub mod clerk;
 pub mod forms;
 mod healthcheck;
@@ -50,7 +51,7 @@ pub enum Command {
     Token(staff::TokenCommand),
     /// The tamper-evident audit log.
     #[command(subcommand)]
-    Audit(staff::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Run queue workers only (delivery, e-mail), without the web server.
     Worker,
     /// Inspect the job queue and requeue dead letters.
@@ -71,7 +72,7 @@ pub fn main() -> ExitCode {
         Command::Clerk(cmd) => clerk::run(cmd),
         Command::User(cmd) => staff::run_user(cmd),
         Command::Token(cmd) => staff::run_token(cmd),
-        Command::Audit(cmd) => staff::run_audit(cmd),
+        Command::Audit(cmd) => audit::run(cmd),
         Command::Worker => worker::run(),
         Command::Queue(cmd) => queue::run(cmd),
         Command::PoliceSim(args) => police_sim::run(args),

@@ -9,10 +9,9 @@ use clap::{Args, Subcommand};
 
 use super::serve::settings_or_exit;
 use crate::config::Settings;
-use crate::crypto::audit_chain::AuditKey;
 use crate::staff::{hash_password, Role};
 use crate::state_code::StateCode;
-use crate::store::{audit, staff as store_staff, Db};
+use crate::store::{staff as store_staff, Db};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
@@ -47,13 +46,7 @@ pub struct TokenAddArgs {
     pub name: String,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Check the HMAC chain; exit 1 naming the first bad entry.
-    Verify,
-}
-
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -180,37 +173,4 @@ async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<(
     );
     println!("{token}");
     Ok(())
-}
-
-pub fn run_audit(cmd: AuditCommand) -> ExitCode {
-    let settings = match settings_or_exit() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let AuditCommand::Verify = cmd;
-    runtime().block_on(async move {
-        let result = async {
-            let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
-                .context("cannot load the audit key")?;
-            let db = Db::connect_lazy(&settings.database_url, 2)?;
-            let rows = audit::all(&db).await?;
-            db.close().await;
-            Ok::<_, anyhow::Error>(audit::verify_chain(&key, &rows))
-        }
-        .await;
-        match result {
-            Ok(Ok(n)) => {
-                println!("audit log intact: {n} entries");
-                ExitCode::SUCCESS
-            }
-            Ok(Err(broken)) => {
-                eprintln!("{broken}");
-                ExitCode::FAILURE
-            }
-            Err(message) => {
-                eprintln!("error: {message:#}");
-                ExitCode::from(2)
-            }
-        }
-    })
 }

@@ -87,6 +87,7 @@ pub async fn register_form(db: &Db) {
             created_by: None,
         },
         Utc::now(),
+        None,
     )
     .await
     .expect("register the test form");
