@@ -13,6 +13,7 @@ pub mod mail;
 pub mod police_sim;
 pub mod queue;
 pub mod reports;
+pub mod retention;
 pub mod routes;
 pub mod staff;
 pub mod startup;

@@ -11,6 +11,7 @@ mod healthcheck;
 pub mod keys;
 pub mod police_sim;
 pub mod queue;
+pub mod retention;
 mod serve;
 pub mod staff;
 mod worker;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Inspect the job queue and requeue dead letters.
     #[command(subcommand)]
     Queue(queue::QueueCommand),
+    /// Delete what is past its retention time (the workers also do this on their own).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// A local police endpoint that receives pushed reports (tests, demos).
     PoliceSim(police_sim::PoliceSimArgs),
 }
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
         Command::Audit(cmd) => audit::run(cmd),
         Command::Worker => worker::run(),
         Command::Queue(cmd) => queue::run(cmd),
+        Command::Retention(cmd) => retention::run(cmd),
         Command::PoliceSim(args) => police_sim::run(args),
     }
 }

@@ -20,7 +20,7 @@ pub mod values;
 pub use answers::{
     AnswerValue, Answers, FieldError, RawFile, RawStepInput, SpanValue, StepResult, UploadedFile,
 };
-pub use catalog::{parse_upload, Catalog, Office, PostalRange, Route, StateInfo};
+pub use catalog::{parse_upload, Catalog, Office, PostalRange, Retention, Route, StateInfo};
 pub use schema::{
     Choice, Condition, ExitRule, Field, FieldKind, FileType, FormVariant, Referral, Role, Step,
 };

@@ -22,6 +22,7 @@ pub mod drafts;
 pub mod forms;
 pub mod jobs;
 pub mod reports;
+pub mod retention;
 pub mod staff;
 pub mod text_column;
 

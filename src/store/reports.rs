@@ -190,9 +190,10 @@ pub async fn get_by_id(db: &Db, id: i64) -> StoreResult<Option<ReportRow>> {
 }
 
 /// The sealed envelope exactly as stored (its SHA-256 is `envelope_sha256`).
+/// The stored envelope; `None` once retention has deleted it (or for no such report).
 pub async fn envelope(db: &Db, report_id: i64) -> StoreResult<Option<String>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT envelope FROM reports WHERE id = $1",
+        "SELECT envelope FROM reports WHERE id = $1 AND envelope_deleted_at IS NULL",
     )
     .bind(report_id)
     .fetch_optional(pool)

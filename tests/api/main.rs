@@ -13,6 +13,7 @@ mod field_errors;
 mod health;
 mod mail;
 mod processes;
+mod retention;
 mod sealing;
 mod staff;
 mod store_conformance;

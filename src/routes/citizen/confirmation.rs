@@ -35,6 +35,9 @@ struct ConfirmationPage {
     print_href: String,
     state_href: String,
     available_until: String,
+    /// How long the sealed report and its index stay on this server after the receipt.
+    envelope_days: u32,
+    index_days: u32,
 }
 
 #[derive(Template)]
@@ -115,9 +118,14 @@ pub async fn show(
     let page = app.page(&req);
     let lang = page.lang;
     let desk = &info.central_office;
+    let retention =
+        crate::retention::retention_for(&app.settings, app.directory.as_ref(), info.code.as_str())
+            .unwrap_or(info.retention);
     let body = ConfirmationPage {
         form_title: variant.title.get(lang).to_owned(),
         case_number: case_number.to_string(),
+        envelope_days: retention.envelope_days,
+        index_days: retention.index_days,
         office_name: office.name.clone(),
         office_address: office.address.clone(),
         office_phone: office.phone.clone(),
