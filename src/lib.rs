@@ -11,6 +11,7 @@ pub mod http;
 pub mod i18n;
 pub mod mail;
 pub mod police_sim;
+pub mod private_files;
 pub mod queue;
 pub mod reports;
 pub mod retention;

@@ -35,6 +35,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        crate::private_files::create_dir(&settings.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "IW_DATA_DIR: cannot create {} (mode 0700): {e}",
+                settings.data_dir.display()
+            )
+        })?;
         let catalog = Catalog::load(&settings.forms_dir).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
             anyhow::anyhow!(

@@ -119,7 +119,7 @@ impl AddressKeyring {
             }
             Err(_) => {}
         }
-        fs::create_dir_all(&dir).map_err(|e| CryptoError::io(&dir, e))?;
+        crate::private_files::create_dir(&dir).map_err(|e| CryptoError::io(&dir, e))?;
         let ring = Self::generate()?;
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);

@@ -85,6 +85,9 @@ pub mod action {
     pub const PUBLISH: &str = "variant_publish";
     pub const RETIRE: &str = "variant_retire";
     pub const REQUEUE: &str = "job_requeue";
+    pub const USER_DISABLE: &str = "user_disable";
+    pub const PASSWORD_RESET: &str = "user_password_reset";
+    pub const TOKEN_REVOKE: &str = "token_revoke";
 }
 
 /// The envelope of a report exactly as stored, with the download recorded in the audit log.

@@ -24,6 +24,7 @@ pub mod jobs;
 pub mod reports;
 pub mod retention;
 pub mod staff;
+pub mod staff_admin;
 pub mod text_column;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
@@ -102,9 +103,10 @@ impl Db {
         match url {
             DatabaseUrl::Sqlite(raw) => {
                 let options = sqlite_options(raw)?;
-                if let Some(parent) = options.get_filename().parent() {
+                let file = options.get_filename().to_path_buf();
+                if let Some(parent) = file.parent() {
                     if !parent.as_os_str().is_empty() {
-                        std::fs::create_dir_all(parent).map_err(|e| {
+                        crate::private_files::create_dir(parent).map_err(|e| {
                             StoreError::setup(
                                 format!(
                                     "cannot create the database directory {}",
@@ -114,6 +116,18 @@ impl Db {
                             )
                         })?;
                     }
+                }
+                // `:memory:` and friends have no file to protect.
+                if !raw.contains(":memory:") && !raw.contains("mode=memory") {
+                    crate::private_files::prepare_database_file(&file).map_err(|e| {
+                        StoreError::setup(
+                            format!(
+                                "cannot create the database file {} (mode 0600)",
+                                file.display()
+                            ),
+                            e,
+                        )
+                    })?;
                 }
                 let pool = SqlitePoolOptions::new()
                     .max_connections(max_connections)

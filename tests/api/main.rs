@@ -1,5 +1,6 @@
 //! One integration binary, as in zero-to-production: every test starts the real app.
 
+mod file_modes;
 mod filing;
 mod helpers;
 mod logs;
@@ -16,4 +17,5 @@ mod processes;
 mod retention;
 mod sealing;
 mod staff;
+mod staff_leave;
 mod store_conformance;
