@@ -16,7 +16,7 @@ use crate::forms::{
 };
 use crate::i18n::Lang;
 use crate::reports::case_number::{CaseNumber, CaseNumberError};
-use crate::reports::document::{self as doc, ReportDocument};
+use crate::reports::document::{self as doc, ClientEvidence, ReportDocument};
 use crate::state_code::StateCode;
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use crate::store::Db;
@@ -83,6 +83,7 @@ pub async fn submit(
     variant: &FormVariant,
     lang: Lang,
     now: DateTime<Utc>,
+    client: Option<&ClientEvidence>,
 ) -> Result<Submitted, SubmitError> {
     if let Some(case_number) = &draft.case_number {
         return Ok(Submitted {
@@ -108,7 +109,8 @@ pub async fn submit(
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())?;
-        let document = report_document(variant, answers, &case_number, office, lang, now);
+        let mut document = report_document(variant, answers, &case_number, office, lang, now);
+        document.client = client.cloned();
         let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
             case_number: case_number.clone(),
@@ -213,6 +215,7 @@ pub fn report_document(
         }),
         answers: doc_answers,
         attachments,
+        client: None,
     }
 }
 
