@@ -161,6 +161,26 @@ macro_rules! append_audit_in {
     }};
 }
 
+/// Ends the transaction `$tx` of an audited action: appends `$audited` (an
+/// `Option<&Audited>`) when `$changed` holds, then commits. Evaluates to the new head, if any;
+/// hand it to `publish` after the commit.
+#[macro_export]
+macro_rules! commit_audited {
+    ($tx:ident, $audited:expr, $changed:expr) => {{
+        let head = match $audited {
+            Some(audited) if $changed => Some($crate::append_audit_in!($tx, audited)?),
+            _ => None,
+        };
+        $tx.commit().await?;
+        head
+    }};
+}
+
+/// Publishes the head a committed action appended; true when there was one.
+pub fn publish(head: Option<&ChainHead>) -> bool {
+    head.map(publish_head).is_some()
+}
+
 /// Appends one entry on its own (for events that change nothing else: sign-in, download).
 pub async fn append(
     db: &Db,

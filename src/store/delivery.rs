@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::audit::{publish_head, Audited};
+use super::audit::{publish, Audited};
 use super::jobs::{finish_leased_in, Job, JobKind};
 use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
@@ -52,16 +52,10 @@ pub async fn record_receipt(
             }
         }
         // A clerk's receipt commits with its audit entry, or neither does.
-        let head = match audit {
-            Some(audited) => Some(crate::append_audit_in!(tx, audited)?),
-            None => None,
-        };
-        tx.commit().await?;
+        let head = crate::commit_audited!(tx, audit, true);
         (first, head)
     });
-    if let Some(head) = &head {
-        publish_head(head);
-    }
+    publish(head.as_ref());
     Ok(first)
 }
 

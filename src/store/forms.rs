@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::audit::{publish_head, Audited};
+use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
 use crate::with_db;
@@ -102,16 +102,10 @@ pub async fn register(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let head = match audit {
-            Some(audited) if inserted == 1 => Some(crate::append_audit_in!(tx, audited)?),
-            _ => None,
-        };
-        tx.commit().await?;
+        let head = crate::commit_audited!(tx, audit, inserted == 1);
         (inserted, head)
     });
-    if let Some(head) = head {
-        publish_head(&head);
-    }
+    publish(head.as_ref());
     if inserted == 1 {
         return Ok(Registration::Registered);
     }
@@ -200,18 +194,9 @@ pub async fn retire(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let head = if affected > 0 {
-            Some(crate::append_audit_in!(tx, audit)?)
-        } else {
-            None
-        };
-        tx.commit().await?;
-        head
+        crate::commit_audited!(tx, Some(audit), affected > 0)
     });
-    if let Some(head) = &head {
-        publish_head(head);
-    }
-    Ok(head.is_some())
+    Ok(publish(head.as_ref()))
 }
 
 /// (state, form id, version) of every live form; cheap enough to ask on each request, so

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::audit::{publish_head, Audited};
+use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
 use crate::with_db;
@@ -357,16 +357,10 @@ pub async fn requeue(
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let head = match audit {
-            Some(audited) if affected == 1 => Some(crate::append_audit_in!(tx, audited)?),
-            _ => None,
-        };
-        tx.commit().await?;
+        let head = crate::commit_audited!(tx, audit, affected == 1);
         (affected, head)
     });
-    if let Some(head) = &head {
-        publish_head(head);
-    }
+    publish(head.as_ref());
     Ok(affected == 1)
 }
 

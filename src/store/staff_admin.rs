@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::audit::{publish_head, Audited};
+use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
 use crate::with_db;
@@ -22,7 +22,7 @@ macro_rules! account_change {
                 .await?
                 .rows_affected()
                 == 1;
-            let head = if changed {
+            if changed {
                 sqlx::query(
                     "DELETE FROM staff_sessions WHERE user_id = \
                      (SELECT id FROM staff_users WHERE username = $1)",
@@ -30,17 +30,10 @@ macro_rules! account_change {
                 .bind($username)
                 .execute(&mut *tx)
                 .await?;
-                Some(crate::append_audit_in!(tx, $audit)?)
-            } else {
-                None
-            };
-            tx.commit().await?;
-            head
+            }
+            crate::commit_audited!(tx, Some($audit), changed)
         });
-        if let Some(head) = &head {
-            publish_head(head);
-        }
-        Ok(head.is_some())
+        Ok(publish(head.as_ref()))
     }};
 }
 
@@ -114,16 +107,7 @@ pub async fn revoke_token(
         .await?
         .rows_affected()
             == 1;
-        let head = if changed {
-            Some(crate::append_audit_in!(tx, audit)?)
-        } else {
-            None
-        };
-        tx.commit().await?;
-        head
+        crate::commit_audited!(tx, Some(audit), changed)
     });
-    if let Some(head) = &head {
-        publish_head(head);
-    }
-    Ok(head.is_some())
+    Ok(publish(head.as_ref()))
 }

@@ -14,8 +14,8 @@ use crate::with_both_engines;
 /// Berlin keeps envelopes 7 days here (configuration) and the index 180 (state.toml).
 const CONFIG: &str = "[police.be.retention]\nenvelope_days = 7\n";
 
-async fn sweep(app: &TestApp, now: DateTime<Utc>, dry_run: bool) -> BTreeMap<String, u64> {
-    let summary: Summary = retention::sweep(
+async fn try_sweep(app: &TestApp, now: DateTime<Utc>, dry_run: bool) -> Option<Summary> {
+    retention::sweep(
         &app.state.db,
         &app.state.settings,
         app.state.directory.as_ref(),
@@ -24,7 +24,12 @@ async fn sweep(app: &TestApp, now: DateTime<Utc>, dry_run: bool) -> BTreeMap<Str
     )
     .await
     .unwrap()
-    .expect("no other sweep runs");
+}
+
+async fn sweep(app: &TestApp, now: DateTime<Utc>, dry_run: bool) -> BTreeMap<String, u64> {
+    let summary = try_sweep(app, now, dry_run)
+        .await
+        .expect("no other sweep runs");
     let mut counts: BTreeMap<String, u64> = summary
         .deleted
         .iter()
@@ -166,3 +171,27 @@ async fn deletes_exactly_what_is_due(backend: Backend) {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM reports").await, 1);
 }
 with_both_engines!(deletes_exactly_what_is_due);
+
+/// On PostgreSQL one instance sweeps at a time: while another holds the sweep's lock, a
+/// sweep does nothing and says so.
+#[tokio::test]
+async fn one_sweep_at_a_time_on_postgres() {
+    let Some(app) = spawn(Backend::Postgres, None, &[("IW_WORKERS", "0")]).await else {
+        return;
+    };
+    let internetwache::store::Db::Postgres(pool) = &app.state.db else {
+        unreachable!()
+    };
+    let mut other = pool.begin().await.unwrap();
+    let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(0x0069_7772_6574_656e_i64)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    assert!(held);
+    let ran = try_sweep(&app, Utc::now(), false).await;
+    assert!(ran.is_none(), "the other sweep holds the lock");
+    other.rollback().await.unwrap();
+    let ran = try_sweep(&app, Utc::now(), false).await;
+    assert!(ran.is_some(), "free again");
+}
