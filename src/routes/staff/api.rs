@@ -11,7 +11,7 @@ use crate::crypto::token_hash;
 use crate::delivery::receipt::ReceiptBody;
 use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
-use crate::staff::{action, audited, download_envelope, Principal, Role};
+use crate::staff::{download_envelope, Principal, Role};
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -302,14 +302,16 @@ pub async fn receipt(
     let parsed: ReceiptBody = serde_json::from_slice(&body).map_err(|_| {
         ApiError::BadRequest("the body must be JSON: {\"receipt\": \"v1=<hex>\"}".into())
     })?;
-    let audited = audited(
+    match receipts::accept(
+        &app.db,
+        &app.settings,
+        &report,
+        &parsed.receipt,
         &app.audit_key,
         &principal.actor,
-        action::RECEIPT,
-        Some(report.state.as_str()),
-        Some(report.case_number.as_str()),
-    );
-    match receipts::accept(&app.db, &app.settings, &report, &parsed.receipt, &audited).await {
+    )
+    .await
+    {
         Ok(first) => Ok(HttpResponse::Ok().json(ReceiptAccepted {
             case_number: report.case_number.to_string(),
             status: "delivered".into(),

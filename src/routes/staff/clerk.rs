@@ -15,7 +15,7 @@ use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
-use crate::staff::{action, audited, download_envelope, Principal, Role};
+use crate::staff::{download_envelope, Principal, Role};
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -367,14 +367,16 @@ pub async fn confirm_receipt(
     check_csrf(&app, &req, form.csrf_token.as_deref())?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
     let lang = app.page(&req).lang;
-    let audited = audited(
+    match receipts::accept(
+        &app.db,
+        &app.settings,
+        &report,
+        &form.receipt,
         &app.audit_key,
         &principal.actor,
-        action::RECEIPT,
-        Some(report.state.as_str()),
-        Some(report.case_number.as_str()),
-    );
-    match receipts::accept(&app.db, &app.settings, &report, &form.receipt, &audited).await {
+    )
+    .await
+    {
         Ok(_) => Ok(see_other(&format!(
             "/polizei/berichte/{}",
             report.case_number
