@@ -74,7 +74,7 @@ impl AppState {
             db: &self.db,
             catalog: self.forms.catalog(),
             police_keys: &self.police_keys,
-            draft_keys: self.drafts.keys(),
+            address_keys: &self.services.keyring,
             max_attempts: self.settings.job_max_attempts,
         }
     }

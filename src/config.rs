@@ -86,7 +86,7 @@ settings! {
     draft_max_hours: u32 = "24", "IW_DRAFT_MAX_HOURS",
         "A draft expires this many hours after it was started, whatever happens.";
     draft_keys: String = "", "IW_DRAFT_KEYS",
-        "Draft encryption keys `id:BASE64,...` (newest first); empty = generated under the data dir.";
+        "Keys that seal the confirmation e-mail address until it is sent, `id:BASE64,...` (newest first; historical name: drafts are sealed under the citizen's cookie secret); empty = generated under the data dir.";
     workers: u32 = "2", "IW_WORKERS",
         "Queue workers started inside `serve` (0 = run them as `internetwache worker`).";
     job_max_attempts: u32 = "25", "IW_JOB_MAX_ATTEMPTS",
@@ -123,6 +123,11 @@ settings! {
         "Length of a sign-in lockout, and the window failures are counted in.";
     audit_key: String = "", "IW_AUDIT_KEY",
         "Key of the audit log's HMAC chain (any long secret); empty = generated under the data dir.";
+    // Issue 12: retention.
+    retention_sweep_minutes: u32 = "60", "IW_RETENTION_SWEEP_MINUTES",
+        "How often the workers delete what is past its retention time (per-state days: `[retention]` in state.toml, `[police.<state>.retention]` here).";
+    mail_file_retention_days: u32 = "7", "IW_MAIL_FILE_RETENTION_DAYS",
+        "The demo file mail transport's .eml files are deleted after this many days.";
 }
 
 impl Settings {
@@ -354,6 +359,19 @@ pub struct PoliceSettings {
     pub delivery: DeliverySetting,
     /// Where escalations about undelivered reports are e-mailed.
     pub ops_email: Option<String>,
+    /// Overrides the state's `[retention]` from `state.toml`.
+    #[serde(default)]
+    pub retention: RetentionOverride,
+    /// Overrides the state's `seal_client_address` from `state.toml`.
+    pub seal_client_address: Option<bool>,
+}
+
+/// `[police.<state>.retention]`: days, each optional.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionOverride {
+    pub envelope_days: Option<u32>,
+    pub index_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1,5 +1,6 @@
-//! Drafts in progress: answers sealed with the server's draft key, behind an unguessable
-//! token in a cookie. The database only ever sees the token's hash.
+//! Drafts in progress: answers sealed under a key derived from a secret that exists only in
+//! the citizen's cookie. The database sees the row id derived from that secret and the
+//! sealed blob; the server's own files and keys open no draft (see `crypto::draft_secret`).
 
 use crate::reports::case_number::CaseNumber;
 use crate::state_code::StateCode;
@@ -8,7 +9,7 @@ use actix_web::HttpRequest;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{generate_token, token_hash, DraftKeyring};
+use crate::crypto::DraftSecret;
 use crate::forms::Answers;
 use crate::store::drafts::{self as store_drafts, DraftRow, NewDraft};
 use crate::store::{Db, StoreError};
@@ -27,8 +28,10 @@ pub struct DraftPayload {
 /// An open draft.
 #[derive(Debug, Clone)]
 pub struct Draft {
-    /// SHA-256 of the cookie token; never the token itself.
+    /// Derived from the cookie secret; finds the row, opens nothing.
     pub id: String,
+    /// Seals the answers on save; never stored.
+    secret: DraftSecret,
     pub state: StateCode,
     pub form_id: String,
     pub form_version: i64,
@@ -55,31 +58,25 @@ pub enum DraftError {
     Payload(#[from] serde_json::Error),
 }
 
-/// Expiry policy and keys for drafts.
+/// Expiry policy of drafts and their cookie.
 pub struct DraftService {
-    keys: DraftKeyring,
     idle: Duration,
     absolute: Duration,
     secure_cookie: bool,
 }
 
 impl DraftService {
-    pub fn new(keys: DraftKeyring, idle_minutes: u32, max_hours: u32, secure_cookie: bool) -> Self {
+    pub fn new(idle_minutes: u32, max_hours: u32, secure_cookie: bool) -> Self {
         DraftService {
-            keys,
             idle: Duration::minutes(i64::from(idle_minutes)),
             absolute: Duration::hours(i64::from(max_hours)),
             secure_cookie,
         }
     }
 
-    pub fn keys(&self) -> &DraftKeyring {
-        &self.keys
-    }
-
-    fn seal(&self, id: &str, payload: &DraftPayload) -> Result<Vec<u8>, DraftError> {
+    fn seal(secret: &DraftSecret, payload: &DraftPayload) -> Result<Vec<u8>, DraftError> {
         let json = serde_json::to_vec(payload)?;
-        Ok(self.keys.seal(id.as_bytes(), &json)?)
+        Ok(secret.seal(&json)?)
     }
 
     /// Starts a draft pinned to a form version; returns the cookie to set.
@@ -91,10 +88,10 @@ impl DraftService {
         form_version: i64,
         now: DateTime<Utc>,
     ) -> Result<(Draft, Cookie<'static>), DraftError> {
-        let token = generate_token()?;
-        let id = token_hash(&token);
+        let secret = DraftSecret::generate()?;
+        let id = secret.row_id();
         let payload = DraftPayload::default();
-        let sealed = self.seal(&id, &payload)?;
+        let sealed = Self::seal(&secret, &payload)?;
         let expires_at = now + self.absolute;
         let idle_expires_at = (now + self.idle).min(expires_at);
         store_drafts::insert(
@@ -111,8 +108,10 @@ impl DraftService {
             },
         )
         .await?;
+        let cookie = self.cookie(secret.encoded());
         let draft = Draft {
             id,
+            secret,
             state: state.clone(),
             form_id: form_id.to_owned(),
             form_version,
@@ -120,7 +119,7 @@ impl DraftService {
             case_number: None,
             payload,
         };
-        Ok((draft, self.cookie(token)))
+        Ok((draft, cookie))
     }
 
     fn cookie(&self, token: String) -> Cookie<'static> {
@@ -142,7 +141,10 @@ impl DraftService {
         let Some(cookie) = req.cookie(DRAFT_COOKIE) else {
             return Ok(Lookup::Missing);
         };
-        let id = token_hash(cookie.value());
+        let Some(secret) = DraftSecret::parse(cookie.value()) else {
+            return Ok(Lookup::Missing);
+        };
+        let id = secret.row_id();
         let Some(row) = store_drafts::get(db, &id).await? else {
             return Ok(Lookup::Missing);
         };
@@ -150,15 +152,16 @@ impl DraftService {
             store_drafts::delete(db, &id).await?;
             return Ok(Lookup::Expired);
         }
-        self.open(row).map(|d| Lookup::Active(Box::new(d)))
+        Self::open(secret, row).map(|d| Lookup::Active(Box::new(d)))
     }
 
-    fn open(&self, row: DraftRow) -> Result<Draft, DraftError> {
-        let plain = self.keys.open(row.id.as_bytes(), &row.payload)?;
+    fn open(secret: DraftSecret, row: DraftRow) -> Result<Draft, DraftError> {
+        let plain = secret.open(&row.payload)?;
         let payload: DraftPayload = serde_json::from_slice(&plain)?;
         Ok(Draft {
             expires: row.expires(),
             id: row.id,
+            secret,
             state: row.state,
             form_id: row.form_id,
             form_version: row.form_version,
@@ -175,7 +178,7 @@ impl DraftService {
         draft: &Draft,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, DraftError> {
-        let sealed = self.seal(&draft.id, &draft.payload)?;
+        let sealed = Self::seal(&draft.secret, &draft.payload)?;
         let Some(row) = store_drafts::get(db, &draft.id).await? else {
             return Ok(None);
         };

@@ -13,7 +13,6 @@ use crate::app_state::{AppState, Readiness};
 use crate::config::Settings;
 use crate::crypto::audit_chain::AuditKey;
 use crate::crypto::police_keys::PoliceKeys;
-use crate::crypto::DraftKeyring;
 use crate::drafts::DraftService;
 use crate::form_registry::directory::{CatalogDirectory, Directory};
 use crate::form_registry::FormRegistry;
@@ -36,6 +35,12 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        crate::private_files::create_dir(&settings.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "IW_DATA_DIR: cannot create {} (mode 0700): {e}",
+                settings.data_dir.display()
+            )
+        })?;
         let catalog = Catalog::load(&settings.forms_dir).map_err(|problems| {
             let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
             anyhow::anyhow!(
@@ -44,16 +49,10 @@ impl Application {
                 lines.join("\n")
             )
         })?;
-        let draft_keys = if settings.draft_keys.trim().is_empty() {
-            DraftKeyring::load_or_create(&settings.data_dir)
-                .map_err(|e| anyhow::anyhow!("IW_DATA_DIR: cannot create the draft key: {e}"))?
-        } else {
-            DraftKeyring::parse(&settings.draft_keys)
-                .map_err(|e| anyhow::anyhow!("IW_DRAFT_KEYS: {e}"))?
-        };
         let states: Vec<String> = catalog.states().map(|s| s.code.to_string()).collect();
         let police_keys = PoliceKeys::load(&settings, &states)?;
-        let csrf = CsrfKey::derive(draft_keys.to_spec().as_bytes());
+        let csrf = CsrfKey::load(&settings.data_dir)
+            .map_err(|e| anyhow::anyhow!("IW_DATA_DIR: cannot create the CSRF secret: {e}"))?;
         let audit_key = AuditKey::load(&settings.audit_key, &settings.data_dir)
             .map_err(|e| anyhow::anyhow!("IW_AUDIT_KEY: cannot load the audit key: {e}"))?;
         let db = Db::connect_lazy(&settings.database_url, settings.database_max_connections)?;
@@ -62,7 +61,6 @@ impl Application {
         let services = Arc::new(Services::new(&settings, db.clone(), directory.clone())?);
         let state = web::Data::new(AppState {
             drafts: DraftService::new(
-                draft_keys,
                 settings.draft_idle_minutes,
                 settings.draft_max_hours,
                 settings.secure_cookies(),

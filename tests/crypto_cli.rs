@@ -94,6 +94,7 @@ fn document(case_number: CaseNumber) -> ReportDocument {
             display: "Warschauer Straße 5".into(),
         }],
         attachments: vec![],
+        client: None,
     }
 }
 

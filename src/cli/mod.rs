@@ -4,12 +4,14 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod audit;
 pub mod clerk;
 pub mod forms;
 mod healthcheck;
 pub mod keys;
 pub mod police_sim;
 pub mod queue;
+pub mod retention;
 mod serve;
 pub mod staff;
 mod worker;
@@ -50,12 +52,15 @@ pub enum Command {
     Token(staff::TokenCommand),
     /// The tamper-evident audit log.
     #[command(subcommand)]
-    Audit(staff::AuditCommand),
+    Audit(audit::AuditCommand),
     /// Run queue workers only (delivery, e-mail), without the web server.
     Worker,
     /// Inspect the job queue and requeue dead letters.
     #[command(subcommand)]
     Queue(queue::QueueCommand),
+    /// Delete what is past its retention time (the workers also do this on their own).
+    #[command(subcommand)]
+    Retention(retention::RetentionCommand),
     /// A local police endpoint that receives pushed reports (tests, demos).
     PoliceSim(police_sim::PoliceSimArgs),
 }
@@ -71,9 +76,10 @@ pub fn main() -> ExitCode {
         Command::Clerk(cmd) => clerk::run(cmd),
         Command::User(cmd) => staff::run_user(cmd),
         Command::Token(cmd) => staff::run_token(cmd),
-        Command::Audit(cmd) => staff::run_audit(cmd),
+        Command::Audit(cmd) => audit::run(cmd),
         Command::Worker => worker::run(),
         Command::Queue(cmd) => queue::run(cmd),
+        Command::Retention(cmd) => retention::run(cmd),
         Command::PoliceSim(args) => police_sim::run(args),
     }
 }

@@ -94,7 +94,7 @@ async fn retry(db: &Db, args: RetryArgs) -> Result<ExitCode, crate::store::Store
     let Some(id) = args.id else {
         return Ok(ExitCode::FAILURE);
     };
-    if jobs::requeue(db, id, now).await? {
+    if jobs::requeue(db, id, now, None).await? {
         println!("requeued job {id}");
         Ok(ExitCode::SUCCESS)
     } else {

@@ -1,5 +1,6 @@
-//! `internetwache user add`, `token add`, `audit verify`: staff accounts, pull-API tokens
-//! and the audit chain check.
+//! `internetwache user add|disable|reset-password`, `token add|list|revoke`: staff accounts
+//! and pull-API tokens. Disabling, resetting and revoking are audited (actor `cli`) and take
+//! effect on every instance at once.
 
 use anyhow::Context;
 use std::io::BufRead;
@@ -10,14 +11,25 @@ use clap::{Args, Subcommand};
 use super::serve::settings_or_exit;
 use crate::config::Settings;
 use crate::crypto::audit_chain::AuditKey;
-use crate::staff::{hash_password, Role};
+use crate::staff::{action, audited, hash_password, Role};
 use crate::state_code::StateCode;
-use crate::store::{audit, staff as store_staff, Db};
+use crate::store::audit::Audited;
+use crate::store::{staff as store_staff, staff_admin, Db};
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Add a staff account; the password is read from standard input (one line).
     Add(UserAddArgs),
+    /// Disable an account (staff leave): it cannot sign in, and its sessions end at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Set a new password (read from standard input); the account's sessions end at once.
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -36,6 +48,13 @@ pub struct UserAddArgs {
 pub enum TokenCommand {
     /// Create a pull-API token for one state's police system; it is shown once.
     Add(TokenAddArgs),
+    /// Every token: id, state, name, created, revoked (never the token itself).
+    List,
+    /// Revoke a token by id (from `token list`); its next request is refused.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -47,13 +66,7 @@ pub struct TokenAddArgs {
     pub name: String,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum AuditCommand {
-    /// Check the HMAC chain; exit 1 naming the first bad entry.
-    Verify,
-}
-
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -82,8 +95,15 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let UserCommand::Add(args) = cmd;
-    finish(runtime().block_on(user_add(&settings, &args)))
+    finish(runtime().block_on(async {
+        match cmd {
+            UserCommand::Add(args) => user_add(&settings, &args).await,
+            UserCommand::Disable { username } => user_disable(&settings, &username).await,
+            UserCommand::ResetPassword { username } => {
+                user_reset_password(&settings, &username).await
+            }
+        }
+    }))
 }
 
 async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()> {
@@ -109,20 +129,7 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
             "--username: 1-64 characters of a-z, 0-9, . _ - @"
         ));
     }
-    let mut password = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut password)
-        .context("cannot read the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']);
-    if password.chars().count() < 12 {
-        return Err(anyhow::anyhow!(
-            "the password must have at least 12 characters"
-        ));
-    }
-    let hash = hash_password(password)
-        // password_hash::Error is not a std error; its text is all there is.
-        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
+    let hash = password_hash_from_stdin()?;
     let db = open_db(settings).await?;
     let added = store_staff::add_user(
         &db,
@@ -152,8 +159,13 @@ pub fn run_token(cmd: TokenCommand) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let TokenCommand::Add(args) = cmd;
-    finish(runtime().block_on(token_add(&settings, &args)))
+    finish(runtime().block_on(async {
+        match cmd {
+            TokenCommand::Add(args) => token_add(&settings, &args).await,
+            TokenCommand::List => token_list(&settings).await,
+            TokenCommand::Revoke { id } => token_revoke(&settings, id).await,
+        }
+    }))
 }
 
 async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<()> {
@@ -182,35 +194,96 @@ async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<(
     Ok(())
 }
 
-pub fn run_audit(cmd: AuditCommand) -> ExitCode {
-    let settings = match settings_or_exit() {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let AuditCommand::Verify = cmd;
-    runtime().block_on(async move {
-        let result = async {
-            let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
-                .context("cannot load the audit key")?;
-            let db = Db::connect_lazy(&settings.database_url, 2)?;
-            let rows = audit::all(&db).await?;
-            db.close().await;
-            Ok::<_, anyhow::Error>(audit::verify_chain(&key, &rows))
+/// One line from standard input, at least 12 characters, hashed with argon2id.
+fn password_hash_from_stdin() -> anyhow::Result<String> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.chars().count() < 12 {
+        return Err(anyhow::anyhow!(
+            "the password must have at least 12 characters"
+        ));
+    }
+    hash_password(password)
+        // password_hash::Error is not a std error; its text is all there is.
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+/// The audit entry of an operator's command at the console.
+fn cli_audit<'a>(key: &'a AuditKey, action: &'a str, object: &'a str) -> Audited<'a> {
+    audited(key, "cli", action, None, Some(object))
+}
+
+fn audit_key(settings: &Settings) -> anyhow::Result<AuditKey> {
+    AuditKey::load(&settings.audit_key, &settings.data_dir).context("cannot load the audit key")
+}
+
+async fn user_disable(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let key = audit_key(settings)?;
+    let db = open_db(settings).await?;
+    let audit = cli_audit(&key, action::USER_DISABLE, username);
+    let done = staff_admin::disable_user(&db, username, chrono::Utc::now(), &audit).await;
+    db.close().await;
+    match done? {
+        true => {
+            println!("disabled {username}; its sessions have ended");
+            Ok(())
         }
-        .await;
-        match result {
-            Ok(Ok(n)) => {
-                println!("audit log intact: {n} entries");
-                ExitCode::SUCCESS
-            }
-            Ok(Err(broken)) => {
-                eprintln!("{broken}");
-                ExitCode::FAILURE
-            }
-            Err(message) => {
-                eprintln!("error: {message:#}");
-                ExitCode::from(2)
-            }
+        false => Err(anyhow::anyhow!("no enabled account {username:?}")),
+    }
+}
+
+async fn user_reset_password(settings: &Settings, username: &str) -> anyhow::Result<()> {
+    let hash = password_hash_from_stdin()?;
+    let key = audit_key(settings)?;
+    let db = open_db(settings).await?;
+    let audit = cli_audit(&key, action::PASSWORD_RESET, username);
+    let done = staff_admin::set_password(&db, username, &hash, &audit).await;
+    db.close().await;
+    match done? {
+        true => {
+            println!("new password set for {username}; its sessions have ended");
+            Ok(())
         }
-    })
+        false => Err(anyhow::anyhow!("no account {username:?}")),
+    }
+}
+
+async fn token_list(settings: &Settings) -> anyhow::Result<()> {
+    let db = open_db(settings).await?;
+    let tokens = staff_admin::tokens(&db).await;
+    db.close().await;
+    println!("id\tstate\tname\tcreated\trevoked");
+    for t in tokens? {
+        println!(
+            "{}\t{}\t{}\t{}\t{}",
+            t.id,
+            t.state.as_str(),
+            t.name,
+            t.created_at.format("%Y-%m-%d %H:%M"),
+            t.revoked_at
+                .map(|r| r.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+    Ok(())
+}
+
+async fn token_revoke(settings: &Settings, id: i64) -> anyhow::Result<()> {
+    let key = audit_key(settings)?;
+    let db = open_db(settings).await?;
+    let object = format!("token {id}");
+    let audit = cli_audit(&key, action::TOKEN_REVOKE, &object);
+    let done = staff_admin::revoke_token(&db, id, chrono::Utc::now(), &audit).await;
+    db.close().await;
+    match done? {
+        true => {
+            println!("revoked token {id}");
+            Ok(())
+        }
+        false => Err(anyhow::anyhow!("no active token with id {id}")),
+    }
 }

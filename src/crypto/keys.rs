@@ -127,7 +127,7 @@ pub fn generate(state: &str, out_dir: &Path) -> Result<GeneratedKey, CryptoError
     let state = normalize_state(state)?;
     let (secret, public) = generate_keypair()?;
     let key_id = key_id_for(&state, chrono::Utc::now().date_naive(), &public);
-    fs::create_dir_all(out_dir).map_err(|e| CryptoError::io(out_dir, e))?;
+    crate::private_files::create_dir(out_dir).map_err(|e| CryptoError::io(out_dir, e))?;
 
     let public_path = out_dir.join(format!("{key_id}.public.json"));
     let private_path = out_dir.join(format!("{key_id}.private.json"));

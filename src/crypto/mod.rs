@@ -2,8 +2,9 @@
 //! receiver), the versioned envelope, draft encryption at rest, random
 //! tokens and police key files.
 
+pub mod address_cipher;
 pub mod audit_chain;
-pub mod draft_cipher;
+pub mod draft_secret;
 pub mod envelope;
 pub mod hpke_open;
 pub mod hpke_seal;
@@ -14,7 +15,8 @@ pub mod tokens;
 
 use thiserror::Error;
 
-pub use draft_cipher::DraftKeyring;
+pub use address_cipher::AddressKeyring;
+pub use draft_secret::DraftSecret;
 pub use envelope::{Envelope, EnvelopeMetadata};
 pub use hpke_open::{generate_keypair, open};
 pub use hpke_seal::{seal, Sealed};

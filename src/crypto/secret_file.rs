@@ -17,7 +17,7 @@ pub fn load_or_create(path: &Path) -> Result<Vec<u8>, CryptoError> {
         return Ok(secret);
     }
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| CryptoError::io(dir, e))?;
+        crate::private_files::create_dir(dir).map_err(|e| CryptoError::io(dir, e))?;
     }
     let token = generate_token()?;
     let temporary = temporary_path(path)?;

@@ -67,7 +67,15 @@ pub async fn run(
                 Utc::now().timestamp(),
             )
             .await?;
-            store::record_receipt(db, report.id, &receipt, Some((job, worker)), Utc::now()).await?;
+            store::record_receipt(
+                db,
+                report.id,
+                &receipt,
+                Some((job, worker)),
+                Utc::now(),
+                None,
+            )
+            .await?;
             Ok(Delivered::Receipted)
         }
     }
@@ -81,6 +89,7 @@ pub async fn accept_receipt(
     targets: &Targets,
     report_id: i64,
     receipt: &str,
+    audit: Option<&crate::store::audit::Audited<'_>>,
 ) -> Result<bool, DeliveryError> {
     let report = reports::get_by_id(db, report_id)
         .await?
@@ -97,7 +106,8 @@ pub async fn accept_receipt(
     ) {
         return Err(DeliveryError::InvalidReceipt);
     }
-    let first = store::record_receipt(db, report_id, receipt.trim(), None, Utc::now()).await?;
+    let first =
+        store::record_receipt(db, report_id, receipt.trim(), None, Utc::now(), audit).await?;
     if first {
         tracing::info!(report_id, state = %report.state, "report delivered (pull receipt)");
     }

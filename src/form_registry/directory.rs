@@ -24,6 +24,10 @@ pub trait Directory: Send + Sync {
     fn operations_email(&self, _state: &str) -> Option<String> {
         None
     }
+    /// The state's `[retention]` from `state.toml`.
+    fn retention(&self, _state: &str) -> Option<crate::forms::Retention> {
+        None
+    }
 }
 
 /// The address escalations of `state` go to: the configured `ops_email`, else the
@@ -69,6 +73,7 @@ pub struct CatalogDirectory {
 struct StateEntry {
     name: crate::i18n::I18nText,
     operations_email: Option<String>,
+    retention: crate::forms::Retention,
     desk: Contact,
     offices: Vec<(String, Contact)>,
 }
@@ -90,6 +95,7 @@ impl CatalogDirectory {
                 let entry = StateEntry {
                     name: s.name.clone(),
                     operations_email: s.operations_email.clone(),
+                    retention: s.retention,
                     desk: contact(s.central_office()),
                     offices: std::iter::once(s.central_office())
                         .chain(&s.offices)
@@ -120,6 +126,9 @@ impl Directory for CatalogDirectory {
     }
     fn state_name(&self, state: &str, lang: Lang) -> Option<String> {
         self.state(state).map(|s| s.name.get(lang).to_string())
+    }
+    fn retention(&self, state: &str) -> Option<crate::forms::Retention> {
+        self.state(state).map(|s| s.retention)
     }
     fn operations_email(&self, state: &str) -> Option<String> {
         self.state(state)?.operations_email.clone()

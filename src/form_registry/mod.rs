@@ -61,7 +61,7 @@ impl FormRegistry {
                 origin: Origin::File,
                 created_by: None,
             };
-            match store_forms::register(db, &new, now).await? {
+            match store_forms::register(db, &new, now, None).await? {
                 Registration::Registered => report.registered += 1,
                 Registration::Unchanged => report.unchanged += 1,
                 Registration::Conflict { .. } => {

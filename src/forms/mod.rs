@@ -37,7 +37,7 @@ pub use review::{display_value, review, ReviewRow, ReviewStep};
 pub use schema::{
     Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FileType, FormVariant, Referral, Step,
 };
-pub use state_info::{Office, PostalRange, Route, StateInfo};
+pub use state_info::{Office, PostalRange, Retention, Route, StateInfo};
 pub use validate::{prune_hidden, validate_all, validate_step};
 pub use visibility::condition_holds;
 

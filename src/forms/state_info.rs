@@ -85,6 +85,32 @@ pub struct StateInfo {
     pub privacy_url: String,
     pub accessibility_url: String,
     pub operations_email: Option<String>,
+    /// How long the intake keeps this state's reports (`[retention]`).
+    #[serde(default)]
+    pub retention: Retention,
+    /// Seal the client address and user agent into the report (evidence of misuse).
+    #[serde(default)]
+    pub seal_client_address: bool,
+}
+
+/// Days the intake keeps what it stored for a report; `[retention]` in `state.toml`,
+/// overridable per state in the configuration. Undelivered reports are never deleted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// The sealed envelope of a delivered report, counted from its receipt.
+    pub envelope_days: u32,
+    /// The index row, its delivery history (jobs, attempts, mail outbox), counted from
+    /// the receipt.
+    pub index_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            envelope_days: 30,
+            index_days: 180,
+        }
+    }
 }
 
 impl StateInfo {
@@ -125,6 +151,13 @@ struct RawOffice {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawRetention {
+    envelope_days: Option<u32>,
+    index_days: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawRoute {
     postal_codes: S<Vec<S<String>>>,
     office: S<String>,
@@ -138,6 +171,8 @@ pub(crate) struct RawState {
     privacy_url: S<String>,
     accessibility_url: S<String>,
     operations_email: Option<S<String>>,
+    retention: Option<S<RawRetention>>,
+    seal_client_address: Option<bool>,
     postal_codes: S<Vec<S<String>>>,
     central_office: RawOffice,
     offices: Vec<RawOffice>,
@@ -208,6 +243,18 @@ pub(crate) fn state_info(ctx: &mut Ctx, code: StateCode, raw: &RawState) -> Stat
             ctx.err(e.span(), "invalid e-mail address");
         }
     }
+    let mut retention = Retention::default();
+    if let Some(raw_retention) = &raw.retention {
+        let r = raw_retention.get_ref();
+        retention.envelope_days = r.envelope_days.unwrap_or(retention.envelope_days);
+        retention.index_days = r.index_days.unwrap_or(retention.index_days);
+        if retention.envelope_days == 0 || retention.envelope_days > retention.index_days {
+            ctx.err(
+                raw_retention.span(),
+                "retention: envelope_days must be at least 1 and at most index_days",
+            );
+        }
+    }
     let mut seen = BTreeSet::new();
     let mut categories = Vec::new();
     for c in raw.categories.get_ref() {
@@ -271,5 +318,7 @@ pub(crate) fn state_info(ctx: &mut Ctx, code: StateCode, raw: &RawState) -> Stat
         privacy_url: raw.privacy_url.get_ref().clone(),
         accessibility_url: raw.accessibility_url.get_ref().clone(),
         operations_email: raw.operations_email.as_ref().map(|e| e.get_ref().clone()),
+        retention,
+        seal_client_address: raw.seal_client_address.unwrap_or(false),
     }
 }

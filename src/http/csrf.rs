@@ -20,6 +20,15 @@ impl CsrfKey {
         CsrfKey(hmac::Key::new(hmac::HMAC_SHA256, derived.as_ref()))
     }
 
+    /// From its own secret under `DATA_DIR/keys/csrf.secret` (generated on first start,
+    /// shared by every instance on that data dir). It opens nothing else.
+    pub fn load(data_dir: &std::path::Path) -> Result<CsrfKey, crate::crypto::CryptoError> {
+        let path = data_dir.join("keys").join("csrf.secret");
+        Ok(CsrfKey::derive(
+            &crate::crypto::secret_file::load_or_create(&path)?,
+        ))
+    }
+
     fn token_for(&self, browser_secret: &str) -> String {
         hex::encode(hmac::sign(&self.0, browser_secret.as_bytes()).as_ref())
     }

@@ -7,7 +7,7 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
-use crate::crypto::DraftKeyring;
+use crate::crypto::AddressKeyring;
 use crate::form_registry::directory::{Contact, Directory};
 use crate::i18n::Lang;
 use crate::reports::submission::confirmation_aad;
@@ -131,7 +131,7 @@ pub async fn run(
     db: &Db,
     mailer: &Mailer,
     directory: &dyn Directory,
-    keyring: &DraftKeyring,
+    keyring: &AddressKeyring,
     from: &str,
     job: &Job,
     worker: &str,

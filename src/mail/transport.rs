@@ -36,7 +36,7 @@ impl Mailer {
     pub fn from_url(url: &MailUrl, timeout: Duration) -> Result<Mailer, MailError> {
         match url {
             MailUrl::File(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| {
+                crate::private_files::create_dir(dir).map_err(|e| {
                     MailError::Setup(format!("cannot create {}: {e}", dir.display()))
                 })?;
                 Ok(Mailer::File(AsyncFileTransport::new(dir)))

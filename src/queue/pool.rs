@@ -1,4 +1,5 @@
-//! A process's workers and its escalation sweep, started together and stopped together.
+//! A process's workers and its sweeps (escalation, retention), started together and stopped
+//! together.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::{Services, Worker};
 use crate::delivery::escalation;
+use crate::retention;
 
 pub struct WorkerPool {
     shutdown: watch::Sender<bool>,
@@ -16,7 +18,7 @@ pub struct WorkerPool {
 }
 
 impl WorkerPool {
-    /// Spawns `count` workers and one escalation sweep on the current runtime.
+    /// Spawns `count` workers, one escalation sweep and one retention sweep.
     pub fn start(services: Arc<Services>, count: u32) -> WorkerPool {
         let (shutdown, receiver) = watch::channel(false);
         let mut handles = Vec::new();
@@ -28,27 +30,45 @@ impl WorkerPool {
             handles.push(tokio::spawn(async move { worker.run(receiver).await }));
         }
         if count > 0 {
-            let services = services.clone();
-            let mut receiver = receiver.clone();
-            handles.push(tokio::spawn(async move {
-                // Escalation ages are minutes; once a minute is soon enough.
-                let every = Duration::from_secs(60);
-                loop {
-                    if let Err(e) = escalation::sweep(
+            // Escalation ages are minutes; once a minute is soon enough.
+            let sweeper = services.clone();
+            handles.push(periodic(
+                Duration::from_secs(60),
+                receiver.clone(),
+                move || {
+                    let services = sweeper.clone();
+                    async move {
+                        if let Err(e) = escalation::sweep(
+                            &services.db,
+                            &services.settings,
+                            services.directory.as_ref(),
+                        )
+                        .await
+                        {
+                            tracing::warn!(error = %e, "escalation sweep failed");
+                        }
+                    }
+                },
+            ));
+            // Retention days are days; one sweep per instance and interval, and on PostgreSQL
+            // one instance at a time (the others find the lock taken and skip).
+            let every = Duration::from_secs(
+                60 * u64::from(services.settings.retention_sweep_minutes.max(1)),
+            );
+            let sweeper = services.clone();
+            handles.push(periodic(every, receiver.clone(), move || {
+                let services = sweeper.clone();
+                async move {
+                    if let Err(e) = retention::sweep(
                         &services.db,
                         &services.settings,
                         services.directory.as_ref(),
+                        chrono::Utc::now(),
+                        false,
                     )
                     .await
                     {
-                        tracing::warn!(error = %e, "escalation sweep failed");
-                    }
-                    tokio::select! {
-                        _ = tokio::time::sleep(every) => {}
-                        _ = receiver.changed() => {}
-                    }
-                    if *receiver.borrow() {
-                        break;
+                        tracing::warn!(error = %crate::telemetry::error_chain(&e), "retention sweep failed");
                     }
                 }
             }));
@@ -74,4 +94,24 @@ impl WorkerPool {
             tracing::warn!("workers did not stop in time; their leases will expire");
         }
     }
+}
+
+/// Runs `tick` now and then every `every`, until shutdown is signalled.
+fn periodic<F, Fut>(every: Duration, mut shutdown: watch::Receiver<bool>, tick: F) -> JoinHandle<()>
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        loop {
+            tick().await;
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+    })
 }

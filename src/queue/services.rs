@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Settings;
-use crate::crypto::DraftKeyring;
+use crate::crypto::AddressKeyring;
 use crate::delivery::{push, Targets};
 use crate::form_registry::directory::Directory;
 use crate::mail::Mailer;
@@ -16,8 +16,8 @@ pub struct Services {
     pub http: reqwest::Client,
     pub mailer: Mailer,
     pub directory: Arc<dyn Directory>,
-    /// Opens the sealed confirmation addresses (the server's draft key).
-    pub keyring: DraftKeyring,
+    /// Seals and opens the confirmation addresses (the server's address key).
+    pub keyring: AddressKeyring,
     pub targets: Targets,
 }
 
@@ -32,7 +32,7 @@ impl std::fmt::Debug for Services {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServicesError {
-    #[error("draft keys: {0}")]
+    #[error("address keys: {0}")]
     Keys(#[from] crate::crypto::CryptoError),
     #[error(transparent)]
     Mail(#[from] crate::mail::MailError),
@@ -45,9 +45,9 @@ impl Services {
         directory: Arc<dyn Directory>,
     ) -> Result<Services, ServicesError> {
         let keyring = if settings.draft_keys.trim().is_empty() {
-            DraftKeyring::load_or_create(&settings.data_dir)?
+            AddressKeyring::load_or_create(&settings.data_dir)?
         } else {
-            DraftKeyring::parse(&settings.draft_keys)?
+            AddressKeyring::parse(&settings.draft_keys)?
         };
         Ok(Services {
             db,

@@ -29,6 +29,25 @@ pub struct ReportDocument {
     pub answers: Vec<Answer>,
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// Evidence in case the report is abused (§ 145d, § 164 StGB), only where the state's
+    /// `seal_client_address` is on. Sealed like everything here: the police alone read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientEvidence>,
+}
+
+/// Where the report came from, as the intake saw it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientEvidence {
+    /// The client's IP address.
+    pub address: String,
+    /// The `User-Agent` header, empty when none was sent.
+    pub user_agent: String,
+}
+
+impl std::fmt::Debug for ClientEvidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClientEvidence(<redacted>)")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,6 +223,7 @@ pub(crate) mod tests {
                 sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad".into(),
                 data: "YWJj".into(),
             }],
+            client: None,
         }
     }
 

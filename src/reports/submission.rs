@@ -7,7 +7,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 
 use crate::crypto::police_keys::PoliceKeys;
-use crate::crypto::DraftKeyring;
+use crate::crypto::AddressKeyring;
 use crate::crypto::{Envelope, EnvelopeMetadata};
 use crate::drafts::Draft;
 use crate::forms::Catalog;
@@ -17,7 +17,7 @@ use crate::forms::{
 };
 use crate::i18n::Lang;
 use crate::reports::case_number::{CaseNumber, CaseNumberError};
-use crate::reports::document::{self as doc, ReportDocument};
+use crate::reports::document::{self as doc, ClientEvidence, ReportDocument};
 use crate::state_code::StateCode;
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use crate::store::Db;
@@ -68,12 +68,12 @@ fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> 
 }
 
 /// What filing a report needs, and nothing more: the store, the catalog for the office,
-/// the police keys to seal to, and the draft keys that seal the confirmation address.
+/// the police keys to seal to, and the server key that seals the confirmation address.
 pub struct Submitter<'a> {
     pub db: &'a Db,
     pub catalog: &'a Catalog,
     pub police_keys: &'a PoliceKeys,
-    pub draft_keys: &'a DraftKeyring,
+    pub address_keys: &'a AddressKeyring,
     pub max_attempts: u32,
 }
 
@@ -84,6 +84,7 @@ pub async fn submit(
     variant: &FormVariant,
     lang: Lang,
     now: DateTime<Utc>,
+    client: Option<&ClientEvidence>,
 ) -> Result<Submitted, SubmitError> {
     if let Some(case_number) = &draft.case_number {
         return Ok(Submitted {
@@ -109,7 +110,8 @@ pub async fn submit(
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())?;
-        let document = report_document(variant, answers, &case_number, office, lang, now);
+        let mut document = report_document(variant, answers, &case_number, office, lang, now);
+        document.client = client.cloned();
         let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
             case_number: case_number.clone(),
@@ -124,7 +126,7 @@ pub async fn submit(
         let envelope = Envelope::seal(&metadata, key, &plaintext)?;
         let sealed_address = match &email {
             Some(address) => Some(
-                app.draft_keys
+                app.address_keys
                     .seal(&confirmation_aad(&case_number), address.as_bytes())?,
             ),
             None => None,
@@ -214,6 +216,7 @@ pub fn report_document(
         }),
         answers: doc_answers,
         attachments,
+        client: None,
     }
 }
 

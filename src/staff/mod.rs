@@ -5,7 +5,7 @@ use chrono::Utc;
 
 use crate::crypto::audit_chain::AuditKey;
 use crate::state_code::StateCode;
-use crate::store::audit::{self as store_audit, NewAuditEntry};
+use crate::store::audit::{self as store_audit, Audited, NewAuditEntry};
 use crate::store::{Db, StoreError};
 
 pub mod receipts;
@@ -85,10 +85,11 @@ pub mod action {
     pub const PUBLISH: &str = "variant_publish";
     pub const RETIRE: &str = "variant_retire";
     pub const REQUEUE: &str = "job_requeue";
+    pub const USER_DISABLE: &str = "user_disable";
+    pub const PASSWORD_RESET: &str = "user_password_reset";
+    pub const TOKEN_REVOKE: &str = "token_revoke";
 }
 
-/// Appends to the audit log. Callers fail the action when this fails: nothing audited
-/// happens unrecorded.
 /// The envelope of a report exactly as stored, with the download recorded in the audit log.
 /// The caller has checked that `principal` may see `report`.
 pub async fn download_envelope(
@@ -112,6 +113,29 @@ pub async fn download_envelope(
     Ok(Some(envelope))
 }
 
+/// An entry for the store to append in the transaction of the action it records (publish,
+/// retire, requeue, receipt): both commit, or neither.
+pub fn audited<'a>(
+    key: &'a AuditKey,
+    actor: &'a str,
+    action: &'a str,
+    state: Option<&'a str>,
+    object: Option<&'a str>,
+) -> Audited<'a> {
+    Audited {
+        key,
+        entry: NewAuditEntry {
+            actor,
+            action,
+            state,
+            object,
+        },
+        now: Utc::now(),
+    }
+}
+
+/// Appends an entry on its own, for events that change nothing else (sign-in, download).
+/// Callers fail the request when this fails: nothing audited happens unrecorded.
 pub async fn audit(
     db: &Db,
     key: &AuditKey,

@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use crate::config::Settings;
+use crate::crypto::audit_chain::AuditKey;
 use crate::delivery::targets::TargetError;
 use crate::delivery::{accept_receipt, DeliveryError, Targets};
 use crate::store::reports::ReportRow;
@@ -45,14 +46,24 @@ pub fn secret_for(settings: &Settings, state: &str) -> Result<Vec<u8>, ReceiptEr
 /// Checks `receipt` against the stored envelope with `delivery::accept_receipt` (the same
 /// check push delivery uses); on success the report is delivered and its job done.
 /// Returns false when the report had been delivered before (repeating is harmless).
+/// The audit entry (`actor`, receipt) commits in the same transaction, or neither does.
 pub async fn accept(
     db: &Db,
     settings: &Settings,
     report: &ReportRow,
     receipt_text: &str,
+    audit_key: &AuditKey,
+    actor: &str,
 ) -> Result<bool, ReceiptError> {
     let targets = Targets::from_settings(settings);
-    match accept_receipt(db, &targets, report.id, receipt_text).await {
+    let audit = super::audited(
+        audit_key,
+        actor,
+        super::action::RECEIPT,
+        Some(report.state.as_str()),
+        Some(report.case_number.as_str()),
+    );
+    match accept_receipt(db, &targets, report.id, receipt_text, Some(&audit)).await {
         Ok(first) => Ok(first),
         Err(DeliveryError::InvalidReceipt) => Err(ReceiptError::Invalid),
         Err(DeliveryError::Store(e)) => Err(ReceiptError::Store(e)),

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::audit::{publish, Audited};
 use super::jobs::{finish_leased_in, Job, JobKind};
 use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
@@ -17,8 +18,9 @@ pub async fn record_receipt(
     receipt: &str,
     lease: Option<(&Job, &str)>,
     now: DateTime<Utc>,
+    audit: Option<&Audited<'_>>,
 ) -> StoreResult<bool> {
-    with_db!(db, pool => {
+    let (first, head) = with_db!(db, pool => {
         let mut tx = pool.begin().await?;
         let first = sqlx::query(
             "UPDATE reports SET status = 'delivered', delivered_at = $1, receipt = $2 \
@@ -49,9 +51,12 @@ pub async fn record_receipt(
                 .await?;
             }
         }
-        tx.commit().await?;
-        Ok(first)
-    })
+        // A clerk's receipt commits with its audit entry, or neither does.
+        let head = crate::commit_audited!(tx, audit, true);
+        (first, head)
+    });
+    publish(head.as_ref());
+    Ok(first)
 }
 
 /// Undelivered reports submitted before `cutoff`, oldest first; `state` narrows to one state.

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
 use crate::with_db;
@@ -65,10 +66,13 @@ const COLUMNS: &str = "state, form_id, version, content_hash, category, definiti
                        created_at, created_by, retired_at";
 
 /// Registers a version unless it is known; refuses changed content under an old number.
+/// Registers a version; `audit`, when given, is appended in the same transaction as the
+/// insert (and only when the insert happened).
 pub async fn register(
     db: &Db,
     new: &NewFormVersion<'_>,
     now: DateTime<Utc>,
+    audit: Option<&Audited<'_>>,
 ) -> StoreResult<Registration> {
     if let Some(existing) = get(db, new.state, new.form_id, new.version).await? {
         return Ok(if existing.content_hash == new.content_hash {
@@ -79,23 +83,29 @@ pub async fn register(
             }
         });
     }
-    let inserted = with_db!(db, pool => sqlx::query(
-        "INSERT INTO form_versions (state, form_id, version, content_hash, category, definition, \
-         origin, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         ON CONFLICT (state, form_id, version) DO NOTHING",
-    )
-    .bind(new.state)
-    .bind(new.form_id)
-    .bind(new.version)
-    .bind(new.content_hash)
-    .bind(new.category)
-    .bind(new.definition)
-    .bind(new.origin.as_str())
-    .bind(now)
-    .bind(new.created_by)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    let (inserted, head) = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO form_versions (state, form_id, version, content_hash, category, definition, \
+             origin, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (state, form_id, version) DO NOTHING",
+        )
+        .bind(new.state)
+        .bind(new.form_id)
+        .bind(new.version)
+        .bind(new.content_hash)
+        .bind(new.category)
+        .bind(new.definition)
+        .bind(new.origin.as_str())
+        .bind(now)
+        .bind(new.created_by)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let head = crate::commit_audited!(tx, audit, inserted == 1);
+        (inserted, head)
+    });
+    publish(head.as_ref());
     if inserted == 1 {
         return Ok(Registration::Registered);
     }
@@ -164,18 +174,29 @@ pub async fn max_version(db: &Db, state: &str, form_id: &str) -> StoreResult<Opt
 }
 
 /// Retires the live version of a form; drafts and reports pinned to it keep it.
-pub async fn retire(db: &Db, state: &str, form_id: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE form_versions SET retired_at = $3 WHERE state = $1 AND form_id = $2 \
-         AND retired_at IS NULL",
-    )
-    .bind(state)
-    .bind(form_id)
-    .bind(now)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    Ok(affected > 0)
+/// Retires every version of a form; the audit entry commits with it, or neither does.
+pub async fn retire(
+    db: &Db,
+    state: &str,
+    form_id: &str,
+    now: DateTime<Utc>,
+    audit: &Audited<'_>,
+) -> StoreResult<bool> {
+    let head = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let affected = sqlx::query(
+            "UPDATE form_versions SET retired_at = $3 WHERE state = $1 AND form_id = $2 \
+             AND retired_at IS NULL",
+        )
+        .bind(state)
+        .bind(form_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        crate::commit_audited!(tx, Some(audit), affected > 0)
+    });
+    Ok(publish(head.as_ref()))
 }
 
 /// (state, form id, version) of every live form; cheap enough to ask on each request, so

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
 use crate::with_db;
@@ -338,16 +339,28 @@ pub async fn complete_for_report(
 
 /// Puts a dead (or failed-and-waiting) job back in line with a fresh attempt budget.
 /// Running and done jobs are left alone. Returns whether the job was requeued.
-pub async fn requeue(db: &Db, job_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
-         finished_at = NULL WHERE id = $2 AND status IN ('dead', 'pending', 'waiting')",
-    )
-    .bind(now)
-    .bind(job_id)
-    .execute(pool)
-    .await?
-    .rows_affected());
+/// Puts one job back in line; `audit`, when given, commits with the change or neither does.
+pub async fn requeue(
+    db: &Db,
+    job_id: i64,
+    now: DateTime<Utc>,
+    audit: Option<&Audited<'_>>,
+) -> StoreResult<bool> {
+    let (affected, head) = with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let affected = sqlx::query(
+            "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
+             finished_at = NULL WHERE id = $2 AND status IN ('dead', 'pending', 'waiting')",
+        )
+        .bind(now)
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let head = crate::commit_audited!(tx, audit, affected == 1);
+        (affected, head)
+    });
+    publish(head.as_ref());
     Ok(affected == 1)
 }
 

@@ -63,6 +63,11 @@ pub async fn submit(
 ) -> StoreResult<SubmitOutcome> {
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
+        if db.engine() == super::Engine::Postgres {
+            // Whatever the server or role default says, this commit waits for the WAL flush:
+            // the case number is shown right after it.
+            sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut *tx).await?;
+        }
         let inserted: Option<i64> = sqlx::query_scalar(
             "INSERT INTO reports (case_number, submission_key, state, category, form_id, \
              form_version, content_hash, office_id, key_id, envelope, envelope_sha256, status, \
@@ -185,9 +190,10 @@ pub async fn get_by_id(db: &Db, id: i64) -> StoreResult<Option<ReportRow>> {
 }
 
 /// The sealed envelope exactly as stored (its SHA-256 is `envelope_sha256`).
+/// The stored envelope; `None` once retention has deleted it (or for no such report).
 pub async fn envelope(db: &Db, report_id: i64) -> StoreResult<Option<String>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT envelope FROM reports WHERE id = $1",
+        "SELECT envelope FROM reports WHERE id = $1 AND envelope_deleted_at IS NULL",
     )
     .bind(report_id)
     .fetch_optional(pool)

@@ -41,7 +41,8 @@ pub async fn add_user(
 
 pub async fn user_by_name(db: &Db, username: &str) -> StoreResult<Option<UserRow>> {
     Ok(with_db!(db, pool => sqlx::query_as::<_, UserRow>(
-        "SELECT id, username, password_hash, role, state FROM staff_users WHERE username = $1",
+        "SELECT id, username, password_hash, role, state FROM staff_users WHERE username = $1 \
+         AND disabled_at IS NULL",
     )
     .bind(username)
     .fetch_optional(pool)
@@ -83,7 +84,8 @@ pub async fn create_session(
 pub async fn session(db: &Db, id_hash: &str) -> StoreResult<Option<SessionRow>> {
     Ok(with_db!(db, pool => sqlx::query_as::<_, SessionRow>(
         "SELECT s.user_id, u.username, u.role, u.state, s.last_seen_at, s.expires_at \
-         FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id WHERE s.id = $1",
+         FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id WHERE s.id = $1 \
+         AND u.disabled_at IS NULL",
     )
     .bind(id_hash)
     .fetch_optional(pool)

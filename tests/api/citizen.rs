@@ -133,6 +133,7 @@ async fn a_draft_finishes_on_the_version_it_started_with(mut app: TestApp) {
             created_by: Some("test"),
         },
         Utc::now(),
+        None,
     )
     .await
     .unwrap();

@@ -170,11 +170,15 @@ async fn dead_letters_are_kept_and_requeueable(backend: Backend) {
         .any(|c| c.kind == JobKind::Deliver && c.status == "dead" && c.count == 1));
 
     sim.set_mode(Mode::Ok, None);
-    assert!(jobs::requeue(db, dead[0].id, Utc::now()).await.unwrap());
+    assert!(jobs::requeue(db, dead[0].id, Utc::now(), None)
+        .await
+        .unwrap());
     drain(db, &workers, Duration::from_secs(30)).await;
     assert_eq!(delivered_count(db).await, 1);
     assert!(
-        !jobs::requeue(db, dead[0].id, Utc::now()).await.unwrap(),
+        !jobs::requeue(db, dead[0].id, Utc::now(), None)
+            .await
+            .unwrap(),
         "done stays done"
     );
 }
@@ -200,7 +204,7 @@ async fn pull_mode_waits_for_a_valid_receipt(backend: Backend) {
         .unwrap();
     let wrong = receipt::compute(b"guess", &filed.case_number, envelope.as_bytes());
     assert!(matches!(
-        delivery::accept_receipt(db, targets, filed.report_id, &wrong).await,
+        delivery::accept_receipt(db, targets, filed.report_id, &wrong, None).await,
         Err(DeliveryError::InvalidReceipt)
     ));
     assert_eq!(delivered_count(db).await, 0);
@@ -214,12 +218,12 @@ async fn pull_mode_waits_for_a_valid_receipt(backend: Backend) {
         envelope.as_bytes(),
     );
     assert!(
-        delivery::accept_receipt(db, targets, filed.report_id, &right)
+        delivery::accept_receipt(db, targets, filed.report_id, &right, None)
             .await
             .unwrap()
     );
     assert!(
-        !delivery::accept_receipt(db, targets, filed.report_id, &right)
+        !delivery::accept_receipt(db, targets, filed.report_id, &right, None)
             .await
             .unwrap()
     );

@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
 use internetwache::crypto::keys::{self, GeneratedKey};
-use internetwache::crypto::{DraftKeyring, Envelope, EnvelopeMetadata};
+use internetwache::crypto::{AddressKeyring, Envelope, EnvelopeMetadata};
 use internetwache::police_sim::{self, RunningSim, SimConfig};
 use internetwache::queue::{Services, Worker};
 use internetwache::reports::case_number::CaseNumber;
@@ -87,6 +87,7 @@ pub async fn register_form(db: &Db) {
             created_by: None,
         },
         Utc::now(),
+        None,
     )
     .await
     .expect("register the test form");
@@ -103,7 +104,7 @@ pub struct Filed {
 pub async fn file_report(
     db: &Db,
     key: &GeneratedKey,
-    confirmation: Option<(&DraftKeyring, &str, &str)>,
+    confirmation: Option<(&AddressKeyring, &str, &str)>,
     submitted_at: DateTime<Utc>,
 ) -> Filed {
     loop {

@@ -1,17 +1,22 @@
 //! One integration binary, as in zero-to-production: every test starts the real app.
 
+mod file_modes;
 mod filing;
 mod helpers;
 mod logs;
 
 mod about;
+mod audit;
 mod citizen;
 mod delivery;
 mod delivery_support;
+mod drafts_at_rest;
 mod field_errors;
 mod health;
 mod mail;
 mod processes;
+mod retention;
 mod sealing;
 mod staff;
+mod staff_leave;
 mod store_conformance;

@@ -157,7 +157,7 @@ async fn two_serve_processes_take_500_reports_between_them() {
         .unwrap();
     let config_path = app.dir.path().join("internetwache.toml");
     // Instances behind one load balancer share the draft key.
-    let draft_keys = internetwache::crypto::DraftKeyring::generate()
+    let draft_keys = internetwache::crypto::AddressKeyring::generate()
         .unwrap()
         .to_spec();
     let env = [

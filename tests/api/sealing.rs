@@ -13,7 +13,7 @@ use crate::helpers::{Backend, TestApp};
 use crate::on_both_engines;
 
 /// Everything the database holds, as bytes: the SQLite files, or `pg_dump` of the test database.
-async fn dump(app: &TestApp) -> Vec<u8> {
+pub async fn dump(app: &TestApp) -> Vec<u8> {
     match app.backend {
         Backend::Sqlite => {
             let mut bytes = Vec::new();
@@ -42,7 +42,7 @@ async fn dump(app: &TestApp) -> Vec<u8> {
     }
 }
 
-fn contains(haystack: &[u8], needle: &str) -> bool {
+pub fn contains(haystack: &[u8], needle: &str) -> bool {
     haystack
         .windows(needle.len())
         .any(|w| w == needle.as_bytes())
@@ -88,7 +88,7 @@ async fn no_entered_value_is_stored_in_clear(app: TestApp) {
 }
 on_both_engines!(no_entered_value_is_stored_in_clear);
 
-fn private_key_for(app: &TestApp, state: &str) -> PathBuf {
+pub fn private_key_for(app: &TestApp, state: &str) -> PathBuf {
     let dir = app.dir.path().join("var").join("keys");
     std::fs::read_dir(&dir)
         .expect("demo keys exist")
@@ -137,6 +137,10 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
         );
     }
     assert!(
+        doc.client.is_none(),
+        "Brandenburg does not seal the client address"
+    );
+    assert!(
         !doc.attachments.is_empty(),
         "the evidence upload travels inside the envelope"
     );
@@ -151,3 +155,41 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
     }
 }
 on_both_engines!(clerk_decrypt_returns_exactly_what_was_entered);
+
+/// Berlin (`seal_client_address = true`) seals the client address and user agent into the
+/// report: the police read them, the database holds neither in clear.
+async fn berlin_seals_the_client_address_for_the_police_only(app: TestApp) {
+    let user_agent = "Geheimbrowser/7.1 (Beweis)";
+    let mut browser = crate::helpers::browser_app(&app);
+    browser.client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .user_agent(user_agent)
+        .build()
+        .unwrap();
+    let mut filler = Filler::new("10115", "Herkunft");
+    let filed = file_report(&browser, "be", "betrug", &mut filler).await;
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let envelope = reports::envelope(&app.state.db, row.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let key = internetwache::crypto::keys::load_private_key(&private_key_for(&app, "be")).unwrap();
+    let plain = internetwache::crypto::Envelope::from_json(&envelope)
+        .unwrap()
+        .open_with(&key)
+        .unwrap();
+    let doc = ReportDocument::from_json_bytes(&plain).unwrap();
+    let client = doc.client.expect("Berlin seals the client address");
+    assert_eq!(client.address, "127.0.0.1");
+    assert_eq!(client.user_agent, user_agent);
+    let dump = dump(&app).await;
+    assert!(
+        !contains(&dump, "Geheimbrowser"),
+        "user agent stored in clear"
+    );
+}
+on_both_engines!(berlin_seals_the_client_address_for_the_police_only);

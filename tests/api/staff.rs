@@ -16,7 +16,7 @@ use crate::filing::{
 use crate::helpers::{spawn_app, spawn_sibling, Backend, TestApp};
 use crate::on_both_engines;
 
-const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
@@ -27,7 +27,7 @@ pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>
         .expect("user added");
 }
 
-async fn add_token(app: &TestApp, state: &str) -> String {
+pub async fn add_token(app: &TestApp, state: &str) -> String {
     let token = internetwache::crypto::generate_token().unwrap();
     store_staff::add_token(
         &app.state.db,
@@ -61,7 +61,7 @@ pub async fn sign_in(app: &TestApp, name: &str) {
 
 /// This browser's CSRF token (any form page issues it; the sign-in page redirects once
 /// signed in).
-async fn staff_csrf(app: &TestApp) -> String {
+pub async fn staff_csrf(app: &TestApp) -> String {
     csrf_token(&app.get("/melden/bundesland").await.text().await.unwrap())
 }
 
@@ -121,7 +121,7 @@ pub async fn seal_report(app: &TestApp, state: &str, form: &str) -> (i64, String
     }
 }
 
-async fn deliver_job_of(db: &Db, report_id: i64) -> (i64, String) {
+pub async fn deliver_job_of(db: &Db, report_id: i64) -> (i64, String) {
     internetwache::with_db!(db, pool => sqlx::query_as::<_, (i64, String)>(
         "SELECT id, status FROM jobs WHERE report_id = $1 AND kind = 'deliver'",
     )
@@ -626,7 +626,7 @@ async fn a_publication_is_served_by_another_instance_at_once() {
 
 /// The binary under test; `INTERNETWACHE_TEST_BIN` overrides it where several checkouts
 /// share one target directory.
-fn binary() -> tokio::process::Command {
+pub fn binary() -> tokio::process::Command {
     let path = std::env::var("INTERNETWACHE_TEST_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_internetwache").to_owned());
     let mut cmd = tokio::process::Command::new(path);

@@ -34,19 +34,19 @@ async fn form_versions_register_once_and_refuse_changed_content(app: TestApp) {
     let db = &app.state.db;
     let now = Utc::now();
     assert_eq!(
-        forms::register(db, &version("test-form", 1, "aaa"), now)
+        forms::register(db, &version("test-form", 1, "aaa"), now, None)
             .await
             .unwrap(),
         Registration::Registered
     );
     assert_eq!(
-        forms::register(db, &version("test-form", 1, "aaa"), now)
+        forms::register(db, &version("test-form", 1, "aaa"), now, None)
             .await
             .unwrap(),
         Registration::Unchanged
     );
     assert_eq!(
-        forms::register(db, &version("test-form", 1, "bbb"), now)
+        forms::register(db, &version("test-form", 1, "bbb"), now, None)
             .await
             .unwrap(),
         Registration::Conflict {
@@ -62,10 +62,10 @@ on_both_engines!(form_versions_register_once_and_refuse_changed_content);
 async fn live_version_is_the_newest_unretired(app: TestApp) {
     let db = &app.state.db;
     let now = Utc::now();
-    forms::register(db, &version("test-live", 1, "h1"), now)
+    forms::register(db, &version("test-live", 1, "h1"), now, None)
         .await
         .unwrap();
-    forms::register(db, &version("test-live", 2, "h2"), now)
+    forms::register(db, &version("test-live", 2, "h2"), now, None)
         .await
         .unwrap();
     let live: Vec<_> = forms::live(db)
@@ -81,7 +81,20 @@ async fn live_version_is_the_newest_unretired(app: TestApp) {
         Some(2)
     );
 
-    assert!(forms::retire(db, "be", "test-live", now).await.unwrap());
+    let key = internetwache::crypto::audit_chain::AuditKey::new(b"test");
+    let audited = internetwache::store::audit::Audited {
+        key: &key,
+        entry: internetwache::store::audit::NewAuditEntry {
+            actor: "test",
+            action: "variant_retire",
+            state: Some("be"),
+            object: Some("test-live"),
+        },
+        now,
+    };
+    assert!(forms::retire(db, "be", "test-live", now, &audited)
+        .await
+        .unwrap());
     assert!(forms::live(db)
         .await
         .unwrap()
@@ -131,7 +144,7 @@ async fn submit_is_atomic_and_idempotent(app: TestApp) {
     let db = &app.state.db;
     let be = StateCode::parse("be").unwrap();
     let (first_case, second_case) = (case_number(), case_number());
-    forms::register(db, &version("test-form", 1, "aaa"), Utc::now())
+    forms::register(db, &version("test-form", 1, "aaa"), Utc::now(), None)
         .await
         .unwrap();
     let first = reports::submit(db, &report(&first_case, "draft-1", &be), None)

@@ -11,7 +11,7 @@ use super::FormPath;
 use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::FieldRole;
-use crate::forms::{Office, StateInfo};
+use crate::forms::{Office, Retention, StateInfo};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
@@ -35,6 +35,9 @@ struct ConfirmationPage {
     print_href: String,
     state_href: String,
     available_until: String,
+    /// How long the sealed report and its index stay on this server after the receipt.
+    envelope_days: u32,
+    index_days: u32,
 }
 
 #[derive(Template)]
@@ -58,6 +61,7 @@ struct Filed<'a> {
     base: String,
     info: &'a StateInfo,
     office: &'a Office,
+    retention: Retention,
     page: PageContext,
 }
 
@@ -77,6 +81,9 @@ async fn submitted<'a>(
     };
     let (_, info) = path.state(app)?;
     let office = filed_office(app, info, &case_number).await?;
+    let retention =
+        crate::retention::retention_for(&app.settings, app.directory.as_ref(), info.code.as_str())
+            .unwrap_or(info.retention);
     Ok(Ok(Filed {
         draft,
         variant,
@@ -84,6 +91,7 @@ async fn submitted<'a>(
         base,
         info,
         office,
+        retention,
         page: app.page(req),
     }))
 }
@@ -144,6 +152,8 @@ fn confirmation_body(f: Filed) -> Result<String, PageError> {
     Ok(ConfirmationPage {
         form_title: f.variant.title.get(lang).to_owned(),
         case_number: f.case_number.to_string(),
+        envelope_days: f.retention.envelope_days,
+        index_days: f.retention.index_days,
         office_name: f.office.name.clone(),
         office_address: f.office.address.clone(),
         office_phone: f.office.phone.clone(),

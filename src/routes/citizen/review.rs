@@ -14,6 +14,7 @@ use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
+use crate::reports::document::ClientEvidence;
 use crate::reports::submission::{self, SubmitError};
 use crate::telemetry::error_chain;
 
@@ -147,7 +148,17 @@ pub async fn submit(
     };
     let base = path.base();
     let lang = crate::http::page::request_lang(&req);
-    match submission::submit(&app.submitter(), &draft, &variant, lang, Utc::now()).await {
+    let client = client_evidence(&app, &req, &variant.state);
+    match submission::submit(
+        &app.submitter(),
+        &draft,
+        &variant,
+        lang,
+        Utc::now(),
+        client.as_ref(),
+    )
+    .await
+    {
         Ok(_) => Ok(see_other(&format!("{base}/bestaetigung"))),
         Err(SubmitError::Invalid(errors)) => {
             render(&app, &req, &base, &variant, &draft, &errors, false)
@@ -160,4 +171,41 @@ pub async fn submit(
             Ok(res)
         }
     }
+}
+
+/// The client address and user agent, when the state seals them into its reports
+/// (`seal_client_address`: configuration, else `state.toml`). The address is the peer's;
+/// behind a reverse proxy it is the proxy's until trusted proxies are configured.
+fn client_evidence(
+    app: &AppState,
+    req: &HttpRequest,
+    state: &crate::state_code::StateCode,
+) -> Option<ClientEvidence> {
+    let wanted = app
+        .settings
+        .police
+        .get(state.as_str())
+        .and_then(|p| p.seal_client_address)
+        .or_else(|| {
+            app.forms
+                .catalog()
+                .state(state)
+                .map(|s| s.seal_client_address)
+        })
+        .unwrap_or(false);
+    if !wanted {
+        return None;
+    }
+    let user_agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    Some(ClientEvidence {
+        address: req
+            .peer_addr()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default(),
+        user_agent: user_agent.chars().take(512).collect(),
+    })
 }

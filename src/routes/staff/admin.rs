@@ -21,7 +21,7 @@ use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::staff::{action, audit, Principal, Role};
+use crate::staff::{action, audit, audited, Principal, Role};
 use crate::state_code::StateCode;
 use crate::store::audit as store_audit;
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
@@ -351,16 +351,17 @@ pub async fn publish(
             origin: Origin::Upload,
             created_by: Some(&principal.actor),
         };
-        if store_forms::register(&app.db, &new, Utc::now()).await? == Registration::Registered {
-            audit(
-                &app.db,
-                &app.audit_key,
-                &principal.actor,
-                action::PUBLISH,
-                Some(state.as_str()),
-                Some(&format!("{} v{next}", numbered.id)),
-            )
-            .await?;
+        let object = format!("{} v{next}", numbered.id);
+        let audited = audited(
+            &app.audit_key,
+            &principal.actor,
+            action::PUBLISH,
+            Some(state.as_str()),
+            Some(&object),
+        );
+        if store_forms::register(&app.db, &new, Utc::now(), Some(&audited)).await?
+            == Registration::Registered
+        {
             tracing::info!(state = %state, form = %numbered.id, version = next, "form variant published");
             return Ok(see_other("/verwaltung/formulare"));
         }
@@ -436,17 +437,14 @@ pub async fn retire(
     {
         return Err(PageError::NotFound.into());
     }
-    if store_forms::retire(&app.db, state.as_str(), &path.form, Utc::now()).await? {
-        audit(
-            &app.db,
-            &app.audit_key,
-            &principal.actor,
-            action::RETIRE,
-            Some(state.as_str()),
-            Some(&path.form),
-        )
-        .await?;
-    }
+    let audited = audited(
+        &app.audit_key,
+        &principal.actor,
+        action::RETIRE,
+        Some(state.as_str()),
+        Some(&path.form),
+    );
+    store_forms::retire(&app.db, state.as_str(), &path.form, Utc::now(), &audited).await?;
     Ok(see_other("/verwaltung/formulare"))
 }
 
@@ -546,17 +544,15 @@ pub async fn requeue(
         .await?
         .filter(|s| principal.sees(s))
         .ok_or(PageError::NotFound)?;
-    if crate::store::jobs::requeue(&app.db, path.job, Utc::now()).await? {
-        audit(
-            &app.db,
-            &app.audit_key,
-            &principal.actor,
-            action::REQUEUE,
-            Some(state.as_str()),
-            Some(&path.job.to_string()),
-        )
-        .await?;
-    }
+    let object = path.job.to_string();
+    let audited = audited(
+        &app.audit_key,
+        &principal.actor,
+        action::REQUEUE,
+        Some(state.as_str()),
+        Some(&object),
+    );
+    crate::store::jobs::requeue(&app.db, path.job, Utc::now(), Some(&audited)).await?;
     Ok(see_other("/verwaltung/warteschlange"))
 }
 

@@ -12,7 +12,7 @@ use crate::crypto::token_hash;
 use crate::delivery::receipt::ReceiptBody;
 use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
-use crate::staff::{action, audit, download_envelope, Principal, Role};
+use crate::staff::{download_envelope, Principal, Role};
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -298,23 +298,21 @@ pub async fn receipt(
     let parsed: ReceiptBody = serde_json::from_slice(&body).map_err(|_| {
         ApiError::BadRequest("the body must be JSON: {\"receipt\": \"v1=<hex>\"}".into())
     })?;
-    match receipts::accept(&app.db, &app.settings, &report, &parsed.receipt).await {
-        Ok(first) => {
-            audit(
-                &app.db,
-                &app.audit_key,
-                &principal.actor,
-                action::RECEIPT,
-                Some(report.state.as_str()),
-                Some(report.case_number.as_str()),
-            )
-            .await?;
-            Ok(HttpResponse::Ok().json(ReceiptAccepted {
-                case_number: report.case_number.to_string(),
-                status: "delivered".into(),
-                first,
-            }))
-        }
+    match receipts::accept(
+        &app.db,
+        &app.settings,
+        &report,
+        &parsed.receipt,
+        &app.audit_key,
+        &principal.actor,
+    )
+    .await
+    {
+        Ok(first) => Ok(HttpResponse::Ok().json(ReceiptAccepted {
+            case_number: report.case_number.to_string(),
+            status: "delivered".into(),
+            first,
+        })),
         Err(ReceiptError::Invalid) => Err(ApiError::InvalidReceipt),
         Err(ReceiptError::Store(e)) => Err(e.into()),
         Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {

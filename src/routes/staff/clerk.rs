@@ -15,7 +15,7 @@ use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
-use crate::staff::{action, audit, download_envelope, Principal, Role};
+use crate::staff::{download_envelope, Principal, Role};
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -361,22 +361,20 @@ pub async fn confirm_receipt(
     let principal = require_post(&app, &req, &[Role::Clerk], form.csrf_token.as_deref()).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
     let lang = app.page(&req).lang;
-    match receipts::accept(&app.db, &app.settings, &report, &form.receipt).await {
-        Ok(_) => {
-            audit(
-                &app.db,
-                &app.audit_key,
-                &principal.actor,
-                action::RECEIPT,
-                Some(report.state.as_str()),
-                Some(report.case_number.as_str()),
-            )
-            .await?;
-            Ok(see_other(&format!(
-                "/polizei/berichte/{}",
-                report.case_number
-            )))
-        }
+    match receipts::accept(
+        &app.db,
+        &app.settings,
+        &report,
+        &form.receipt,
+        &app.audit_key,
+        &principal.actor,
+    )
+    .await
+    {
+        Ok(_) => Ok(see_other(&format!(
+            "/polizei/berichte/{}",
+            report.case_number
+        ))),
         Err(ReceiptError::Invalid) => {
             let message = lang.t(
                 "Die Empfangsbestätigung passt nicht zu diesem Umschlag.",

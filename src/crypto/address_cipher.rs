@@ -1,5 +1,7 @@
-//! AES-256-GCM for data the server keeps at rest (drafts, the citizen's
-//! e-mail address until it is mailed), with key ids so keys can rotate.
+//! AES-256-GCM under the server's own key for the one thing the server must read back
+//! unattended: the citizen's e-mail address until the confirmation is mailed (then it is
+//! erased). Key ids let keys rotate. Drafts are not sealed with this key (see
+//! `draft_secret`). The key file keeps its historical name `draft-keys`.
 //!
 //! Blob: `0x01 || len(key_id) (1 byte) || key_id || nonce (12) || ciphertext+tag`.
 //! The AEAD associated data is the header (`0x01 || len || key_id`) followed
@@ -20,24 +22,24 @@ pub const KEY_FILE: &str = "draft-keys";
 
 /// Newest key first: it seals; every key opens.
 #[derive(Clone)]
-pub struct DraftKeyring {
+pub struct AddressKeyring {
     keys: Vec<(String, [u8; 32])>,
 }
 
-impl std::fmt::Debug for DraftKeyring {
+impl std::fmt::Debug for AddressKeyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
-        f.debug_struct("DraftKeyring")
+        f.debug_struct("AddressKeyring")
             .field("key_ids", &ids)
             .finish_non_exhaustive()
     }
 }
 
-impl DraftKeyring {
+impl AddressKeyring {
     /// `keys[0]` is the newest. Ids are unique, 1-64 of `A-Z a-z 0-9 - _ .`.
     pub fn new(keys: Vec<(String, [u8; 32])>) -> Result<Self, CryptoError> {
         if keys.is_empty() {
-            return Err(CryptoError::MalformedKey("no draft key".into()));
+            return Err(CryptoError::MalformedKey("no address key".into()));
         }
         for (i, (id, _)) in keys.iter().enumerate() {
             let ok = !id.is_empty()
@@ -117,7 +119,7 @@ impl DraftKeyring {
             }
             Err(_) => {}
         }
-        fs::create_dir_all(&dir).map_err(|e| CryptoError::io(&dir, e))?;
+        crate::private_files::create_dir(&dir).map_err(|e| CryptoError::io(&dir, e))?;
         let ring = Self::generate()?;
         let mut options = fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -232,7 +234,7 @@ mod tests {
 
     #[test]
     fn roundtrip_aad_and_tamper() {
-        let ring = DraftKeyring::generate().expect("keyring");
+        let ring = AddressKeyring::generate().expect("keyring");
         let blob = ring.seal(b"draft-1", b"secret answers").expect("seal");
         assert_eq!(
             ring.open(b"draft-1", &blob).expect("open"),
@@ -249,17 +251,17 @@ mod tests {
         }
         assert!(ring.open(b"draft-1", &blob[..blob.len() - 1]).is_err());
         assert!(ring.open(b"draft-1", &[]).is_err());
-        let other = DraftKeyring::generate().expect("keyring");
+        let other = AddressKeyring::generate().expect("keyring");
         assert!(other.open(b"draft-1", &blob).is_err());
     }
 
     #[test]
     fn rotation_keeps_old_blobs_readable() {
-        let old =
-            DraftKeyring::parse("k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").expect("parse");
+        let old = AddressKeyring::parse("k1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+            .expect("parse");
         let blob = old.seal(b"id", b"before rotation").expect("seal");
         let spec = format!("k2:{},{}", b64_std_encode(&[7u8; 32]), old.to_spec());
-        let new = DraftKeyring::parse(&spec).expect("parse");
+        let new = AddressKeyring::parse(&spec).expect("parse");
         assert_eq!(new.current_key_id(), "k2");
         assert_eq!(new.open(b"id", &blob).expect("open"), b"before rotation");
         let fresh = new.seal(b"id", b"after").expect("seal");
@@ -278,26 +280,28 @@ mod tests {
 
     #[test]
     fn parse_rejects_bad_specs() {
-        assert!(DraftKeyring::parse("").is_err());
-        assert!(DraftKeyring::parse("k1").is_err());
-        assert!(DraftKeyring::parse("k1:AAAA").is_err());
+        assert!(AddressKeyring::parse("").is_err());
+        assert!(AddressKeyring::parse("k1").is_err());
+        assert!(AddressKeyring::parse("k1:AAAA").is_err());
         let k = b64_std_encode(&[1u8; 32]);
-        assert!(DraftKeyring::parse(&format!("k1:{k},k1:{k}")).is_err());
-        assert!(DraftKeyring::parse(&format!("bad id:{k}")).is_err());
-        let err = DraftKeyring::parse("k1:AAAA")
+        assert!(AddressKeyring::parse(&format!("k1:{k},k1:{k}")).is_err());
+        assert!(AddressKeyring::parse(&format!("bad id:{k}")).is_err());
+        let err = AddressKeyring::parse("k1:AAAA")
             .expect_err("short key")
             .to_string();
         assert!(!err.contains("AAAA"));
-        assert!(
-            !format!("{:?}", DraftKeyring::parse(&format!("k1:{k}")).expect("ok")).contains(&k)
-        );
+        assert!(!format!(
+            "{:?}",
+            AddressKeyring::parse(&format!("k1:{k}")).expect("ok")
+        )
+        .contains(&k));
     }
 
     #[test]
     fn load_or_create_persists_with_0600() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let a = DraftKeyring::load_or_create(dir.path()).expect("create");
-        let b = DraftKeyring::load_or_create(dir.path()).expect("load");
+        let a = AddressKeyring::load_or_create(dir.path()).expect("create");
+        let b = AddressKeyring::load_or_create(dir.path()).expect("load");
         assert_eq!(a.to_spec(), b.to_spec());
         let blob = a.seal(b"x", b"y").expect("seal");
         assert_eq!(b.open(b"x", &blob).expect("open"), b"y");

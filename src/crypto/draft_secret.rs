@@ -1,0 +1,148 @@
+//! The secret that opens one draft. It lives only in the citizen's cookie (and, later, in a
+//! resume link's URL fragment); the server derives from it, per request, the id that finds
+//! the row and the key that seals it, and keeps neither the secret nor the key.
+//!
+//! - row id: hex SHA-256 of `"internetwache/draft-id/v1" || secret`;
+//! - AEAD key: HKDF-SHA256(ikm = secret, salt = none, info = `"internetwache/draft-key/v1"`);
+//! - blob: `0x02 || nonce (12) || AES-256-GCM ciphertext+tag`, associated data = version
+//!   byte || row id, so a blob cannot be moved to another row.
+
+use ring::aead::{self, LessSafeKey, UnboundKey, AES_256_GCM, NONCE_LEN};
+use ring::hkdf;
+use ring::rand::{SecureRandom, SystemRandom};
+
+use super::{b64url_decode, b64url_encode, CryptoError};
+
+const SECRET_BYTES: usize = 32;
+const BLOB_VERSION: u8 = 2;
+const ID_LABEL: &[u8] = b"internetwache/draft-id/v1";
+const KEY_LABEL: &[u8] = b"internetwache/draft-key/v1";
+
+/// 256 random bits; Debug never shows them.
+#[derive(Clone)]
+pub struct DraftSecret([u8; SECRET_BYTES]);
+
+impl std::fmt::Debug for DraftSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DraftSecret(<redacted>)")
+    }
+}
+
+impl DraftSecret {
+    pub fn generate() -> Result<DraftSecret, CryptoError> {
+        let mut bytes = [0u8; SECRET_BYTES];
+        SystemRandom::new()
+            .fill(&mut bytes)
+            .map_err(|_| CryptoError::Random)?;
+        Ok(DraftSecret(bytes))
+    }
+
+    /// From the cookie value (base64url, 43 characters); `None` for anything else.
+    pub fn parse(encoded: &str) -> Option<DraftSecret> {
+        let bytes = b64url_decode(encoded.trim())?;
+        <[u8; SECRET_BYTES]>::try_from(bytes).ok().map(DraftSecret)
+    }
+
+    /// What the cookie (or a resume link's fragment) carries. Handle like a password.
+    pub fn encoded(&self) -> String {
+        b64url_encode(&self.0)
+    }
+
+    /// The id of the draft's row: finds it, opens nothing.
+    pub fn row_id(&self) -> String {
+        hex::encode(super::sha256(&[ID_LABEL, &self.0[..]].concat()))
+    }
+
+    fn key(&self) -> Result<LessSafeKey, CryptoError> {
+        let prk = hkdf::Salt::new(hkdf::HKDF_SHA256, &[]).extract(&self.0);
+        let mut key = [0u8; 32];
+        prk.expand(&[KEY_LABEL], &AES_256_GCM)
+            .and_then(|okm| okm.fill(&mut key))
+            .map_err(|_| CryptoError::Seal)?;
+        UnboundKey::new(&AES_256_GCM, &key)
+            .map(LessSafeKey::new)
+            .map_err(|_| CryptoError::Seal)
+    }
+
+    fn aad(&self) -> Vec<u8> {
+        let mut aad = vec![BLOB_VERSION];
+        aad.extend_from_slice(self.row_id().as_bytes());
+        aad
+    }
+
+    pub fn seal(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| CryptoError::Random)?;
+        let mut in_out = plaintext.to_vec();
+        self.key()?
+            .seal_in_place_append_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(self.aad()),
+                &mut in_out,
+            )
+            .map_err(|_| CryptoError::Seal)?;
+        let mut blob = vec![BLOB_VERSION];
+        blob.extend_from_slice(&nonce);
+        blob.extend_from_slice(&in_out);
+        Ok(blob)
+    }
+
+    pub fn open(&self, blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let (&version, rest) = blob.split_first().ok_or(CryptoError::MalformedBlob)?;
+        if version != BLOB_VERSION || rest.len() < NONCE_LEN + 16 {
+            return Err(CryptoError::MalformedBlob);
+        }
+        let (nonce, ciphertext) = rest.split_at(NONCE_LEN);
+        let nonce = aead::Nonce::try_assume_unique_for_key(nonce)
+            .map_err(|_| CryptoError::MalformedBlob)?;
+        let mut in_out = ciphertext.to_vec();
+        let plain = self
+            .key()?
+            .open_in_place(nonce, aead::Aad::from(self.aad()), &mut in_out)
+            .map_err(|_| CryptoError::Open)?;
+        Ok(plain.to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_same_secret_opens() {
+        let secret = DraftSecret::generate().unwrap();
+        let blob = secret.seal(b"answers").unwrap();
+        assert_eq!(secret.open(&blob).unwrap(), b"answers");
+        let again = DraftSecret::parse(&secret.encoded()).unwrap();
+        assert_eq!(again.row_id(), secret.row_id());
+        assert_eq!(again.open(&blob).unwrap(), b"answers");
+        let other = DraftSecret::generate().unwrap();
+        assert!(other.open(&blob).is_err());
+        for i in 0..blob.len() {
+            let mut t = blob.clone();
+            t[i] ^= 1;
+            assert!(secret.open(&t).is_err(), "byte {i} accepted");
+        }
+    }
+
+    #[test]
+    fn row_id_reveals_neither_secret_nor_key() {
+        let secret = DraftSecret::generate().unwrap();
+        let id = secret.row_id();
+        assert_eq!(id.len(), 64);
+        assert!(!id.contains(&hex::encode(secret.0)));
+        // The id is not the plain hash of the cookie either (labelled).
+        assert_ne!(id, super::super::token_hash(&secret.encoded()));
+        assert!(!format!("{secret:?}").contains(&secret.encoded()));
+    }
+
+    #[test]
+    fn parse_refuses_what_is_not_256_bits() {
+        assert!(DraftSecret::parse("").is_none());
+        assert!(DraftSecret::parse("abc").is_none());
+        assert!(DraftSecret::parse(&b64url_encode(&[0u8; 16])).is_none());
+        assert!(DraftSecret::parse(&b64url_encode(&[0u8; 32])).is_some());
+    }
+}

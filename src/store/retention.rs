@@ -1,0 +1,139 @@
+//! Deleting what is past its retention time, per state, in one transaction. Only delivered
+//! reports are touched: an undelivered report is never deleted, whatever its age.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::state_code::StateCode;
+
+/// Advisory lock id of the sweep (arbitrary, fixed): one instance at a time on PostgreSQL.
+const RETENTION_LOCK: i64 = 0x0069_7772_6574_656e;
+
+/// One state's deadlines: what was delivered at or before a cutoff goes.
+#[derive(Debug, Clone)]
+pub struct Cutoffs {
+    pub state: StateCode,
+    /// Envelopes of reports delivered at or before this moment are deleted.
+    pub envelope: DateTime<Utc>,
+    /// Index rows (with their delivery history) of reports delivered at or before this.
+    pub index: DateTime<Utc>,
+}
+
+/// What one kind of row lost in one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub state: StateCode,
+    pub kind: &'static str,
+    pub count: u64,
+}
+
+/// The delivered reports of `$1` at or before `$2`.
+const DUE: &str =
+    "SELECT id FROM reports WHERE state = $1 AND status = 'delivered' AND delivered_at <= $2";
+
+/// (kind, statement) in the order foreign keys need; `$1` state, `$2` cutoff, `$3` now.
+fn statements() -> [(&'static str, String); 6] {
+    [
+        (
+            "envelopes",
+            "UPDATE reports SET envelope = '', envelope_deleted_at = $3 WHERE state = $1 \
+             AND status = 'delivered' AND delivered_at <= $2 AND envelope_deleted_at IS NULL"
+                .to_owned(),
+        ),
+        (
+            "job_attempts",
+            format!(
+                "DELETE FROM job_attempts WHERE job_id IN \
+                 (SELECT id FROM jobs WHERE report_id IN ({DUE}))"
+            ),
+        ),
+        (
+            "jobs",
+            format!("DELETE FROM jobs WHERE report_id IN ({DUE})"),
+        ),
+        (
+            "mail_outbox",
+            format!("DELETE FROM mail_outbox WHERE report_id IN ({DUE})"),
+        ),
+        (
+            "drafts",
+            format!(
+                "DELETE FROM drafts WHERE case_number IN \
+                 (SELECT case_number FROM reports WHERE id IN ({DUE}))"
+            ),
+        ),
+        (
+            "reports",
+            "DELETE FROM reports WHERE state = $1 AND status = 'delivered' AND delivered_at <= $2"
+                .to_owned(),
+        ),
+    ]
+}
+
+/// Runs every deletion for every state in one transaction. `dry_run` rolls it back, so the
+/// counts are exactly what a real run would delete. `None`: another instance is sweeping.
+pub async fn sweep(
+    db: &Db,
+    states: &[Cutoffs],
+    now: DateTime<Utc>,
+    dry_run: bool,
+) -> StoreResult<Option<Vec<Deleted>>> {
+    macro_rules! body {
+        ($tx:ident) => {{
+            let mut deleted = Vec::new();
+            for cutoffs in states {
+                for (kind, sql) in statements() {
+                    let cutoff = if kind == "envelopes" {
+                        cutoffs.envelope
+                    } else {
+                        cutoffs.index
+                    };
+                    let count = sqlx::query(&sql)
+                        .bind(&cutoffs.state)
+                        .bind(cutoff)
+                        .bind(now)
+                        .execute(&mut *$tx)
+                        .await?
+                        .rows_affected();
+                    deleted.push(Deleted {
+                        state: cutoffs.state.clone(),
+                        kind,
+                        count,
+                    });
+                }
+            }
+            if dry_run {
+                $tx.rollback().await?;
+            } else {
+                $tx.commit().await?;
+            }
+            Ok(Some(deleted))
+        }};
+    }
+    match db {
+        Db::Sqlite(pool) => {
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            body!(tx)
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+                .bind(RETENTION_LOCK)
+                .fetch_one(&mut *tx)
+                .await?;
+            if !ours {
+                return Ok(None);
+            }
+            body!(tx)
+        }
+    }
+}
+
+/// Every state that has reports, so a state dropped from the catalog is still swept.
+pub async fn states_with_reports(db: &Db) -> StoreResult<Vec<StateCode>> {
+    Ok(crate::with_db!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT state FROM reports ORDER BY state",
+    )
+    .fetch_all(pool)
+    .await?))
+}

@@ -1,0 +1,197 @@
+//! Retention on both engines with an injected clock: before a deadline nothing goes, after
+//! it exactly the right rows go, and undelivered reports never do.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use internetwache::retention::{self, Summary};
+use internetwache::store::{delivery, reports};
+
+use crate::delivery_support::*;
+use crate::helpers::{Backend, TestApp};
+use crate::with_both_engines;
+
+/// Berlin keeps envelopes 7 days here (configuration) and the index 180 (state.toml).
+const CONFIG: &str = "[police.be.retention]\nenvelope_days = 7\n";
+
+async fn try_sweep(app: &TestApp, now: DateTime<Utc>, dry_run: bool) -> Option<Summary> {
+    retention::sweep(
+        &app.state.db,
+        &app.state.settings,
+        app.state.directory.as_ref(),
+        now,
+        dry_run,
+    )
+    .await
+    .unwrap()
+}
+
+async fn sweep(app: &TestApp, now: DateTime<Utc>, dry_run: bool) -> BTreeMap<String, u64> {
+    let summary = try_sweep(app, now, dry_run)
+        .await
+        .expect("no other sweep runs");
+    let mut counts: BTreeMap<String, u64> = summary
+        .deleted
+        .iter()
+        .filter(|d| d.count > 0)
+        .map(|d| (format!("{}/{}", d.state.as_str(), d.kind), d.count))
+        .collect();
+    if summary.mail_files > 0 {
+        counts.insert("mail_files".into(), summary.mail_files);
+    }
+    counts
+}
+
+fn expect(pairs: &[(&str, u64)]) -> BTreeMap<String, u64> {
+    pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    internetwache::with_db!(&app.state.db, pool => sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap())
+}
+
+async fn has_envelope(app: &TestApp, report_id: i64) -> bool {
+    reports::envelope(&app.state.db, report_id)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+async fn exists(app: &TestApp, report_id: i64) -> bool {
+    reports::get_by_id(&app.state.db, report_id)
+        .await
+        .unwrap()
+        .is_some()
+}
+
+async fn deletes_exactly_what_is_due(backend: Backend) {
+    let overrides = [("IW_WORKERS", "0")];
+    let Some(app) = spawn(backend, Some(CONFIG), &overrides).await else {
+        return;
+    };
+    let db = &app.state.db;
+    register_form(db).await;
+    let key = police_key(app.dir.path());
+    // Whole seconds, so the boundaries below are exact on both engines.
+    let t0 = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
+    let keyring = &app.state.services.keyring;
+
+    // A: delivered at t0, with an e-mail outbox row and a delivery attempt.
+    let a = file_report(
+        db,
+        &key,
+        Some((keyring, "a@example.org", "de")),
+        t0 - Duration::hours(1),
+    )
+    .await;
+    assert!(
+        delivery::record_receipt(db, a.report_id, "v1=aa", None, t0, None)
+            .await
+            .unwrap()
+    );
+    internetwache::with_db!(db, pool => sqlx::query(
+        "INSERT INTO job_attempts (job_id, attempt, worker, claimed_at, finished_at, outcome) \
+         SELECT id, 1, 'w', $2, $2, 'delivered' FROM jobs WHERE report_id = $1 AND kind = 'deliver'")
+        .bind(a.report_id).bind(t0).execute(pool).await.map(|_| ()).unwrap());
+    // B: delivered ten days later.
+    let b = file_report(db, &key, None, t0).await;
+    let t_b = t0 + Duration::days(10);
+    assert!(
+        delivery::record_receipt(db, b.report_id, "v1=bb", None, t_b, None)
+            .await
+            .unwrap()
+    );
+    // U: never delivered, filed long before.
+    let u = file_report(db, &key, None, t0 - Duration::days(400)).await;
+    // A demo mail file written now.
+    let mail_dir = app.dir.path().join("mail");
+    std::fs::create_dir_all(&mail_dir).unwrap();
+    std::fs::write(mail_dir.join("old.eml"), "Subject: x\n\n").unwrap();
+
+    let second = Duration::seconds(1);
+    // Just before A's envelope is due: nothing at all.
+    assert_eq!(
+        sweep(&app, t0 + Duration::days(7) - second, false).await,
+        expect(&[])
+    );
+    assert!(has_envelope(&app, a.report_id).await);
+
+    // Due: A's envelope, and nothing else. A dry run counts the same and deletes nothing.
+    let due = expect(&[("be/envelopes", 1)]);
+    assert_eq!(sweep(&app, t0 + Duration::days(7), true).await, due);
+    assert!(has_envelope(&app, a.report_id).await);
+    assert_eq!(sweep(&app, t0 + Duration::days(7), false).await, due);
+    assert!(!has_envelope(&app, a.report_id).await);
+    assert!(exists(&app, a.report_id).await, "the index row stays");
+    assert!(has_envelope(&app, b.report_id).await);
+    assert!(has_envelope(&app, u.report_id).await);
+
+    // The mail file (IW_MAIL_FILE_RETENTION_DAYS = 7 after it was written) and B's envelope.
+    assert_eq!(
+        sweep(&app, t_b + Duration::days(7), false).await,
+        expect(&[("be/envelopes", 1), ("mail_files", 1)])
+    );
+    assert!(!mail_dir.join("old.eml").exists());
+
+    // Just before A's index row is due: nothing; then A with its whole history.
+    assert_eq!(
+        sweep(&app, t0 + Duration::days(180) - second, false).await,
+        expect(&[])
+    );
+    assert_eq!(
+        sweep(&app, t0 + Duration::days(180), false).await,
+        expect(&[
+            ("be/job_attempts", 1),
+            ("be/jobs", 2),
+            ("be/mail_outbox", 1),
+            ("be/reports", 1),
+        ])
+    );
+    assert!(!exists(&app, a.report_id).await);
+    assert!(exists(&app, b.report_id).await);
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) FROM jobs WHERE report_id = {}",
+                a.report_id
+            )
+        )
+        .await,
+        0
+    );
+
+    // Years later: B goes; U, undelivered, stays with its envelope.
+    assert_eq!(
+        sweep(&app, t0 + Duration::days(2000), false).await,
+        expect(&[("be/jobs", 1), ("be/reports", 1)])
+    );
+    assert!(!exists(&app, b.report_id).await);
+    assert!(exists(&app, u.report_id).await && has_envelope(&app, u.report_id).await);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM reports").await, 1);
+}
+with_both_engines!(deletes_exactly_what_is_due);
+
+/// On PostgreSQL one instance sweeps at a time: while another holds the sweep's lock, a
+/// sweep does nothing and says so.
+#[tokio::test]
+async fn one_sweep_at_a_time_on_postgres() {
+    let Some(app) = spawn(Backend::Postgres, None, &[("IW_WORKERS", "0")]).await else {
+        return;
+    };
+    let internetwache::store::Db::Postgres(pool) = &app.state.db else {
+        unreachable!()
+    };
+    let mut other = pool.begin().await.unwrap();
+    let held: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(0x0069_7772_6574_656e_i64)
+        .fetch_one(&mut *other)
+        .await
+        .unwrap();
+    assert!(held);
+    let ran = try_sweep(&app, Utc::now(), false).await;
+    assert!(ran.is_none(), "the other sweep holds the lock");
+    other.rollback().await.unwrap();
+    let ran = try_sweep(&app, Utc::now(), false).await;
+    assert!(ran.is_some(), "free again");
+}
