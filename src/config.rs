@@ -123,6 +123,11 @@ settings! {
         "Length of a sign-in lockout, and the window failures are counted in.";
     audit_key: String = "", "IW_AUDIT_KEY",
         "Key of the audit log's HMAC chain (any long secret); empty = generated under the data dir.";
+    // Hostile-input limits (issue 11).
+    body_deadline_secs: u64 = "30", "IW_BODY_DEADLINE_SECS",
+        "Longest time a client may take to send a whole request body; then it is answered (408) or closed.";
+    metrics_bind: MetricsBind = "", "IW_METRICS_BIND",
+        "Address of the separate `/metrics` listener (e.g. `127.0.0.1:9100`); empty = no metrics endpoint. Never on the public port.";
 }
 
 impl Settings {
@@ -505,6 +510,22 @@ impl FromStr for PublicUrl {
             "http" | "https" => Ok(PublicUrl(url)),
             other => Err(format!("expected http or https, not {other}")),
         }
+    }
+}
+
+/// Where `/metrics` is served, off the public port; `None` serves it nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsBind(pub Option<SocketAddr>);
+
+impl FromStr for MetricsBind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(MetricsBind(None));
+        }
+        s.parse()
+            .map(|addr| MetricsBind(Some(addr)))
+            .map_err(|e| format!("expected HOST:PORT such as 127.0.0.1:9100: {e}"))
     }
 }
 

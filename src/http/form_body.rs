@@ -13,15 +13,39 @@ pub enum BodyError {
     TooLarge(u32),
     #[error("the form data could not be read")]
     Malformed,
+    #[error("the body was not sent in time")]
+    Deadline,
+}
+
+/// What was read. A file over the size limit is skipped, not kept: the fields around it
+/// still arrive, so the step can be shown again with them and a message naming the limit.
+#[derive(Debug, Default)]
+pub struct FormBody {
+    pub input: RawStepInput,
+    /// Input name of the file part that went over the limit.
+    pub oversized_file: Option<String>,
 }
 
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
+/// Reads the body within `deadline`. The payload carries the same deadline (see
+/// `body_deadline`); this one also ends a parser that waits without polling.
 pub async fn read(
     req: &HttpRequest,
     payload: web::Payload,
     max_mb: u32,
-) -> Result<RawStepInput, BodyError> {
+    deadline: std::time::Duration,
+) -> Result<FormBody, BodyError> {
+    tokio::time::timeout(deadline, read_all(req, payload, max_mb))
+        .await
+        .map_err(|_| BodyError::Deadline)?
+}
+
+async fn read_all(
+    req: &HttpRequest,
+    payload: web::Payload,
+    max_mb: u32,
+) -> Result<FormBody, BodyError> {
     let limit = max_mb as usize * 1024 * 1024;
     let is_multipart = req
         .headers()
@@ -34,7 +58,7 @@ pub async fn read(
         let mut payload = payload;
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| BodyError::Malformed)?;
+            let chunk = chunk.map_err(payload_error)?;
             if body.len() + chunk.len() > limit {
                 return Err(BodyError::TooLarge(max_mb));
             }
@@ -43,10 +67,29 @@ pub async fn read(
         let pairs = url::form_urlencoded::parse(&body)
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect();
-        Ok(RawStepInput {
-            pairs,
-            files: Vec::new(),
+        Ok(FormBody {
+            input: RawStepInput {
+                pairs,
+                files: Vec::new(),
+            },
+            oversized_file: None,
         })
+    }
+}
+
+fn payload_error(e: actix_web::error::PayloadError) -> BodyError {
+    match e {
+        actix_web::error::PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            BodyError::Deadline
+        }
+        _ => BodyError::Malformed,
+    }
+}
+
+fn multipart_error(e: actix_multipart::MultipartError) -> BodyError {
+    match e {
+        actix_multipart::MultipartError::Payload(p) => payload_error(p),
+        _ => BodyError::Malformed,
     }
 }
 
@@ -54,11 +97,11 @@ async fn read_multipart(
     mut multipart: Multipart,
     limit: usize,
     max_mb: u32,
-) -> Result<RawStepInput, BodyError> {
-    let mut input = RawStepInput::default();
+) -> Result<FormBody, BodyError> {
+    let mut body = FormBody::default();
     let mut total = 0usize;
     while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(|_| BodyError::Malformed)?;
+        let mut field = field.map_err(multipart_error)?;
         let Some(name) = field
             .content_disposition()
             .and_then(|cd| cd.get_name())
@@ -75,14 +118,29 @@ async fn read_multipart(
             .map(|m| m.essence_str().to_owned())
             .unwrap_or_default();
         let mut bytes = Vec::new();
+        let mut skipped = false;
         while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|_| BodyError::Malformed)?;
+            let chunk = chunk.map_err(multipart_error)?;
+            if skipped {
+                continue; // read to the part's end, keep nothing
+            }
             total += chunk.len();
             if total > limit {
-                return Err(BodyError::TooLarge(max_mb));
+                if file_name.is_none() {
+                    return Err(BodyError::TooLarge(max_mb));
+                }
+                skipped = true;
+                total -= bytes.len() + chunk.len();
+                bytes = Vec::new();
+                body.oversized_file.get_or_insert_with(|| name.clone());
+                continue;
             }
             bytes.extend_from_slice(&chunk);
         }
+        if skipped {
+            continue;
+        }
+        let input = &mut body.input;
         match file_name {
             // An empty file input is sent with an empty name and no content.
             Some(file_name) if file_name.is_empty() && bytes.is_empty() => {}
@@ -101,5 +159,5 @@ async fn read_multipart(
             }
         }
     }
-    Ok(input)
+    Ok(body)
 }

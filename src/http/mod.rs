@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by all routes: middleware, page context, error pages.
 
 pub mod assets;
+pub mod body_deadline;
 pub mod csrf;
 pub mod errors;
 pub mod form_body;

@@ -9,6 +9,7 @@ mod delivery;
 mod delivery_support;
 mod field_errors;
 mod health;
+mod hostile;
 mod mail;
 mod processes;
 mod sealing;

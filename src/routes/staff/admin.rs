@@ -222,11 +222,18 @@ pub async fn upload(
     payload: web::Payload,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin]).await?;
-    let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
-        Ok(raw) => raw,
-        Err(BodyError::TooLarge(_)) => return Err(PageError::BadRequest("upload too large").into()),
-        Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form").into()),
-    };
+    let body = form_body::read(
+        &req,
+        payload,
+        app.settings.max_upload_mb,
+        app.body_deadline(),
+    )
+    .await
+    .map_err(PageError::from)?;
+    if body.oversized_file.is_some() {
+        return Err(PageError::from(BodyError::TooLarge(app.settings.max_upload_mb)).into());
+    }
+    let raw = body.input;
     check_csrf(&app, &req, raw.first(CSRF_FIELD))?;
     let state = own_state(&principal)?;
     let lang = app.page(&req).lang;

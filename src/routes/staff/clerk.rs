@@ -34,7 +34,27 @@ pub struct ListQuery {
     office: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    page: Option<i64>,
+    page: Option<PageNumber>,
+}
+
+/// Pages a listing can be asked for. Bounded, so the offset it gives always fits the
+/// database's integer; anything else is a 400 before a query runs.
+const MAX_PAGE: u32 = 100_000;
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PageNumber(u32);
+
+impl TryFrom<String> for PageNumber {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        raw.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .map(PageNumber)
+            .ok_or_else(|| format!("page must be a number from 1 to {MAX_PAGE}"))
+    }
 }
 
 pub struct Row {
@@ -148,7 +168,7 @@ pub async fn list(
         }
         at
     });
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = i64::from(query.page.map_or(1, |p| p.0));
     let filter = ReportFilter {
         state: principal.state_filter(),
         status: status.clone(),
