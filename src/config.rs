@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
+use crate::client_addr::TrustedProxies;
+
 /// A setting that could not be read. Its Display is the one-line message an operator sees.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -118,9 +120,9 @@ settings! {
     staff_session_max_hours: u32 = "10", "IW_STAFF_SESSION_MAX_HOURS",
         "A staff sign-in ends this many hours after it began, whatever happens.";
     sign_in_max_failures: u32 = "5", "IW_SIGN_IN_MAX_FAILURES",
-        "Failed sign-ins per user name (four times as many per client address) before a lockout.";
+        "Failed sign-ins per user name (four times as many per client address) before each further one makes the key wait: 4 s, doubling, at most 2 min.";
     sign_in_lockout_minutes: u32 = "15", "IW_SIGN_IN_LOCKOUT_MINUTES",
-        "Length of a sign-in lockout, and the window failures are counted in.";
+        "The window failed sign-ins are counted in.";
     audit_key: String = "", "IW_AUDIT_KEY",
         "Key of the audit log's HMAC chain (any long secret); empty = generated under the data dir.";
     // Hostile-input limits (issue 11).
@@ -128,6 +130,8 @@ settings! {
         "Longest time a client may take to send a whole request body; then it is answered (408) or closed.";
     metrics_bind: MetricsBind = "", "IW_METRICS_BIND",
         "Address of the separate `/metrics` listener (e.g. `127.0.0.1:9100`); empty = no metrics endpoint. Never on the public port.";
+    trusted_proxies: TrustedProxies = "", "IW_TRUSTED_PROXIES",
+        "Reverse proxies (CIDRs, comma-separated) whose `Forwarded`/`X-Forwarded-For` name the client; empty = the peer is the client.";
 }
 
 impl Settings {

@@ -106,12 +106,14 @@ impl Application {
         let max_body = settings.max_upload_mb as usize * 1024 * 1024;
         let body_deadline = web::Data::new(BodyDeadline(state.body_deadline()));
         let hsts = web::Data::new(middleware::Hsts(settings.public_url.is_https()));
+        let trusted_proxies = web::Data::new(settings.trusted_proxies.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
                 .app_data(server_state.rate_limit.clone())
                 .app_data(body_deadline.clone())
                 .app_data(hsts.clone())
+                .app_data(trusted_proxies.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .app_data(web::PayloadConfig::default().limit(max_body))
                 // A malformed path number is a bad request, not a missing page.

@@ -1,5 +1,6 @@
 //! Per-client rate limit on everything that writes (POST) and on the pull API, so a flood
 //! from one address cannot exhaust the database or the workers. Per instance, in memory.
+//! Keyed by the client address through trusted proxies (`client_addr`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -56,8 +57,9 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let verdict = match (req.app_data::<web::Data<RateLimit>>(), req.peer_addr()) {
-        (Some(limit), Some(peer)) if limited(&req) => limit.check(peer.ip()),
+    let client = crate::client_addr::client_ip(req.request());
+    let verdict = match (req.app_data::<web::Data<RateLimit>>(), client) {
+        (Some(limit), Some(ip)) if limited(&req) => limit.check(ip),
         _ => Ok(()),
     };
     let Err(wait) = verdict else {

@@ -331,3 +331,86 @@ async fn hsts_only_when_the_public_url_is_https() {
         assert!(hsts.contains("max-age=31536000"), "{path}: {hsts}");
     }
 }
+
+/// Posts one sign-in; true when it signed in.
+async fn try_sign_in(app: &TestApp, csrf: &str, user: &str, password: &str) -> bool {
+    let res = app
+        .client
+        .post(app.url("/anmelden"))
+        .form(&[
+            ("csrf_token", csrf),
+            ("username", user),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .unwrap();
+    res.status() == 303
+}
+
+async fn failed_sign_ins_slow_a_user_down_but_never_lock_the_owner_out(mut app: TestApp) {
+    app.client_reset();
+    add_user(&app, "be-clerk", "clerk", Some("be")).await;
+    let page = app.get("/anmelden").await.text().await.unwrap();
+    let csrf = csrf_token(&page);
+    for _ in 0..5 {
+        assert!(!try_sign_in(&app, &csrf, "be-clerk", "wrong").await);
+    }
+    // Right now the name waits ...
+    assert!(!try_sign_in(&app, &csrf, "be-clerk", crate::staff::PASSWORD).await);
+    // ... but only seconds, not the 15 minutes of the old lockout.
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(15);
+    loop {
+        if try_sign_in(&app, &csrf, "be-clerk", crate::staff::PASSWORD).await {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the owner is still locked out");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!(
+        "after 5 failed sign-ins the owner got in after {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
+on_both_engines!(failed_sign_ins_slow_a_user_down_but_never_lock_the_owner_out);
+
+/// Fetches a rate-limited URL claiming to be `client`; returns the status.
+async fn as_client(app: &TestApp, client: &str) -> u16 {
+    app.client
+        .get(app.url("/api/v1/openapi.json"))
+        .header("x-forwarded-for", client)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_trusted_proxies_only() {
+    let behind_proxy = spawn_app_with(
+        Backend::Sqlite,
+        &[
+            ("IW_RATE_LIMIT_PER_MINUTE", "3"),
+            ("IW_TRUSTED_PROXIES", "127.0.0.0/8"),
+        ],
+    )
+    .await
+    .unwrap();
+    for _ in 0..3 {
+        assert_eq!(as_client(&behind_proxy, "203.0.113.1").await, 200);
+    }
+    assert_eq!(as_client(&behind_proxy, "203.0.113.1").await, 429);
+    // Another client behind the same proxy has its own allowance.
+    assert_eq!(as_client(&behind_proxy, "203.0.113.2").await, 200);
+
+    // Without trusted proxies the header is the client's own claim, and is ignored.
+    let direct = spawn_app_with(Backend::Sqlite, &[("IW_RATE_LIMIT_PER_MINUTE", "3")])
+        .await
+        .unwrap();
+    for i in 0..3 {
+        assert_eq!(as_client(&direct, &format!("198.51.100.{i}")).await, 200);
+    }
+    assert_eq!(as_client(&direct, "198.51.100.99").await, 429);
+}
