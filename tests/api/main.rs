@@ -7,6 +7,7 @@ mod logs;
 mod citizen;
 mod delivery;
 mod delivery_support;
+mod faults;
 mod field_errors;
 mod health;
 mod hostile;
