@@ -128,6 +128,8 @@ settings! {
     // Hostile-input limits (issue 11).
     body_deadline_secs: u64 = "30", "IW_BODY_DEADLINE_SECS",
         "Longest time a client may take to send a whole request body; then it is answered (408) or closed.";
+    database_deadline_secs: u64 = "5", "IW_DATABASE_DEADLINE_SECS",
+        "Longest time a request may spend after its body arrived (its database calls); then it gets the 503 page.";
     metrics_bind: MetricsBind = "", "IW_METRICS_BIND",
         "Address of the separate `/metrics` listener (e.g. `127.0.0.1:9100`); empty = no metrics endpoint. Never on the public port.";
     trusted_proxies: TrustedProxies = "", "IW_TRUSTED_PROXIES",

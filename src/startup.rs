@@ -19,8 +19,8 @@ use crate::form_registry::directory::{CatalogDirectory, Directory};
 use crate::form_registry::FormRegistry;
 use crate::forms::Catalog;
 use crate::http::assets::Assets;
-use crate::http::body_deadline::BodyDeadline;
 use crate::http::csrf::CsrfKey;
+use crate::http::deadlines::{BodyDeadline, DatabaseDeadline};
 use crate::http::middleware;
 use crate::http::rate_limit::RateLimit;
 use crate::queue::{Services, WorkerPool};
@@ -105,6 +105,9 @@ impl Application {
         let server_state = state.clone();
         let max_body = settings.max_upload_mb as usize * 1024 * 1024;
         let body_deadline = web::Data::new(BodyDeadline(state.body_deadline()));
+        let database_deadline = web::Data::new(DatabaseDeadline(Duration::from_secs(
+            settings.database_deadline_secs,
+        )));
         let hsts = web::Data::new(middleware::Hsts(settings.public_url.is_https()));
         let trusted_proxies = web::Data::new(settings.trusted_proxies.clone());
         let server = HttpServer::new(move || {
@@ -112,6 +115,7 @@ impl Application {
                 .app_data(server_state.clone())
                 .app_data(server_state.rate_limit.clone())
                 .app_data(body_deadline.clone())
+                .app_data(database_deadline.clone())
                 .app_data(hsts.clone())
                 .app_data(trusted_proxies.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
@@ -124,7 +128,7 @@ impl Application {
                 .configure(routes::configure)
                 .default_service(web::to(crate::http::errors::not_found))
                 .wrap(Compress::default())
-                .wrap(from_fn(crate::http::body_deadline::limit_body_time))
+                .wrap(from_fn(crate::http::deadlines::limit_request_time))
                 .wrap(from_fn(crate::http::rate_limit::rate_limit))
                 .wrap(from_fn(middleware::security_headers))
                 .wrap(from_fn(middleware::observe))

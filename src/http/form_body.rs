@@ -29,7 +29,7 @@ pub struct FormBody {
 const MAX_TEXT_FIELD: usize = 64 * 1024;
 
 /// Reads the body within `deadline`. The payload carries the same deadline (see
-/// `body_deadline`); this one also ends a parser that waits without polling.
+/// `deadlines`); this one also ends a parser that waits without polling.
 pub async fn read(
     req: &HttpRequest,
     payload: web::Payload,

@@ -44,19 +44,8 @@ fn unbranded_error(res: &ServiceResponse<BoxBody>) -> Option<actix_web::http::St
     (!ours).then_some(status)
 }
 
-/// Adds the security headers. Handler and extractor errors reach this point as error
-/// responses (actix converts them inside the resource), so error pages get them too.
-pub async fn security_headers(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let res_hsts = req.app_data::<web::Data<Hsts>>().is_some_and(|h| h.0);
-    let mut res = next.call(req).await?.map_into_boxed_body();
-    if let Some(status) = unbranded_error(&res) {
-        let branded = branded_error(res.request(), status);
-        res = res.into_response(branded);
-    }
-    let headers = res.headers_mut();
+/// The headers every response carries; also used for answers built outside the chain.
+pub fn set_security_headers(headers: &mut actix_web::http::header::HeaderMap, hsts: bool) {
     let fixed: [(HeaderName, &str); 6] = [
         (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
@@ -74,7 +63,7 @@ pub async fn security_headers(
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
     }
-    if res_hsts {
+    if hsts {
         headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
@@ -83,6 +72,21 @@ pub async fn security_headers(
     if !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// Adds the security headers. Handler and extractor errors reach this point as error
+/// responses (actix converts them inside the resource), so error pages get them too.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let res_hsts = req.app_data::<web::Data<Hsts>>().is_some_and(|h| h.0);
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if let Some(status) = unbranded_error(&res) {
+        let branded = branded_error(res.request(), status);
+        res = res.into_response(branded);
+    }
+    set_security_headers(res.headers_mut(), res_hsts);
     Ok(res)
 }
 

@@ -1,8 +1,8 @@
 //! HTTP plumbing shared by all routes: middleware, page context, error pages.
 
 pub mod assets;
-pub mod body_deadline;
 pub mod csrf;
+pub mod deadlines;
 pub mod errors;
 pub mod form_body;
 pub mod middleware;
