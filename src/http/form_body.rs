@@ -161,3 +161,81 @@ async fn read_multipart(
     }
     Ok(body)
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{test as actix_test, web, App, HttpRequest, HttpResponse};
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Runs the reader behind a real actix service, as a step POST does.
+    async fn outcome(content_type: &str, body: Vec<u8>) -> u16 {
+        let app = actix_test::init_service(App::new().route(
+            "/",
+            web::post().to(|req: HttpRequest, payload: web::Payload| async move {
+                match read(&req, payload, 1, std::time::Duration::from_secs(5)).await {
+                    Ok(_) => HttpResponse::Ok().finish(),
+                    Err(BodyError::TooLarge(_)) => HttpResponse::PayloadTooLarge().finish(),
+                    Err(_) => HttpResponse::BadRequest().finish(),
+                }
+            }),
+        ))
+        .await;
+        let req = actix_test::TestRequest::post()
+            .uri("/")
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(body)
+            .to_request();
+        actix_test::call_service(&app, req).await.status().as_u16()
+    }
+
+    fn run(content_type: &str, body: Vec<u8>) -> u16 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                let local = tokio::task::LocalSet::new();
+                local.run_until(outcome(content_type, body)).await
+            })
+    }
+
+    /// Multipart-looking bytes: boundaries, headers and junk in any order.
+    fn multipart_body() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just(b"--X\r\n".to_vec()),
+            Just(b"--X--\r\n".to_vec()),
+            Just(b"Content-Disposition: form-data; name=\"f-a\"\r\n\r\n".to_vec()),
+            Just(b"Content-Disposition: form-data; name=\"f\"; filename=\"a.png\"\r\n".to_vec()),
+            Just(b"Content-Type: image/png\r\n\r\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ];
+        proptest::collection::vec(piece, 0..12).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        #[test]
+        fn urlencoded_bodies_never_fail_the_server(body in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let status = run("application/x-www-form-urlencoded", body);
+            prop_assert!(status < 500, "status {status}");
+        }
+
+        #[test]
+        fn multipart_bodies_never_fail_the_server(body in multipart_body(), boundary in "[A-Za-z0-9]{0,3}") {
+            let status = run(&format!("multipart/form-data; boundary={boundary}X"), body);
+            prop_assert!(status < 500, "status {status}");
+        }
+
+        #[test]
+        fn oversized_files_are_skipped_not_fatal(extra in 1usize..4096) {
+            let mut body = b"--X\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\n".to_vec();
+            body.extend(std::iter::repeat_n(b'A', (1 << 20) + extra));
+            body.extend_from_slice(b"\r\n--X\r\nContent-Disposition: form-data; name=\"t\"\r\n\r\nok\r\n--X--\r\n");
+            prop_assert_eq!(run("multipart/form-data; boundary=X", body), 200);
+        }
+    }
+}

@@ -424,3 +424,26 @@ pub async fn confirm_receipt(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any query string gives a list query or a clean refusal, and a page always has an
+        /// offset that fits.
+        #[test]
+        fn list_queries_parse_or_refuse(query in "(page|status|from|to|x)=[-0-9a-z%&=]{0,24}") {
+            if let Ok(q) = web::Query::<ListQuery>::from_query(&query) {
+                if let Some(page) = q.page {
+                    prop_assert!((1..=MAX_PAGE).contains(&page.0));
+                    prop_assert!(i64::from(page.0).checked_mul(PAGE_SIZE).is_some());
+                }
+            }
+        }
+    }
+}
