@@ -63,6 +63,11 @@ impl AppState {
         PageContext::new(req, &self.assets, self.demo_mode())
     }
 
+    /// How long a client may take to send a request body (`IW_BODY_DEADLINE_SECS`).
+    pub fn body_deadline(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.settings.body_deadline_secs)
+    }
+
     /// True while any state's reports are sealed to generated demo keys.
     pub fn demo_mode(&self) -> bool {
         self.police_keys.is_demo()

@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
+use crate::client_addr::TrustedProxies;
+
 /// A setting that could not be read. Its Display is the one-line message an operator sees.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -118,9 +120,9 @@ settings! {
     staff_session_max_hours: u32 = "10", "IW_STAFF_SESSION_MAX_HOURS",
         "A staff sign-in ends this many hours after it began, whatever happens.";
     sign_in_max_failures: u32 = "5", "IW_SIGN_IN_MAX_FAILURES",
-        "Failed sign-ins per user name (four times as many per client address) before a lockout.";
+        "Failed sign-ins per user name (four times as many per client address) before each further one makes the key wait: 4 s, doubling, at most 2 min.";
     sign_in_lockout_minutes: u32 = "15", "IW_SIGN_IN_LOCKOUT_MINUTES",
-        "Length of a sign-in lockout, and the window failures are counted in.";
+        "The window failed sign-ins are counted in.";
     audit_key: String = "", "IW_AUDIT_KEY",
         "Key of the audit log's HMAC chain (any long secret); empty = generated under the data dir.";
     // Issue 12: retention.
@@ -128,6 +130,15 @@ settings! {
         "How often the workers delete what is past its retention time (per-state days: `[retention]` in state.toml, `[police.<state>.retention]` here).";
     mail_file_retention_days: u32 = "7", "IW_MAIL_FILE_RETENTION_DAYS",
         "The demo file mail transport's .eml files are deleted after this many days.";
+    // Hostile-input limits (issue 11).
+    body_deadline_secs: u64 = "30", "IW_BODY_DEADLINE_SECS",
+        "Longest time a client may take to send a whole request body; then it is answered (408) or closed.";
+    database_deadline_secs: u64 = "5", "IW_DATABASE_DEADLINE_SECS",
+        "Longest time a request may spend after its body arrived (its database calls); then it gets the 503 page.";
+    metrics_bind: MetricsBind = "", "IW_METRICS_BIND",
+        "Address of the separate `/metrics` listener (e.g. `127.0.0.1:9100`); empty = no metrics endpoint. Never on the public port.";
+    trusted_proxies: TrustedProxies = "", "IW_TRUSTED_PROXIES",
+        "Reverse proxies (CIDRs, comma-separated) whose `Forwarded`/`X-Forwarded-For` name the client; empty = the peer is the client.";
 }
 
 impl Settings {
@@ -523,6 +534,22 @@ impl FromStr for PublicUrl {
             "http" | "https" => Ok(PublicUrl(url)),
             other => Err(format!("expected http or https, not {other}")),
         }
+    }
+}
+
+/// Where `/metrics` is served, off the public port; `None` serves it nowhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsBind(pub Option<SocketAddr>);
+
+impl FromStr for MetricsBind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.is_empty() {
+            return Ok(MetricsBind(None));
+        }
+        s.parse()
+            .map(|addr| MetricsBind(Some(addr)))
+            .map_err(|e| format!("expected HOST:PORT such as 127.0.0.1:9100: {e}"))
     }
 }
 

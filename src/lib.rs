@@ -1,5 +1,6 @@
 pub mod app_state;
 pub mod cli;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod crypto;

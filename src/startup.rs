@@ -19,6 +19,7 @@ use crate::form_registry::FormRegistry;
 use crate::forms::Catalog;
 use crate::http::assets::Assets;
 use crate::http::csrf::CsrfKey;
+use crate::http::deadlines::{BodyDeadline, DatabaseDeadline};
 use crate::http::middleware;
 use crate::http::rate_limit::RateLimit;
 use crate::queue::{Services, WorkerPool};
@@ -26,9 +27,17 @@ use crate::routes;
 use crate::store::Db;
 use crate::telemetry::error_chain;
 
+struct MetricsListener {
+    port: u16,
+    handle: actix_web::dev::ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
 pub struct Application {
     port: u16,
     server: Server,
+    /// `/metrics` on its own listener, off the public port (already running).
+    metrics: Option<MetricsListener>,
     state: web::Data<AppState>,
     workers: Option<WorkerPool>,
 }
@@ -93,15 +102,31 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server_state = state.clone();
         let max_body = settings.max_upload_mb as usize * 1024 * 1024;
+        let body_deadline = web::Data::new(BodyDeadline(state.body_deadline()));
+        let database_deadline = web::Data::new(DatabaseDeadline(Duration::from_secs(
+            settings.database_deadline_secs,
+        )));
+        let hsts = web::Data::new(middleware::Hsts(settings.public_url.is_https()));
+        let trusted_proxies = web::Data::new(settings.trusted_proxies.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
                 .app_data(server_state.rate_limit.clone())
+                .app_data(body_deadline.clone())
+                .app_data(database_deadline.clone())
+                .app_data(hsts.clone())
+                .app_data(trusted_proxies.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .app_data(web::PayloadConfig::default().limit(max_body))
+                // A malformed path number is a bad request, not a missing page.
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|e, _| actix_web::error::ErrorBadRequest(e.to_string())),
+                )
                 .configure(routes::configure)
                 .default_service(web::to(crate::http::errors::not_found))
                 .wrap(Compress::default())
+                .wrap(from_fn(crate::http::deadlines::limit_request_time))
                 .wrap(from_fn(crate::http::rate_limit::rate_limit))
                 .wrap(from_fn(middleware::security_headers))
                 .wrap(from_fn(middleware::observe))
@@ -110,11 +135,21 @@ impl Application {
         .listen(listener)?
         .run();
 
+        let metrics = match settings.metrics_bind.0 {
+            None => None,
+            Some(addr) => Some(metrics_server(
+                state.clone(),
+                addr,
+                settings.shutdown_timeout_secs,
+            )?),
+        };
+
         let workers = (settings.workers > 0).then(|| WorkerPool::start(services, settings.workers));
 
         Ok(Application {
             port,
             server,
+            metrics,
             state,
             workers,
         })
@@ -124,6 +159,11 @@ impl Application {
         self.port
     }
 
+    /// Port of the metrics listener, when `IW_METRICS_BIND` is set.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|m| m.port)
+    }
+
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }
@@ -131,12 +171,42 @@ impl Application {
     /// Serves until SIGTERM/SIGINT; in-flight requests get `IW_SHUTDOWN_TIMEOUT_SECS` to finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if let Some(metrics) = self.metrics {
+            metrics.handle.stop(false).await;
+            let _ = metrics.task.await;
+        }
         if let Some(workers) = self.workers {
             let grace = Duration::from_secs(self.state.settings.shutdown_timeout_secs);
             workers.stop(grace).await;
         }
         result
     }
+}
+
+/// The operators' listener: `/metrics` and nothing else.
+fn metrics_server(
+    state: web::Data<AppState>,
+    addr: std::net::SocketAddr,
+    shutdown_timeout_secs: u64,
+) -> anyhow::Result<MetricsListener> {
+    let listener = TcpListener::bind(addr)
+        .map_err(|e| anyhow::anyhow!("IW_METRICS_BIND: cannot listen on {addr}: {e}"))?;
+    let port = listener.local_addr()?.port();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/metrics", web::get().to(routes::health::metrics))
+    })
+    .workers(1)
+    .shutdown_timeout(shutdown_timeout_secs)
+    .listen(listener)?
+    .run();
+    // A server does nothing until polled; this one runs beside the public one.
+    Ok(MetricsListener {
+        port,
+        handle: server.handle(),
+        task: tokio::spawn(server),
+    })
 }
 
 /// Creates the database if needed and applies migrations.

@@ -51,6 +51,11 @@ impl CsrfKey {
         (token, Some(cookie))
     }
 
+    /// True when this browser holds a CSRF cookie at all; checked before reading a body.
+    pub fn has_cookie(&self, req: &HttpRequest) -> bool {
+        req.cookie(CSRF_COOKIE).is_some()
+    }
+
     /// True when the submitted field matches this browser's cookie.
     pub fn verify(&self, req: &HttpRequest, submitted: Option<&str>) -> bool {
         match (req.cookie(CSRF_COOKIE), submitted) {

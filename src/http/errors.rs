@@ -52,7 +52,21 @@ fn describe(lang: Lang, status: StatusCode) -> (&'static str, &'static str) {
                 "You are not allowed to view this page.",
             ),
         ),
-        400 | 413 | 415 | 422 => (
+        408 => (
+            lang.t("Zeitüberschreitung", "Request timed out"),
+            lang.t(
+                "Ihre Eingaben kamen nicht rechtzeitig an. Bitte gehen Sie zurück und senden Sie das Formular erneut.",
+                "What you sent did not arrive in time. Please go back and send the form again.",
+            ),
+        ),
+        413 => (
+            lang.t("Die Datei ist zu groß", "The file is too large"),
+            lang.t(
+                "Die gesendeten Daten sind größer als erlaubt. Bitte gehen Sie zurück und wählen Sie eine kleinere Datei.",
+                "What you sent is larger than allowed. Please go back and choose a smaller file.",
+            ),
+        ),
+        400 | 415 | 422 => (
             lang.t("Die Anfrage war ungültig", "The request was not valid"),
             lang.t(
                 "Bitte gehen Sie zurück und versuchen Sie es erneut.",
@@ -83,6 +97,32 @@ fn describe(lang: Lang, status: StatusCode) -> (&'static str, &'static str) {
     }
 }
 
+/// An RFC 9457 problem document, as the pull API answers errors.
+pub fn problem_response(status: StatusCode, detail: &str) -> HttpResponse {
+    let title = status.canonical_reason().unwrap_or("Error");
+    HttpResponse::build(status)
+        .content_type("application/problem+json")
+        .body(
+            serde_json::json!({
+                "type": "about:blank",
+                "title": title,
+                "status": status.as_u16(),
+                "detail": detail,
+            })
+            .to_string(),
+        )
+}
+
+/// The branded answer for an error status: problem+json under `/api/`, else the page.
+pub fn branded_error(req: &HttpRequest, status: StatusCode) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        let (_, message) = describe(Lang::En, status);
+        problem_response(status, message)
+    } else {
+        error_page(request_lang(req), status)
+    }
+}
+
 /// 404 for any path no route claims.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
     error_page(request_lang(&req), StatusCode::NOT_FOUND)
@@ -97,6 +137,10 @@ pub enum PageError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    #[error("request body over the size limit")]
+    TooLarge,
+    #[error("request body not sent in time")]
+    BodyDeadline,
     #[error("the database is unavailable")]
     Store(#[from] crate::store::StoreError),
     #[error("drafts are unavailable")]
@@ -108,6 +152,17 @@ pub enum PageError {
     Invariant(&'static str),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl From<crate::http::form_body::BodyError> for PageError {
+    fn from(e: crate::http::form_body::BodyError) -> Self {
+        use crate::http::form_body::BodyError;
+        match e {
+            BodyError::TooLarge(_) => PageError::TooLarge,
+            BodyError::Malformed => PageError::BadRequest("malformed form data"),
+            BodyError::Deadline => PageError::BodyDeadline,
+        }
+    }
 }
 
 impl PageError {
@@ -122,6 +177,8 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            PageError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::BodyDeadline => StatusCode::REQUEST_TIMEOUT,
             PageError::Store(_) | PageError::Draft(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Template(_) | PageError::Invariant(_) | PageError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

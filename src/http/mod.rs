@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod csrf;
+pub mod deadlines;
 pub mod errors;
 pub mod form_body;
 pub mod middleware;

@@ -1,5 +1,6 @@
 //! Per-client rate limit on everything that writes (POST) and on the pull API, so a flood
 //! from one address cannot exhaust the database or the workers. Per instance, in memory.
+//! Keyed by the client address through trusted proxies (`client_addr`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -8,11 +9,11 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{web, Error, HttpResponse};
+use actix_web::{web, Error};
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-use crate::http::errors::error_page;
+use crate::http::errors::{error_page, problem_response};
 use crate::http::page::request_lang;
 
 pub struct RateLimit {
@@ -56,34 +57,26 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let verdict = match (req.app_data::<web::Data<RateLimit>>(), req.peer_addr()) {
-        (Some(limit), Some(peer)) if limited(&req) => limit.check(peer.ip()),
+    let client = crate::client_addr::client_ip(req.request());
+    let verdict = match (req.app_data::<web::Data<RateLimit>>(), client) {
+        (Some(limit), Some(ip)) if limited(&req) => limit.check(ip),
         _ => Ok(()),
     };
     let Err(wait) = verdict else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     metrics::counter!("http_rate_limited_total").increment(1);
-    let response = if req.path().starts_with("/api/") {
-        HttpResponse::TooManyRequests()
-            .content_type("application/problem+json")
-            .insert_header((header::RETRY_AFTER, wait.to_string()))
-            .body(
-                serde_json::json!({
-                    "type": "about:blank",
-                    "title": "Too Many Requests",
-                    "status": 429,
-                    "detail": format!("Too many requests from this address; retry in {wait} s."),
-                })
-                .to_string(),
-            )
+    let mut response = if req.path().starts_with("/api/") {
+        problem_response(
+            StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too many requests from this address; retry in {wait} s."),
+        )
     } else {
-        let mut page = error_page(request_lang(req.request()), StatusCode::TOO_MANY_REQUESTS);
-        page.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from_str(&wait.to_string()).expect("digits are a valid header"),
-        );
-        page
+        error_page(request_lang(req.request()), StatusCode::TOO_MANY_REQUESTS)
     };
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_str(&wait.to_string()).expect("digits are a valid header"),
+    );
     Ok(req.into_response(response))
 }

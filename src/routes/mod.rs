@@ -38,7 +38,6 @@ macro_rules! fixed_routes {
 fixed_routes! {
     get "/healthz" => health::healthz;
     get "/readyz" => health::readyz;
-    get "/metrics" => health::metrics;
     get "/static/app.css" => crate::http::assets::stylesheet;
     get "/static/app.js" => crate::http::assets::script;
     get "/sprache/{code}" => language::switch;

@@ -142,8 +142,21 @@ pub async fn locked_until(
     Ok(until.flatten().filter(|t| *t > now))
 }
 
-/// Counts a failure; once `max` failures fall into one window the key is locked for
-/// `window` (and counting starts again).
+/// Longest wait a failed sign-in can impose on a key: the owner of a user name is slowed
+/// down, never locked out.
+pub const MAX_SIGN_IN_DELAY_SECS: i64 = 120;
+
+/// The wait after `failures` failures when `max` are free: 4 s, 8 s, 16 s, ... capped.
+pub fn sign_in_delay(failures: i64, max: i64) -> Option<Duration> {
+    let over = failures.checked_sub(max)?;
+    (over >= 0).then(|| {
+        let secs = 4i64.saturating_mul(1i64 << over.min(16));
+        Duration::seconds(secs.min(MAX_SIGN_IN_DELAY_SECS))
+    })
+}
+
+/// Counts a failure inside `window`; from `max` failures on, each further failure makes
+/// the key wait longer (`sign_in_delay`) before the next attempt is looked at.
 pub async fn record_failure(
     db: &Db,
     key: &str,
@@ -167,16 +180,12 @@ pub async fn record_failure(
         .bind(window_cutoff)
         .fetch_one(pool)
         .await?;
-        if failures >= max {
-            sqlx::query(
-                "UPDATE sign_in_failures SET locked_until = $2, failures = 0, window_start = $3 \
-                 WHERE key = $1",
-            )
-            .bind(key)
-            .bind(now + window)
-            .bind(now)
-            .execute(pool)
-            .await?;
+        if let Some(delay) = sign_in_delay(failures, max) {
+            sqlx::query("UPDATE sign_in_failures SET locked_until = $2 WHERE key = $1")
+                .bind(key)
+                .bind(now + delay)
+                .execute(pool)
+                .await?;
         }
     });
     Ok(())

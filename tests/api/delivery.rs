@@ -303,7 +303,7 @@ async fn overdue_reports_are_escalated_once(backend: Backend) {
     assert!(mails[0].contains("ops@polizei.example"));
     assert!(mails[0].contains(&old.case_number));
 
-    let metrics = app.get("/metrics").await.text().await.unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("reports_overdue{state=\"be\"} 1"),
         "{metrics}"

@@ -51,7 +51,7 @@ async fn security_headers_on_every_kind_of_response() {
     for (path, status) in [
         ("/", 200),
         ("/healthz", 200),
-        ("/metrics", 200),
+        ("/metrics", 404),
         ("/does-not-exist", 404),
         ("/static/app.css", 200),
         ("/sprache/en?next=/", 303),
@@ -117,7 +117,7 @@ async fn language_switch_is_no_open_redirect() {
 async fn metrics_count_requests_by_route() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     app.get("/healthz").await;
-    let body = app.get("/metrics").await.text().await.unwrap();
+    let body = app.metrics().await;
     assert!(body.contains("http_requests_total"), "{body}");
     assert!(body.contains("route=\"/healthz\""));
     assert!(body.contains("http_request_duration_seconds"));

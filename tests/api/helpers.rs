@@ -25,6 +25,8 @@ pub struct TestApp {
     pub dir: TempDir,
     /// The data dir, so a second instance can share the keys.
     pub data_dir: std::path::PathBuf,
+    /// The operators' listener (`IW_METRICS_BIND`), off the public port.
+    pub metrics_address: String,
     pg_database: Option<PgTestDatabase>,
 }
 
@@ -36,6 +38,18 @@ impl TestApp {
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// The Prometheus text from the metrics listener.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.metrics_address))
+            .send()
+            .await
+            .expect("metrics scrape")
+            .text()
+            .await
+            .expect("metrics text")
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
@@ -170,6 +184,7 @@ pub async fn spawn_app_configured(
         ("IW_FORMS_DIR", forms_dir),
         ("IW_MAIL_URL", &mail_url),
         ("IW_SHUTDOWN_TIMEOUT_SECS", "1"),
+        ("IW_METRICS_BIND", "127.0.0.1:0"),
         // Tests file hundreds of reports from one address; the limit has its own test.
         ("IW_RATE_LIMIT_PER_MINUTE", "0"),
     ];
@@ -188,10 +203,15 @@ pub async fn spawn_app_configured(
         .await
         .expect("application builds");
     let port = app.port();
+    let metrics_address = app
+        .metrics_port()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .unwrap_or_default();
     let state = app.state();
     tokio::spawn(app.run_until_stopped());
     let client = browser();
     Some(TestApp {
+        metrics_address,
         address: format!("http://127.0.0.1:{port}"),
         port,
         client,
@@ -237,6 +257,7 @@ pub async fn spawn_sibling(first: &TestApp) -> TestApp {
         dir,
         database_url: first.database_url.clone(),
         data_dir: first.data_dir.clone(),
+        metrics_address: String::new(),
         pg_database: None,
     }
 }
@@ -289,6 +310,7 @@ pub fn browser_app(app: &TestApp) -> TestApp {
         database_url: app.database_url.clone(),
         dir: tempfile::tempdir().expect("temp dir"),
         data_dir: app.data_dir.clone(),
+        metrics_address: app.metrics_address.clone(),
         pg_database: None,
     }
 }

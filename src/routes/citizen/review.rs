@@ -202,9 +202,9 @@ fn client_evidence(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     Some(ClientEvidence {
-        address: req
-            .peer_addr()
-            .map(|a| a.ip().to_string())
+        // Through trusted proxies only, as the rate limit counts it.
+        address: crate::client_addr::client_ip(req)
+            .map(|ip| ip.to_string())
             .unwrap_or_default(),
         user_agent: user_agent.chars().take(512).collect(),
     })

@@ -7,15 +7,15 @@ use chrono::Utc;
 use super::{draft_for, DraftFor, FormPath};
 use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
-use crate::drafts::Draft;
+use crate::drafts::{Draft, DRAFT_COOKIE};
 use crate::forms::render::StepFields;
-use crate::forms::{validate_step, FieldError, FormVariant, GroupAction, Referral};
+use crate::forms::{input_base, validate_step, FieldError, FormVariant, GroupAction, Referral};
 use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
-use crate::http::form_body::{self, BodyError};
+use crate::http::form_body;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
-use crate::i18n::Lang;
+use crate::i18n::{I18nText, Lang};
 
 #[derive(serde::Deserialize)]
 pub struct StepPath {
@@ -202,15 +202,28 @@ pub async fn save(
     path: web::Path<StepPath>,
     payload: web::Payload,
 ) -> Result<HttpResponse, PageError> {
-    let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
-        Ok(raw) => raw,
-        Err(BodyError::TooLarge(_)) => return Err(PageError::BadRequest("upload too large")),
-        Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form data")),
-    };
+    // What can be judged without the body is judged first, so a stranger's upload is
+    // refused before a byte of it is buffered.
+    let form_path = path.form_path();
+    form_path.state(&app)?;
+    if !app.csrf.has_cookie(&req) {
+        return Err(PageError::Forbidden);
+    }
+    if req.cookie(DRAFT_COOKIE).is_none() {
+        return Ok(see_other(&form_path.base()));
+    }
+    let body = form_body::read(
+        &req,
+        payload,
+        app.settings.max_upload_mb,
+        app.body_deadline(),
+    )
+    .await
+    .map_err(PageError::from)?;
+    let raw = body.input;
     if !app.csrf.verify(&req, raw.first(CSRF_FIELD)) {
         return Err(PageError::Forbidden);
     }
-    let form_path = path.form_path();
     let (mut draft, variant) = match open_draft(&app, &req, &form_path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
@@ -223,7 +236,7 @@ pub async fn save(
         return Err(PageError::NotFound);
     };
     let now = Utc::now();
-    let result = validate_step(
+    let mut result = validate_step(
         &variant,
         index,
         &raw,
@@ -231,6 +244,25 @@ pub async fn save(
         local_now(now),
     );
     draft.payload.answers = result.answers;
+    if let Some(input) = body.oversized_file {
+        // The rest of the step is kept; only the file is refused, with the limit named.
+        let saved = app.drafts.save(&app.db, &draft, now).await?;
+        let Some(expires) = saved else {
+            return Ok(see_other(&format!("{base}/bestaetigung")));
+        };
+        draft.expires = expires;
+        let field_id = variant.steps[index]
+            .fields
+            .iter()
+            .find(|f| input_base(None, &f.id) == input)
+            .map_or_else(|| input.clone(), |f| f.id.clone());
+        result.errors.retain(|e| e.input_id != input);
+        let limit = app.settings.max_upload_mb;
+        result.errors.insert(0, too_large(input, field_id, limit));
+        let mut page = render_step(&app, &req, &base, &draft, &variant, index, &result.errors)?;
+        *page.status_mut() = actix_web::http::StatusCode::PAYLOAD_TOO_LARGE;
+        return Ok(page);
+    }
     let action = raw.first("action").unwrap_or("next").to_owned();
 
     let group_action = GroupAction::parse(&action);
@@ -266,6 +298,17 @@ pub async fn save(
         Some(next) if !draft.payload.reached_review => see_other(&step_url(&base, &variant, *next)),
         _ => see_other(&format!("{base}/pruefen")),
     })
+}
+
+fn too_large(input_id: String, field_id: String, max_mb: u32) -> FieldError {
+    FieldError {
+        input_id,
+        field_id,
+        message: I18nText::new(
+            format!("Die Datei ist zu groß. Alle Dateien zusammen dürfen höchstens {max_mb} MB groß sein."),
+            format!("The file is too large. All files together may be at most {max_mb} MB."),
+        ),
+    }
 }
 
 fn referral_page(

@@ -232,21 +232,34 @@ pub async fn upload(
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin]).await?;
     let lang = app.page(&req).lang;
-    let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
-        Ok(raw) => raw,
-        Err(BodyError::TooLarge(_)) => {
-            let limit = format!(
-                "{} {} MB.",
-                lang.t(
-                    "Die Datei ist zu groß. Erlaubt sind höchstens",
-                    "The file is too large. The limit is"
-                ),
-                app.settings.max_upload_mb
-            );
-            return upload_page(&app, &req, &principal, String::new(), vec![limit]);
-        }
-        Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form").into()),
+    let too_large = |app: &AppState| {
+        format!(
+            "{} {} MB.",
+            lang.t(
+                "Die Datei ist zu groß. Erlaubt sind höchstens",
+                "The file is too large. The limit is"
+            ),
+            app.settings.max_upload_mb
+        )
     };
+    let body = match form_body::read(
+        &req,
+        payload,
+        app.settings.max_upload_mb,
+        app.body_deadline(),
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(BodyError::TooLarge(_)) => {
+            return upload_page(&app, &req, &principal, String::new(), vec![too_large(&app)]);
+        }
+        Err(e) => return Err(PageError::from(e).into()),
+    };
+    if body.oversized_file.is_some() {
+        return upload_page(&app, &req, &principal, String::new(), vec![too_large(&app)]);
+    }
+    let raw = body.input;
     check_csrf(&app, &req, raw.first(CSRF_FIELD))?;
     let state = own_state(&principal)?;
     let (file_name, source) = match uploaded_source(&raw, lang) {

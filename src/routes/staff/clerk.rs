@@ -34,7 +34,27 @@ pub struct ListQuery {
     office: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    page: Option<i64>,
+    page: Option<PageNumber>,
+}
+
+/// Pages a listing can be asked for. Bounded, so the offset it gives always fits the
+/// database's integer; anything else is a 400 before a query runs.
+const MAX_PAGE: u32 = 100_000;
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(try_from = "String")]
+pub struct PageNumber(u32);
+
+impl TryFrom<String> for PageNumber {
+    type Error = String;
+    fn try_from(raw: String) -> Result<Self, Self::Error> {
+        raw.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .map(PageNumber)
+            .ok_or_else(|| format!("page must be a number from 1 to {MAX_PAGE}"))
+    }
 }
 
 pub struct Row {
@@ -148,7 +168,7 @@ pub async fn list(
         }
         at
     });
-    let page_number = query.page.unwrap_or(1).max(1);
+    let page_number = i64::from(query.page.map_or(1, |p| p.0));
     let filter = ReportFilter {
         state: principal.state_filter(),
         status: status.clone(),
@@ -393,6 +413,29 @@ pub async fn confirm_receipt(
         Err(ReceiptError::Store(e)) => Err(e.into()),
         Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {
             Err(PageError::internal(e).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        /// Any query string gives a list query or a clean refusal, and a page always has an
+        /// offset that fits.
+        #[test]
+        fn list_queries_parse_or_refuse(query in "(page|status|from|to|x)=[-0-9a-z%&=]{0,24}") {
+            if let Ok(q) = web::Query::<ListQuery>::from_query(&query) {
+                if let Some(page) = q.page {
+                    prop_assert!((1..=MAX_PAGE).contains(&page.0));
+                    prop_assert!(i64::from(page.0).checked_mul(PAGE_SIZE).is_some());
+                }
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Sign-in and sign-out. Failed sign-ins are counted per user name and per client address
-//! in the database (so every instance sees them) and lock the key out for a while. The
-//! message never tells whether the user name exists.
+//! (through trusted proxies) in the database, so every instance sees them. Past the limit
+//! each failure makes the key wait longer, capped: the owner is slowed, never locked out.
+//! The message never tells whether the user name exists.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -83,9 +84,8 @@ pub async fn submit(
     let username = form.username.trim().to_owned();
     let now = Utc::now();
     let user_key = throttle_key("user", &username.to_lowercase());
-    let ip = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
+    let ip = crate::client_addr::client_ip(&req)
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     let ip_key = throttle_key("ip", &ip);
 
@@ -106,8 +106,8 @@ pub async fn submit(
         )
         .await?;
         let message = lang.t(
-            "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es später erneut.",
-            "Too many failed sign-ins. Please try again later.",
+            "Zu viele fehlgeschlagene Anmeldungen. Bitte warten Sie einen Moment (höchstens zwei Minuten) und versuchen Sie es dann erneut.",
+            "Too many failed sign-ins. Please wait a moment (at most two minutes) and try again.",
         );
         return render(&app, &req, username, message.to_owned());
     }
