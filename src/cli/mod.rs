@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 pub mod clerk;
 pub mod forms;
 mod healthcheck;
+pub mod inbox;
 pub mod keys;
 pub mod police_sim;
 pub mod queue;
@@ -58,6 +59,8 @@ pub enum Command {
     Queue(queue::QueueCommand),
     /// A local police endpoint that receives pushed reports (tests, demos).
     PoliceSim(police_sim::PoliceSimArgs),
+    /// The police inbox: receives, opens and triages reports inside the police network.
+    Inbox(inbox::InboxArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -75,5 +78,6 @@ pub fn main() -> ExitCode {
         Command::Worker => worker::run(),
         Command::Queue(cmd) => queue::run(cmd),
         Command::PoliceSim(args) => police_sim::run(args),
+        Command::Inbox(args) => inbox::run(args),
     }
 }

@@ -20,6 +20,7 @@ pub mod audit;
 pub mod delivery;
 pub mod drafts;
 pub mod forms;
+pub mod inbox;
 pub mod jobs;
 pub mod reports;
 pub mod staff;

@@ -9,6 +9,8 @@ mod delivery;
 mod delivery_support;
 mod field_errors;
 mod health;
+mod inbox;
+mod inbox_support;
 mod mail;
 mod processes;
 mod sealing;

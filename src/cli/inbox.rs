@@ -1,0 +1,145 @@
+//! `internetwache inbox ...`: the police side, run inside the police network.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::serve::{runtime, EXIT_CONFIG};
+use crate::crypto::audit_chain::AuditKey;
+use crate::inbox::keyring::Keyring;
+use crate::inbox::server::{self, Inbox};
+use crate::inbox::settings::InboxSettings;
+use crate::store::{audit, Db};
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    #[command(subcommand)]
+    pub command: Option<InboxCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Receive reports (push endpoint) and run the inbox's workers (the default).
+    Serve,
+    /// Check the HMAC chain of the inbox's own audit log.
+    #[command(subcommand)]
+    Audit(InboxAuditCommand),
+    /// The private keys the inbox holds.
+    #[command(subcommand)]
+    Keys(InboxKeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxAuditCommand {
+    /// Exit 0 if the chain is intact, 1 at the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxKeysCommand {
+    /// One line per key: state and key id (never the secret).
+    List,
+}
+
+pub fn run(args: InboxArgs) -> ExitCode {
+    let settings = match InboxSettings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("internetwache inbox: invalid configuration: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match args.command.unwrap_or(InboxCommand::Serve) {
+        InboxCommand::Serve => serve(settings),
+        InboxCommand::Audit(InboxAuditCommand::Verify) => verify_audit(settings),
+        InboxCommand::Keys(InboxKeysCommand::List) => list_keys(&settings),
+    }
+}
+
+fn serve(settings: InboxSettings) -> ExitCode {
+    crate::telemetry::init_logging(crate::config::LogFormat::Text, &settings.log_level);
+    runtime().block_on(async move {
+        let inbox = match Inbox::open(&settings).await {
+            Ok(inbox) => Arc::new(inbox),
+            Err(e) => {
+                eprintln!("internetwache inbox: {e:#}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let listener = match TcpListener::bind(settings.bind) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "internetwache inbox: cannot listen on {}: {e}",
+                    settings.bind
+                );
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let server = match server::http_server(inbox.clone(), listener) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("internetwache inbox: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        println!("inbox listening on 127.0.0.1:{port}");
+        tracing::info!(port, states = ?inbox.states.keys().collect::<Vec<_>>(), "inbox serving");
+        // actix stops gracefully on SIGTERM/SIGINT.
+        let served = server.await;
+        inbox.receiver.db().close().await;
+        match served {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("internetwache inbox: server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn verify_audit(settings: InboxSettings) -> ExitCode {
+    runtime().block_on(async move {
+        let result = async {
+            let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
+                .map_err(|e| format!("cannot load the audit key: {e}"))?;
+            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
+            let rows = audit::all(&db).await.map_err(|e| e.to_string())?;
+            db.close().await;
+            Ok::<_, String>(audit::verify_chain(&key, &rows))
+        }
+        .await;
+        match result {
+            Ok(Ok(n)) => {
+                println!("inbox audit log intact: {n} entries");
+                ExitCode::SUCCESS
+            }
+            Ok(Err(broken)) => {
+                eprintln!("{broken}");
+                ExitCode::FAILURE
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+        }
+    })
+}
+
+fn list_keys(settings: &InboxSettings) -> ExitCode {
+    match Keyring::load_dirs(&settings.key_dirs()) {
+        Ok(ring) => {
+            for key in ring.keys() {
+                println!("{}\t{}", key.state, key.key_id);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("internetwache inbox: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}

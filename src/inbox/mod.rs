@@ -1,0 +1,21 @@
+//! The police side (`internetwache inbox`): runs inside the police network with its own
+//! configuration ([`settings`]), database (the same store layer and migrations as the
+//! intake) and the states' private keys ([`keyring`]).
+//!
+//! - [`receiver`]: the one receiving side of the delivery protocol (push and pull store
+//!   through it; `police-sim` wraps it with fault injection).
+//! - [`push`]: the push endpoint's checks and answers.
+//! - [`opening`]: opens an envelope with the key its key id names and checks its metadata;
+//!   failures become visible "nicht lesbar" items.
+//! - [`triage`]: the index extracted at receive time and the clerks' status flow.
+//! - [`reading`]: a clerk opens the full report (key held in memory, audited).
+//! - [`server`]: the HTTP side and start-up.
+
+pub mod keyring;
+pub mod opening;
+pub mod push;
+pub mod reading;
+pub mod receiver;
+pub mod server;
+pub mod settings;
+pub mod triage;

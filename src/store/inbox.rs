@@ -1,0 +1,226 @@
+//! The police inbox's tables (migration 0004): received envelopes with their triage index,
+//! the triage status, and clerks' notes. Used by `internetwache inbox` on its own database.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::with_db;
+
+/// The searchable index extracted from a report when it arrived; `None` where the report
+/// did not say, or when the envelope could not be opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TriageColumns {
+    pub form_id: Option<String>,
+    pub form_version: Option<i64>,
+    pub category: Option<String>,
+    pub office_id: Option<String>,
+    pub scene_postal_code: Option<String>,
+    pub scene_place: Option<String>,
+    pub offence_time: Option<String>,
+    pub damage_eur_cents: Option<i64>,
+}
+
+/// One received envelope, as it is written.
+#[derive(Debug, Clone)]
+pub struct NewInboxReport<'a> {
+    pub case_number: &'a str,
+    pub state: &'a str,
+    pub key_id: &'a str,
+    /// Exactly the bytes that arrived (their SHA-256 is `envelope_sha256`).
+    pub envelope: &'a str,
+    pub envelope_sha256: &'a str,
+    pub received_via: &'a str,
+    pub received_at: DateTime<Utc>,
+    /// Why it could not be opened ("nicht lesbar"), or `None`.
+    pub unreadable_reason: Option<&'a str>,
+    pub triage: &'a TriageColumns,
+}
+
+/// What storing an envelope did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// First arrival of this case number.
+    New { id: i64 },
+    /// The same bytes arrived before: nothing changed.
+    Repeat { id: i64 },
+    /// Different bytes arrived before under this case number: nothing changed.
+    Conflict { id: i64 },
+}
+
+/// One row of the index (never the envelope).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxReportRow {
+    pub id: i64,
+    pub case_number: String,
+    pub state: String,
+    pub key_id: String,
+    pub envelope_sha256: String,
+    pub received_via: String,
+    pub received_at: DateTime<Utc>,
+    pub unreadable_reason: Option<String>,
+    pub form_id: Option<String>,
+    pub form_version: Option<i64>,
+    pub category: Option<String>,
+    pub office_id: Option<String>,
+    pub scene_postal_code: Option<String>,
+    pub scene_place: Option<String>,
+    pub offence_time: Option<String>,
+    pub damage_eur_cents: Option<i64>,
+    pub status: String,
+    pub status_office_id: Option<String>,
+    pub assigned_to: Option<String>,
+    pub exported_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, case_number, state, key_id, envelope_sha256, received_via, \
+     received_at, unreadable_reason, form_id, form_version, category, office_id, \
+     scene_postal_code, scene_place, offence_time, damage_eur_cents, status, \
+     status_office_id, assigned_to, exported_at";
+
+/// Stores an envelope once per case number. A repeat with the same bytes and a
+/// conflicting one with other bytes both leave the stored row untouched.
+pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
+    let t = new.triage;
+    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO inbox_reports (case_number, state, key_id, envelope, envelope_sha256, \
+         received_via, received_at, unreadable_reason, form_id, form_version, category, \
+         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (case_number) DO NOTHING RETURNING id",
+    )
+    .bind(new.case_number)
+    .bind(new.state)
+    .bind(new.key_id)
+    .bind(new.envelope)
+    .bind(new.envelope_sha256)
+    .bind(new.received_via)
+    .bind(new.received_at)
+    .bind(new.unreadable_reason)
+    .bind(&t.form_id)
+    .bind(t.form_version)
+    .bind(&t.category)
+    .bind(&t.office_id)
+    .bind(&t.scene_postal_code)
+    .bind(&t.scene_place)
+    .bind(&t.offence_time)
+    .bind(t.damage_eur_cents)
+    .fetch_optional(pool)
+    .await?);
+    if let Some(id) = inserted {
+        return Ok(Stored::New { id });
+    }
+    let (id, sha): (i64, String) = with_db!(db, pool => sqlx::query_as(
+        "SELECT id, envelope_sha256 FROM inbox_reports WHERE case_number = $1",
+    )
+    .bind(new.case_number)
+    .fetch_one(pool)
+    .await?);
+    Ok(if sha == new.envelope_sha256 {
+        Stored::Repeat { id }
+    } else {
+        Stored::Conflict { id }
+    })
+}
+
+pub async fn get(db: &Db, case_number: &str) -> StoreResult<Option<InboxReportRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM inbox_reports WHERE case_number = $1");
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, InboxReportRow>(&sql)
+        .bind(case_number)
+        .fetch_optional(pool)
+        .await?),
+    )
+}
+
+/// The index, oldest first, `limit` rows after `after_id`.
+pub async fn list(db: &Db, after_id: i64, limit: i64) -> StoreResult<Vec<InboxReportRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM inbox_reports WHERE id > $1 ORDER BY id LIMIT $2");
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, InboxReportRow>(&sql)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// The envelope exactly as received.
+pub async fn envelope(db: &Db, case_number: &str) -> StoreResult<Option<String>> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT envelope FROM inbox_reports WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Sets the triage status (and the office it names, if any); returns false for an unknown
+/// case number. Transition rules live in `inbox::triage`, not here.
+pub async fn set_status(
+    db: &Db,
+    case_number: &str,
+    status: &str,
+    office_id: Option<&str>,
+) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET status = $2, status_office_id = COALESCE($3, status_office_id) \
+         WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(status)
+    .bind(office_id)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
+
+/// Assigns the report to a clerk (`None` clears it); false for an unknown case number.
+pub async fn assign(db: &Db, case_number: &str, clerk: Option<&str>) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET assigned_to = $2 WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(clerk)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
+
+/// An internal note on a report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoteRow {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn add_note(
+    db: &Db,
+    report_id: i64,
+    author: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO inbox_notes (report_id, author, body, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(report_id)
+    .bind(author)
+    .bind(body)
+    .bind(now)
+    .fetch_one(pool)
+    .await?))
+}
+
+pub async fn notes(db: &Db, report_id: i64) -> StoreResult<Vec<NoteRow>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, NoteRow>(
+        "SELECT id, author, body, created_at FROM inbox_notes WHERE report_id = $1 ORDER BY id",
+    )
+    .bind(report_id)
+    .fetch_all(pool)
+    .await?))
+}
