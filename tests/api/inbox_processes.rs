@@ -1,0 +1,201 @@
+//! The whole path with a real `internetwache inbox` process on its own database: reports
+//! filed through the citizen pages are pushed by the intake's workers and arrive in the
+//! inbox once, open with every entered value, survive an inbox outage and a SIGKILL of the
+//! inbox mid-receive.
+
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use internetwache::crypto::audit_chain::AuditKey;
+use internetwache::crypto::keys::GeneratedKey;
+use internetwache::inbox::keyring::Keyring;
+use internetwache::inbox::reading;
+use internetwache::inbox::receiver::Receiver;
+use internetwache::store::{inbox as store, Db};
+
+use crate::delivery_support::{delivered_count, free_port, police_key, spawn, wait_for, SECRET};
+use crate::filing::{file_concurrently, file_report, postal_code_for, Filler, PNG};
+use crate::helpers::{create_pg_database, postgres_admin_url, Backend, PgTestDatabase};
+use crate::with_both_engines;
+
+const INBOX_AUDIT_KEY: &str = "inbox-process-audit-key";
+
+/// A running `internetwache inbox`; killed when dropped.
+struct InboxProcess {
+    child: Child,
+}
+
+impl InboxProcess {
+    fn start(dir: &Path, port: u16, database_url: &str) -> InboxProcess {
+        let config = dir.join("inbox.toml");
+        std::fs::write(
+            &config,
+            format!("[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\n"),
+        )
+        .expect("inbox config");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(dir.join("inbox.log"))
+            .expect("log");
+        let child = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+            .arg("inbox")
+            .env_clear()
+            .env("IW_INBOX_CONFIG", &config)
+            .env("IW_INBOX_BIND", format!("127.0.0.1:{port}"))
+            .env("IW_INBOX_DATA_DIR", dir.join("inbox-data"))
+            .env("IW_INBOX_DATABASE_URL", database_url)
+            .env("IW_INBOX_KEY_DIRS", dir.join("police-keys"))
+            .env("IW_INBOX_AUDIT_KEY", INBOX_AUDIT_KEY)
+            .env("IW_INBOX_LOG_LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("start `internetwache inbox`");
+        InboxProcess { child }
+    }
+
+    fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for InboxProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// The inbox's own database: a SQLite file, or a fresh PostgreSQL database.
+async fn inbox_database(backend: Backend, dir: &Path) -> (String, Option<PgTestDatabase>) {
+    match backend {
+        Backend::Sqlite => (format!("sqlite://{}/inbox.db", dir.display()), None),
+        Backend::Postgres => {
+            let admin = postgres_admin_url().expect("checked by the caller");
+            let (url, guard) = create_pg_database(&admin).await;
+            (url, Some(guard))
+        }
+    }
+}
+
+fn push_to(key: &GeneratedKey, port: u16) -> String {
+    format!(
+        "[police.be]\nops_email = \"ops@polizei.example\"\n\
+         [[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+         [police.be.delivery]\nmode = \"push\"\nurl = \"http://127.0.0.1:{port}/api/v1/push\"\n\
+         secret = \"{SECRET}\"\n",
+        key.public.key_id,
+        key.public.public_base64()
+    )
+}
+
+async fn received(db: &Db) -> Vec<store::InboxReportRow> {
+    store::list(db, 0, 10_000).await.unwrap_or_default()
+}
+
+async fn reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill(backend: Backend) {
+    if backend == Backend::Postgres && postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let port = free_port();
+    let overrides = [
+        ("IW_WORKERS", "2"),
+        ("IW_WORKER_POLL_MS", "100"),
+        ("IW_JOB_BACKOFF_BASE_MS", "10"),
+        ("IW_JOB_BACKOFF_CAP_SECS", "1"),
+    ];
+    let Some(app) = spawn(backend, Some(&push_to(&key, port)), &overrides).await else {
+        return;
+    };
+    let (inbox_url, _pg_guard) = inbox_database(backend, dir.path()).await;
+
+    // The inbox is down: the citizen still gets case numbers.
+    let mut filler = Filler::new(&postal_code_for(&app, "be"), "Inb");
+    let with_attachment = file_report(&app, "be", "fahrraddiebstahl", &mut filler).await;
+    let mut cases = file_concurrently(&app, &app.address, ("be", "hinweis"), 4, 2).await;
+    cases.push(with_attachment.case_number.clone());
+
+    let mut inbox = InboxProcess::start(dir.path(), port, &inbox_url);
+    let db = &app.state.db;
+    wait_for(
+        "5 reports delivered after the inbox started",
+        Duration::from_secs(90),
+        || async { delivered_count(db).await == 5 },
+    )
+    .await;
+
+    // More reports; the inbox is killed (SIGKILL) while they are being received.
+    let more = tokio::spawn({
+        let app_address = app.address.clone();
+        let browser = crate::helpers::browser_app(&app);
+        async move { file_concurrently(&browser, &app_address, ("be", "hinweis"), 20, 4).await }
+    });
+    let inbox_db = Db::connect_lazy(&inbox_url.parse().unwrap(), 2).unwrap();
+    wait_for(
+        "a first report of the second batch",
+        Duration::from_secs(90),
+        || async { received(&inbox_db).await.len() > 5 },
+    )
+    .await;
+    inbox.kill();
+    cases.extend(more.await.unwrap());
+    let _restarted = InboxProcess::start(dir.path(), port, &inbox_url);
+    wait_for(
+        "all 25 reports delivered",
+        Duration::from_secs(120),
+        || async { delivered_count(db).await == 25 },
+    )
+    .await;
+
+    let rows = received(&inbox_db).await;
+    assert_eq!(rows.len(), 25, "every report arrived, none twice");
+    for case in &cases {
+        let row = rows
+            .iter()
+            .find(|r| &r.case_number == case)
+            .expect("arrived");
+        assert_eq!(row.unreadable_reason, None, "{case} opens");
+        assert_eq!(row.received_via, "push");
+    }
+
+    // A clerk opens the bicycle theft: every entered value and the attachment are there.
+    let keys = Keyring::load_dirs(&[dir.path().join("police-keys")]).unwrap();
+    let receiver = Receiver::new(
+        inbox_db.clone(),
+        Arc::new(keys),
+        Arc::new(AuditKey::new(INBOX_AUDIT_KEY.as_bytes())),
+    );
+    let opened = reading::view(&receiver, "anna", &with_attachment.case_number)
+        .await
+        .unwrap();
+    let text = opened.document.to_text();
+    for value in &filler.sent_text {
+        assert!(
+            text.contains(value.as_str()),
+            "{value} is in the opened report"
+        );
+    }
+    let png_sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, PNG));
+    assert!(!opened.document.attachments.is_empty());
+    assert!(opened
+        .document
+        .attachments
+        .iter()
+        .all(|a| a.sha256 == png_sha));
+    let row = rows
+        .iter()
+        .find(|r| r.case_number == with_attachment.case_number)
+        .unwrap();
+    assert_eq!(row.category.as_deref(), Some("fahrraddiebstahl"));
+    assert!(row.damage_eur_cents.is_some() && row.offence_time.is_some());
+    assert_eq!(
+        row.scene_postal_code.as_deref(),
+        Some(filler.postal_code.as_str())
+    );
+}
+with_both_engines!(reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill);
