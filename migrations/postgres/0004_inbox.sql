@@ -54,3 +54,22 @@ CREATE TABLE report_status_events (
     received_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX report_status_events_by_case ON report_status_events (case_number, at);
+
+-- Inbox side: status changes for the intake, sent by the inbox and retried with backoff
+-- until the intake acknowledges them (never dropped). Same lease idea as `jobs`, whose
+-- rows must reference an intake `reports` row.
+CREATE TABLE inbox_status_outbox (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id     TEXT    NOT NULL UNIQUE,
+    case_number  TEXT    NOT NULL,
+    state        TEXT    NOT NULL,
+    status       TEXT    NOT NULL,
+    office_id    TEXT,
+    at           TIMESTAMPTZ NOT NULL,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    run_at       TIMESTAMPTZ NOT NULL,
+    locked_until TIMESTAMPTZ,
+    sent_at      TIMESTAMPTZ,
+    last_error   TEXT
+);
+CREATE INDEX inbox_status_outbox_due ON inbox_status_outbox (sent_at, run_at);

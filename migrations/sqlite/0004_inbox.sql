@@ -54,3 +54,22 @@ CREATE TABLE report_status_events (
     received_at  TEXT    NOT NULL
 );
 CREATE INDEX report_status_events_by_case ON report_status_events (case_number, at);
+
+-- Inbox side: status changes for the intake, sent by the inbox and retried with backoff
+-- until the intake acknowledges them (never dropped). Same lease idea as `jobs`, whose
+-- rows must reference an intake `reports` row.
+CREATE TABLE inbox_status_outbox (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     TEXT    NOT NULL UNIQUE,
+    case_number  TEXT    NOT NULL,
+    state        TEXT    NOT NULL,
+    status       TEXT    NOT NULL,
+    office_id    TEXT,
+    at           TEXT NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    run_at       TEXT NOT NULL,
+    locked_until TEXT,
+    sent_at      TEXT,
+    last_error   TEXT
+);
+CREATE INDEX inbox_status_outbox_due ON inbox_status_outbox (sent_at, run_at);

@@ -86,6 +86,7 @@ fn serve(settings: InboxSettings) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        tokio::spawn(crate::inbox::status::run_sender(inbox.clone()));
         println!("inbox listening on 127.0.0.1:{port}");
         tracing::info!(port, states = ?inbox.states.keys().collect::<Vec<_>>(), "inbox serving");
         // actix stops gracefully on SIGTERM/SIGINT.

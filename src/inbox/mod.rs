@@ -9,6 +9,8 @@
 //!   failures become visible "nicht lesbar" items.
 //! - [`triage`]: the index extracted at receive time and the clerks' status flow.
 //! - [`reading`]: a clerk opens the full report (key held in memory, audited).
+//! - [`status`], [`status_message`]: status changes and the signed, coarse status sent
+//!   back to the intake.
 //! - [`server`]: the HTTP side and start-up.
 
 pub mod keyring;
@@ -18,4 +20,6 @@ pub mod reading;
 pub mod receiver;
 pub mod server;
 pub mod settings;
+pub mod status;
+pub mod status_message;
 pub mod triage;

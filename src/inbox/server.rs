@@ -24,6 +24,8 @@ pub struct Inbox {
     pub receiver: Receiver,
     /// Per state: the configuration (explicit, or the demo push default).
     pub states: BTreeMap<String, StateSettings>,
+    /// Where status goes for states without their own `intake_url`.
+    pub intake_url: Option<String>,
 }
 
 impl Inbox {
@@ -50,7 +52,7 @@ impl Inbox {
             if states.contains_key(&state) {
                 continue;
             }
-            let secret = demo_push_secret(settings)?;
+            let secret = demo_secret(settings, &state)?;
             tracing::warn!(%state, "DEMO SET-UP: no [states.{state}] configured; accepting pushes signed with the demo push secret");
             states.insert(
                 state,
@@ -60,9 +62,11 @@ impl Inbox {
                 },
             );
         }
+        let intake_url = Some(settings.intake_url.trim().to_owned()).filter(|u| !u.is_empty());
         Ok(Inbox {
             receiver: Receiver::new(db, Arc::new(keyring), Arc::new(audit_key)),
             states,
+            intake_url,
         })
     }
 
@@ -71,16 +75,16 @@ impl Inbox {
     }
 }
 
-/// The secret for states without configuration: a file shared with the intake's demo config.
-fn demo_push_secret(settings: &InboxSettings) -> anyhow::Result<String> {
-    let path = match settings.default_push_secret_file.trim() {
-        "" => settings
-            .key_dirs()
-            .first()
-            .map(|d| d.join("push.secret"))
-            .unwrap_or_else(|| settings.data_dir.join("push.secret")),
-        p => p.into(),
-    };
+/// The secret for states without configuration: the intake's generated receipt secret
+/// (`<key dir>/<state>.receipt-secret`, created by whichever side starts first), so the demo
+/// intake and inbox on one machine agree without setup.
+fn demo_secret(settings: &InboxSettings, state: &str) -> anyhow::Result<String> {
+    let dir = settings
+        .key_dirs()
+        .first()
+        .cloned()
+        .unwrap_or_else(|| settings.data_dir.clone());
+    let path = dir.join(format!("{state}.receipt-secret"));
     let bytes = secret_file::load_or_create(&path)
         .with_context(|| format!("cannot read or create {}", path.display()))?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

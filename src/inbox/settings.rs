@@ -55,8 +55,8 @@ inbox_settings! {
         "tracing filter, e.g. `info`.";
     pull_interval_secs: u64 = "30", "IW_INBOX_PULL_INTERVAL_SECS",
         "How often pull-mode states fetch new reports from the intake.";
-    default_push_secret_file: String = "", "IW_INBOX_PUSH_SECRET_FILE",
-        "Demo: push secret for states without `[states.<xx>]`; empty = `var/keys/push.secret`, created if missing.";
+    intake_url: String = "http://127.0.0.1:8080", "IW_INBOX_INTAKE_URL",
+        "The intake's base URL for status messages of states without their own `intake_url`; empty = none.";
 }
 
 /// How one state's reports reach this inbox.

@@ -171,6 +171,18 @@ impl FromStr for Status {
 }
 
 impl CoarseStatus {
+    /// What staff and citizens read, German or English.
+    pub fn label(self, german: bool) -> &'static str {
+        match (self, german) {
+            (CoarseStatus::InBearbeitung, true) => "in Bearbeitung",
+            (CoarseStatus::InBearbeitung, false) => "in progress",
+            (CoarseStatus::Abgegeben, true) => "abgegeben",
+            (CoarseStatus::Abgegeben, false) => "handed over",
+            (CoarseStatus::Abgeschlossen, true) => "abgeschlossen",
+            (CoarseStatus::Abgeschlossen, false) => "closed",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CoarseStatus::InBearbeitung => "in_bearbeitung",

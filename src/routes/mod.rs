@@ -8,6 +8,7 @@ pub mod health;
 pub mod landing;
 pub mod language;
 pub mod staff;
+pub mod status_events;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.configure(health::configure)
@@ -16,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(landing::configure)
         // Before the citizen routes, whose `/{state}/...` patterns would shadow these.
         .configure(staff::configure)
+        .configure(status_events::configure)
         // Last: its `/{state}/...` patterns would shadow fixed paths registered after it.
         .configure(citizen::configure);
 }

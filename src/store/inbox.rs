@@ -224,3 +224,140 @@ pub async fn notes(db: &Db, report_id: i64) -> StoreResult<Vec<NoteRow>> {
     .fetch_all(pool)
     .await?))
 }
+
+/// A status change for the intake, queued with the change itself.
+#[derive(Debug, Clone)]
+pub struct NewStatusEvent<'a> {
+    pub event_id: &'a str,
+    pub status: &'a str,
+    pub office_id: Option<&'a str>,
+}
+
+/// Moves a report from `from` to `to` (only if it is still at `from`) and queues the event
+/// for the intake, in one transaction. Returns false if the report was not at `from`.
+pub async fn change_status(
+    db: &Db,
+    case_number: &str,
+    from: &str,
+    to: &str,
+    office_id: Option<&str>,
+    event: Option<&NewStatusEvent<'_>>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE inbox_reports SET status = $3, \
+             status_office_id = COALESCE($4, status_office_id) \
+             WHERE case_number = $1 AND status = $2",
+        )
+        .bind(case_number)
+        .bind(from)
+        .bind(to)
+        .bind(office_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        if let Some(e) = event {
+            sqlx::query(
+                "INSERT INTO inbox_status_outbox (event_id, case_number, state, status, \
+                 office_id, at, run_at) \
+                 SELECT $1, case_number, state, $2, $3, $4, $4 FROM inbox_reports \
+                 WHERE case_number = $5",
+            )
+            .bind(e.event_id)
+            .bind(e.status)
+            .bind(e.office_id)
+            .bind(now)
+            .bind(case_number)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// A claimed status event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxEvent {
+    pub id: i64,
+    pub event_id: String,
+    pub case_number: String,
+    pub state: String,
+    pub status: String,
+    pub office_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due, unsent events until `now + lease` (an expired claim is taken
+/// over). The conditions are repeated outside the subquery, so two instances on
+/// PostgreSQL re-check them on the locked row and never both win.
+pub async fn claim_status_events(
+    db: &Db,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: i64,
+) -> StoreResult<Vec<OutboxEvent>> {
+    const DUE: &str =
+        "sent_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1)";
+    let sql = format!(
+        "UPDATE inbox_status_outbox SET locked_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM inbox_status_outbox WHERE {DUE} ORDER BY id LIMIT $3) \
+         AND {DUE} \
+         RETURNING id, event_id, case_number, state, status, office_id, at, attempts"
+    );
+    Ok(with_db!(db, pool => sqlx::query_as::<_, OutboxEvent>(&sql)
+        .bind(now)
+        .bind(now + lease)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?))
+}
+
+pub async fn status_event_sent(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_status_outbox SET sent_at = $2, locked_until = NULL, last_error = NULL \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+/// Records a failed attempt; the event is tried again at `retry_at`. `error` carries no
+/// personal data (status, office and HTTP outcomes only).
+pub async fn status_event_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_status_outbox SET run_at = $2, locked_until = NULL, last_error = $3 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(retry_at)
+    .bind(error)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+/// Events not yet acknowledged by the intake.
+pub async fn unsent_status_events(db: &Db) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inbox_status_outbox WHERE sent_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await?))
+}

@@ -24,6 +24,7 @@ pub mod inbox;
 pub mod jobs;
 pub mod reports;
 pub mod staff;
+pub mod status_events;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 #[macro_export]

@@ -108,6 +108,15 @@ pub struct TestInbox {
 
 impl TestInbox {
     pub fn start(db: &Db, keys: Vec<PolicePrivateKey>) -> TestInbox {
+        TestInbox::start_reporting_to(db, keys, None)
+    }
+
+    /// Like `start`, sending status messages to the intake at `intake_url`.
+    pub fn start_reporting_to(
+        db: &Db,
+        keys: Vec<PolicePrivateKey>,
+        intake_url: Option<String>,
+    ) -> TestInbox {
         let mut states = BTreeMap::new();
         states.insert(
             "be".to_string(),
@@ -123,6 +132,7 @@ impl TestInbox {
                 Arc::new(AuditKey::new(AUDIT_KEY)),
             ),
             states,
+            intake_url,
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();

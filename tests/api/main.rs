@@ -11,6 +11,7 @@ mod field_errors;
 mod health;
 mod inbox;
 mod inbox_processes;
+mod inbox_status;
 mod inbox_support;
 mod mail;
 mod processes;

@@ -267,6 +267,8 @@ struct ReportPage {
     error: String,
     receipt: String,
     can_act: bool,
+    /// (time, status, office) sent back by the police inbox, oldest first.
+    status_history: Vec<(String, String, String)>,
 }
 
 async fn render_report(
@@ -279,6 +281,22 @@ async fn render_report(
 ) -> Result<HttpResponse, StaffError> {
     let german = app.page(req).lang == crate::i18n::Lang::De;
     let (nav, cookies) = nav(app, req, principal);
+    let status_history = crate::store::status_events::for_case(&app.db, &report.case_number)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let label = e
+                .status
+                .parse::<crate::inbox::triage::CoarseStatus>()
+                .map(|s| s.label(german).to_owned())
+                .unwrap_or(e.status);
+            (
+                local_display(e.at, Utc::now(), german),
+                label,
+                e.office_id.unwrap_or_default(),
+            )
+        })
+        .collect();
     let body = ReportPage {
         page: app.page(req),
         nav,
@@ -292,6 +310,7 @@ async fn render_report(
         error,
         receipt,
         can_act: principal.role == Role::Clerk,
+        status_history,
     }
     .render()?;
     Ok(html(body, cookies))
