@@ -29,6 +29,31 @@ pub enum InboxCommand {
     /// The private keys the inbox holds.
     #[command(subcommand)]
     Keys(InboxKeysCommand),
+    /// Tokens for the export API the VBS polls.
+    #[command(subcommand)]
+    Token(InboxTokenCommand),
+    /// Write a report's VBS export bundle to the drop folder (`<data dir>/export`).
+    Export(ExportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxTokenCommand {
+    /// A new export-API token for one state, shown once (only its SHA-256 is stored).
+    Add {
+        #[arg(long)]
+        state: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The case number.
+    pub case_number: String,
+    /// Who exports (goes into the inbox's audit log).
+    #[arg(long)]
+    pub clerk: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -55,6 +80,10 @@ pub fn run(args: InboxArgs) -> ExitCode {
         InboxCommand::Serve => serve(settings),
         InboxCommand::Audit(InboxAuditCommand::Verify) => verify_audit(settings),
         InboxCommand::Keys(InboxKeysCommand::List) => list_keys(&settings),
+        InboxCommand::Token(InboxTokenCommand::Add { state, name }) => {
+            add_token(&settings, &state, &name)
+        }
+        InboxCommand::Export(args) => export(settings, &args),
     }
 }
 
@@ -143,4 +172,72 @@ fn list_keys(settings: &InboxSettings) -> ExitCode {
             ExitCode::from(EXIT_CONFIG)
         }
     }
+}
+
+fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
+    let state = state.trim().to_ascii_lowercase();
+    if state.len() != 2 || !state.bytes().all(|b| b.is_ascii_lowercase()) {
+        eprintln!("internetwache inbox: --state must be two letters, e.g. be");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    runtime().block_on(async move {
+        let result = async {
+            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let token = crate::crypto::generate_token().map_err(|e| e.to_string())?;
+            crate::store::staff::add_token(
+                &db,
+                &crate::crypto::token_hash(&token),
+                &state,
+                name,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            db.close().await;
+            Ok::<_, String>(token)
+        }
+        .await;
+        match result {
+            Ok(token) => {
+                println!("{token}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("internetwache inbox: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn export(settings: InboxSettings, args: &ExportArgs) -> ExitCode {
+    runtime().block_on(async move {
+        let inbox = match Inbox::open(&settings).await {
+            Ok(inbox) => inbox,
+            Err(e) => {
+                eprintln!("internetwache inbox: {e:#}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let dir = settings.export_dir();
+        let result = crate::inbox::export::to_drop_folder(
+            &inbox.receiver,
+            &args.clerk,
+            args.case_number.trim(),
+            &dir,
+        )
+        .await;
+        inbox.receiver.db().close().await;
+        match result {
+            Ok(path) => {
+                println!("{}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("internetwache inbox: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }

@@ -11,8 +11,11 @@
 //! - [`reading`]: a clerk opens the full report (key held in memory, audited).
 //! - [`status`], [`status_message`]: status changes and the signed, coarse status sent
 //!   back to the intake.
+//! - [`export`]: the VBS export bundle, to the drop folder or through the export API.
 //! - [`server`]: the HTTP side and start-up.
 
+pub mod export;
+pub mod export_api;
 pub mod keyring;
 pub mod opening;
 pub mod push;

@@ -102,6 +102,7 @@ pub fn http_server(
             .app_data(web::PayloadConfig::default().limit(64 * 1024 * 1024))
             .route(PUSH_PATH, web::post().to(receive_push))
             .route("/healthz", web::get().to(HttpResponse::Ok))
+            .configure(super::export_api::configure)
     })
     .workers(2)
     .shutdown_timeout(10)

@@ -361,3 +361,16 @@ pub async fn unsent_status_events(db: &Db) -> StoreResult<i64> {
     .fetch_one(pool)
     .await?))
 }
+
+/// Marks a report exported to the VBS (the latest export time is kept).
+pub async fn mark_exported(db: &Db, case_number: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET exported_at = $2 WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}

@@ -10,6 +10,7 @@ mod delivery_support;
 mod field_errors;
 mod health;
 mod inbox;
+mod inbox_export;
 mod inbox_processes;
 mod inbox_status;
 mod inbox_support;
