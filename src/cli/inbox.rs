@@ -116,6 +116,10 @@ fn serve(settings: InboxSettings) -> ExitCode {
             }
         };
         tokio::spawn(crate::inbox::status::run_sender(inbox.clone()));
+        tokio::spawn(crate::inbox::pull::run_scheduler(
+            inbox.clone(),
+            std::time::Duration::from_secs(settings.pull_interval_secs),
+        ));
         println!("inbox listening on 127.0.0.1:{port}");
         tracing::info!(port, states = ?inbox.states.keys().collect::<Vec<_>>(), "inbox serving");
         // actix stops gracefully on SIGTERM/SIGINT.

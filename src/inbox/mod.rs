@@ -4,7 +4,8 @@
 //!
 //! - [`receiver`]: the one receiving side of the delivery protocol (push and pull store
 //!   through it; `police-sim` wraps it with fault injection).
-//! - [`push`]: the push endpoint's checks and answers.
+//! - [`push`]: the push endpoint's checks and answers; [`pull`] fetches from the intake's
+//!   pull API with [`pull_client`] (shared with `internetwache clerk pull`).
 //! - [`opening`]: opens an envelope with the key its key id names and checks its metadata;
 //!   failures become visible "nicht lesbar" items.
 //! - [`triage`]: the index extracted at receive time and the clerks' status flow.
@@ -18,6 +19,8 @@ pub mod export;
 pub mod export_api;
 pub mod keyring;
 pub mod opening;
+pub mod pull;
+pub mod pull_client;
 pub mod push;
 pub mod reading;
 pub mod receiver;

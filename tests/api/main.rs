@@ -12,6 +12,7 @@ mod health;
 mod inbox;
 mod inbox_export;
 mod inbox_processes;
+mod inbox_pull;
 mod inbox_status;
 mod inbox_support;
 mod mail;
