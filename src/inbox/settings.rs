@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::config::{redact_url_password, ConfigError, DatabaseUrl, SettingSpec};
+use crate::config::{read_table, redact_url_password, ConfigError, DatabaseUrl, SettingSpec};
 
 macro_rules! inbox_settings {
     ($( $field:ident : $ty:ty = $default:literal, $env:literal, $doc:literal; )*) => {
@@ -131,16 +131,7 @@ impl InboxSettings {
         env: BTreeMap<String, String>,
     ) -> Result<InboxSettings, ConfigError> {
         let table = match file {
-            Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-                    path: path.display().to_string(),
-                    problem: format!("cannot read the configuration file: {e}"),
-                })?;
-                text.parse::<toml::Table>().map_err(|e| ConfigError::File {
-                    path: path.display().to_string(),
-                    problem: e.message().to_string(),
-                })?
-            }
+            Some(path) => read_table(path)?,
             None => toml::Table::new(),
         };
         let sources = Sources {

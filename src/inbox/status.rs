@@ -64,7 +64,7 @@ pub async fn change(
         status: coarse.as_str(),
         office_id: office
             .or(row.status_office_id.as_deref())
-            .or(row.office_id.as_deref()),
+            .or(row.triage.office_id.as_deref()),
     });
     let changed = store::change_status(
         receiver.db(),

@@ -8,7 +8,7 @@ use crate::with_db;
 
 /// The searchable index extracted from a report when it arrived; `None` where the report
 /// did not say, or when the envelope could not be opened.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
 pub struct TriageColumns {
     pub form_id: Option<String>,
     pub form_version: Option<i64>,
@@ -58,14 +58,9 @@ pub struct InboxReportRow {
     pub received_via: String,
     pub received_at: DateTime<Utc>,
     pub unreadable_reason: Option<String>,
-    pub form_id: Option<String>,
-    pub form_version: Option<i64>,
-    pub category: Option<String>,
-    pub office_id: Option<String>,
-    pub scene_postal_code: Option<String>,
-    pub scene_place: Option<String>,
-    pub offence_time: Option<String>,
-    pub damage_eur_cents: Option<i64>,
+    /// Empty when the envelope could not be opened.
+    #[sqlx(flatten)]
+    pub triage: TriageColumns,
     pub status: String,
     pub status_office_id: Option<String>,
     pub assigned_to: Option<String>,

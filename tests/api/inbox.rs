@@ -44,12 +44,12 @@ async fn a_push_is_stored_once_and_repeats_get_the_same_receipt(app: TestApp) {
     assert_eq!(row.envelope_sha256, receipt::sha256_hex(body.as_bytes()));
     assert_eq!(row.status, "eingegangen");
     assert_eq!(row.unreadable_reason, None);
-    assert_eq!(row.scene_postal_code.as_deref(), Some("10178"));
-    assert_eq!(row.scene_place.as_deref(), Some("Berlin"));
-    assert_eq!(row.offence_time.as_deref(), Some("2026-11-20 08:15"));
-    assert_eq!(row.damage_eur_cents, Some(89900));
-    assert_eq!(row.category.as_deref(), Some("fahrraddiebstahl"));
-    assert_eq!(row.office_id.as_deref(), Some("dir3"));
+    assert_eq!(row.triage.scene_postal_code.as_deref(), Some("10178"));
+    assert_eq!(row.triage.scene_place.as_deref(), Some("Berlin"));
+    assert_eq!(row.triage.offence_time.as_deref(), Some("2026-11-20 08:15"));
+    assert_eq!(row.triage.damage_eur_cents, Some(89900));
+    assert_eq!(row.triage.category.as_deref(), Some("fahrraddiebstahl"));
+    assert_eq!(row.triage.office_id.as_deref(), Some("dir3"));
     assert_eq!(store::list(db, 0, 10).await.unwrap().len(), 1);
     assert_eq!(
         store::envelope(db, case.as_str()).await.unwrap().as_deref(),
@@ -159,7 +159,7 @@ async fn an_envelope_for_a_missing_key_is_kept_as_nicht_lesbar(app: TestApp) {
         reason.contains("kein Schlüssel") && reason.contains(&lost.key_id),
         "{reason}"
     );
-    assert_eq!(row.scene_postal_code, None);
+    assert_eq!(row.triage.scene_postal_code, None);
     let err = reading::view(inbox.receiver(), "anna", case.as_str())
         .await
         .unwrap_err();
@@ -212,7 +212,7 @@ async fn the_database_without_the_keys_shows_only_the_index(app: TestApp) {
         Arc::new(AuditKey::new(b"any")),
     );
     let row = store::get(db, case.as_str()).await.unwrap().unwrap();
-    assert_eq!(row.scene_place.as_deref(), Some("Berlin"));
+    assert_eq!(row.triage.scene_place.as_deref(), Some("Berlin"));
     let stored = store::envelope(db, case.as_str()).await.unwrap().unwrap();
     assert!(!stored.contains("Berlin") && !stored.contains("YWJj"));
     assert!(matches!(

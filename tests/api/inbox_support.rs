@@ -179,3 +179,18 @@ pub async fn receipt_of(response: reqwest::Response) -> String {
     let body: serde_json::Value = response.json().await.expect("json");
     body["receipt"].as_str().expect("receipt").to_owned()
 }
+
+/// The opened report holds every free-text value the citizen entered and the uploaded
+/// PNG with its SHA-256.
+pub fn assert_holds_what_was_entered(doc: &ReportDocument, filler: &crate::filing::Filler) {
+    let text = doc.to_text();
+    for value in &filler.sent_text {
+        assert!(
+            text.contains(value.as_str()),
+            "{value} is in the opened report"
+        );
+    }
+    let png_sha = receipt::sha256_hex(crate::filing::PNG);
+    assert!(!doc.attachments.is_empty(), "the attachment arrived");
+    assert!(doc.attachments.iter().all(|a| a.sha256 == png_sha));
+}
