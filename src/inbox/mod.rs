@@ -9,7 +9,8 @@
 //! - [`opening`]: opens an envelope with the key its key id names and checks its metadata;
 //!   failures become visible "nicht lesbar" items.
 //! - [`triage`]: the index extracted at receive time and the clerks' status flow.
-//! - [`reading`]: a clerk opens the full report (key held in memory, audited).
+//! - [`reading`]: a clerk opens the full report (key held in memory, audited);
+//!   [`triage_actions`]: assign, re-route, notes, attachment download, print (audited).
 //! - [`status`], [`status_message`]: status changes and the signed, coarse status sent
 //!   back to the intake.
 //! - [`export`]: the VBS export bundle, to the drop folder or through the export API.
@@ -29,3 +30,4 @@ pub mod settings;
 pub mod status;
 pub mod status_message;
 pub mod triage;
+pub mod triage_actions;

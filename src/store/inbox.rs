@@ -149,27 +149,6 @@ pub async fn envelope(db: &Db, case_number: &str) -> StoreResult<Option<String>>
     .await?))
 }
 
-/// Sets the triage status (and the office it names, if any); returns false for an unknown
-/// case number. Transition rules live in `inbox::triage`, not here.
-pub async fn set_status(
-    db: &Db,
-    case_number: &str,
-    status: &str,
-    office_id: Option<&str>,
-) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE inbox_reports SET status = $2, status_office_id = COALESCE($3, status_office_id) \
-         WHERE case_number = $1",
-    )
-    .bind(case_number)
-    .bind(status)
-    .bind(office_id)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    Ok(affected == 1)
-}
-
 /// Assigns the report to a clerk (`None` clears it); false for an unknown case number.
 pub async fn assign(db: &Db, case_number: &str, clerk: Option<&str>) -> StoreResult<bool> {
     let affected = with_db!(db, pool => sqlx::query(
@@ -368,4 +347,18 @@ pub async fn mark_exported(db: &Db, case_number: &str, now: DateTime<Utc>) -> St
     .await
     .map(|_| ())?);
     Ok(())
+}
+
+/// Re-routes a report to another office (without changing its status); false for an
+/// unknown case number.
+pub async fn reroute(db: &Db, case_number: &str, office_id: &str) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET status_office_id = $2 WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(office_id)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
 }

@@ -9,6 +9,7 @@ use internetwache::delivery::receipt;
 use internetwache::inbox::keyring::Keyring;
 use internetwache::inbox::reading::{self, ReadError};
 use internetwache::inbox::receiver::Receiver;
+use internetwache::inbox::triage_actions;
 use internetwache::store::{audit, inbox as store};
 use std::sync::Arc;
 
@@ -221,3 +222,64 @@ async fn the_database_without_the_keys_shows_only_the_index(app: TestApp) {
     ));
 }
 on_both_engines!(the_database_without_the_keys_shows_only_the_index);
+
+/// Assign, re-route, note, attachment download and print are each audited under the
+/// clerk's name; the note's text stays out of the audit log.
+async fn triage_actions_are_audited(app: TestApp) {
+    let db = &app.state.db;
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(db, vec![key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    let body = seal(&report(&case), &key, Utc::now());
+    let now = Utc::now().timestamp();
+    receipt_of(push(&inbox.push_url(), INBOX_SECRET, case.as_str(), &body, now).await).await;
+    let r = inbox.receiver();
+    let c = case.as_str();
+
+    triage_actions::assign(r, "lead", c, Some("anna"))
+        .await
+        .unwrap();
+    triage_actions::reroute(r, "anna", c, "dir5").await.unwrap();
+    triage_actions::add_note(r, "anna", c, "Halter anrufen")
+        .await
+        .unwrap();
+    let (meta, bytes) = triage_actions::attachment(r, "anna", c, 0).await.unwrap();
+    assert_eq!(
+        (meta.filename.as_str(), bytes.as_slice()),
+        ("rad.txt", &b"abc"[..])
+    );
+    assert!(triage_actions::print(r, "anna", c)
+        .await
+        .unwrap()
+        .contains("Berlin"));
+
+    let row = store::get(db, c).await.unwrap().unwrap();
+    assert_eq!(row.assigned_to.as_deref(), Some("anna"));
+    assert_eq!(row.status_office_id.as_deref(), Some("dir5"));
+    assert_eq!(
+        store::notes(db, row.id).await.unwrap()[0].body,
+        "Halter anrufen"
+    );
+    let rows = audit::all(db).await.unwrap();
+    let actions: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r.actor.as_str(), r.action.as_str()))
+        .collect();
+    for expected in [
+        ("lead", "inbox_assign"),
+        ("anna", "inbox_reroute"),
+        ("anna", "inbox_note"),
+        ("anna", "inbox_attachment_download"),
+        ("anna", "inbox_print"),
+    ] {
+        assert!(actions.contains(&expected), "{expected:?} in {actions:?}");
+    }
+    assert!(rows
+        .iter()
+        .all(|r| !r.object.as_deref().unwrap_or("").contains("Halter")));
+    assert_eq!(
+        audit::verify_chain(&AuditKey::new(AUDIT_KEY), &rows),
+        Ok(rows.len())
+    );
+}
+on_both_engines!(triage_actions_are_audited);

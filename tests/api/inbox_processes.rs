@@ -187,3 +187,24 @@ async fn reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill(ba
     );
 }
 with_both_engines!(reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill);
+
+/// A private key file others may read stops the inbox before it listens, with the fix.
+#[test]
+fn the_inbox_refuses_a_key_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    std::fs::set_permissions(&key.private_path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+        .arg("inbox")
+        .env_clear()
+        .env("IW_INBOX_BIND", "127.0.0.1:0")
+        .env("IW_INBOX_DATA_DIR", dir.path().join("inbox-data"))
+        .env("IW_INBOX_KEY_DIRS", dir.path().join("police-keys"))
+        .output()
+        .expect("run `internetwache inbox`");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("readable by group or others"), "{stderr}");
+    assert!(stderr.contains("chmod 600"), "{stderr}");
+}
