@@ -13,11 +13,15 @@ use internetwache::crypto::keys::GeneratedKey;
 use internetwache::inbox::keyring::Keyring;
 use internetwache::inbox::reading;
 use internetwache::inbox::receiver::Receiver;
-use internetwache::store::{inbox as store, Db};
+use internetwache::inbox::status;
+use internetwache::inbox::triage::Status;
+use internetwache::store::{inbox as store, status_events, Db};
 
 use crate::delivery_support::{delivered_count, free_port, police_key, spawn, wait_for, SECRET};
 use crate::filing::{file_concurrently, file_report, postal_code_for, Filler};
-use crate::helpers::{create_pg_database, postgres_admin_url, Backend, PgTestDatabase};
+use crate::helpers::{
+    create_pg_database, postgres_admin_url, Backend, PgTestDatabase, ServeProcess,
+};
 use crate::inbox_support::assert_holds_what_was_entered;
 use crate::with_both_engines;
 
@@ -30,10 +34,22 @@ struct InboxProcess {
 
 impl InboxProcess {
     fn start(dir: &Path, port: u16, database_url: &str) -> InboxProcess {
+        InboxProcess::start_reporting_to(dir, port, database_url, "http://127.0.0.1:9")
+    }
+
+    /// Sends status to the intake at `intake_url`.
+    fn start_reporting_to(
+        dir: &Path,
+        port: u16,
+        database_url: &str,
+        intake_url: &str,
+    ) -> InboxProcess {
         let config = dir.join("inbox.toml");
         std::fs::write(
             &config,
-            format!("[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\n"),
+            format!(
+                "[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\nintake_url = \"{intake_url}\"\n"
+            ),
         )
         .expect("inbox config");
         let log = std::fs::OpenOptions::new()
@@ -208,3 +224,80 @@ fn the_inbox_refuses_a_key_file_others_can_read() {
     assert!(stderr.contains("readable by group or others"), "{stderr}");
     assert!(stderr.contains("chmod 600"), "{stderr}");
 }
+
+/// Real `serve` and `inbox` processes: reports filed through the serve process's pages are
+/// pushed into the inbox; a status set there reaches the intake's database through the
+/// inbox process's sender.
+async fn a_status_set_in_the_inbox_process_reaches_the_serve_process(backend: Backend) {
+    if backend == Backend::Postgres && postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let port = free_port();
+    // Migrates and seeds the intake database; its own workers stay off.
+    let Some(app) = spawn(backend, Some(&push_to(&key, port)), &[("IW_WORKERS", "0")]).await else {
+        return;
+    };
+    let config_path = app.dir.path().join("internetwache.toml");
+    let draft_keys = internetwache::crypto::DraftKeyring::generate()
+        .unwrap()
+        .to_spec();
+    let serve = ServeProcess::start(&[
+        ("IW_DATABASE_URL", app.database_url.as_str()),
+        ("IW_CONFIG", config_path.to_str().unwrap()),
+        ("IW_DRAFT_KEYS", draft_keys.as_str()),
+        ("IW_WORKERS", "2"),
+        ("IW_WORKER_POLL_MS", "100"),
+        ("IW_JOB_BACKOFF_BASE_MS", "10"),
+        ("IW_JOB_BACKOFF_CAP_SECS", "1"),
+        ("IW_RATE_LIMIT_PER_MINUTE", "0"),
+        ("IW_LOG_LEVEL", "warn"),
+    ]);
+    serve.wait_ready().await;
+    let (inbox_url, _pg_guard) = inbox_database(backend, dir.path()).await;
+    let _inbox = InboxProcess::start_reporting_to(dir.path(), port, &inbox_url, &serve.address());
+
+    let cases = file_concurrently(&app, &serve.address(), ("be", "hinweis"), 3, 3).await;
+    let db = &app.state.db;
+    wait_for(
+        "3 reports delivered by the serve process",
+        Duration::from_secs(90),
+        || async { delivered_count(db).await == 3 },
+    )
+    .await;
+
+    // A clerk (part 2's pages will call the same function) takes the first one up.
+    let inbox_db = Db::connect_lazy(&inbox_url.parse().unwrap(), 2).unwrap();
+    let keys = Keyring::load_dirs(&[dir.path().join("police-keys")]).unwrap();
+    let receiver = Receiver::new(
+        inbox_db,
+        Arc::new(keys),
+        Arc::new(AuditKey::new(INBOX_AUDIT_KEY.as_bytes())),
+    );
+    status::change(
+        &receiver,
+        "anna",
+        &cases[0],
+        Status::InPruefung,
+        None,
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
+    wait_for(
+        "the status at the intake",
+        Duration::from_secs(60),
+        || async {
+            status_events::for_case(db, &cases[0])
+                .await
+                .map(|events| events.iter().any(|e| e.status == "in_bearbeitung"))
+                .unwrap_or(false)
+        },
+    )
+    .await;
+    for other in &cases[1..] {
+        assert!(status_events::for_case(db, other).await.unwrap().is_empty());
+    }
+}
+with_both_engines!(a_status_set_in_the_inbox_process_reaches_the_serve_process);
