@@ -322,6 +322,14 @@ mod tests {
     }
 
     #[test]
+    fn readme_lists_every_inbox_setting() {
+        let readme = include_str!("../../README.md");
+        for spec in INBOX_SETTINGS {
+            assert!(readme.contains(spec.env), "README lacks {}", spec.env);
+        }
+    }
+
+    #[test]
     fn unknown_variables_are_refused_with_their_name() {
         let err = InboxSettings::with_overrides(None, &[("IW_INBOX_BINDD", "x")]).expect_err("x");
         assert!(err.to_string().contains("IW_INBOX_BINDD"), "{err}");

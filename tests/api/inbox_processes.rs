@@ -44,14 +44,16 @@ impl InboxProcess {
         database_url: &str,
         intake_url: &str,
     ) -> InboxProcess {
+        let state = format!(
+            "[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\nintake_url = \"{intake_url}\"\n"
+        );
+        InboxProcess::start_with(dir, port, database_url, &state)
+    }
+
+    /// With `state_config` as the `[states.be]` table.
+    fn start_with(dir: &Path, port: u16, database_url: &str, state_config: &str) -> InboxProcess {
         let config = dir.join("inbox.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\nintake_url = \"{intake_url}\"\n"
-            ),
-        )
-        .expect("inbox config");
+        std::fs::write(&config, state_config).expect("inbox config");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -67,6 +69,7 @@ impl InboxProcess {
             .env("IW_INBOX_KEY_DIRS", dir.join("police-keys"))
             .env("IW_INBOX_AUDIT_KEY", INBOX_AUDIT_KEY)
             .env("IW_INBOX_LOG_LEVEL", "warn")
+            .env("IW_INBOX_PULL_INTERVAL_SECS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::from(log))
             .spawn()
@@ -301,3 +304,72 @@ async fn a_status_set_in_the_inbox_process_reaches_the_serve_process(backend: Ba
     }
 }
 with_both_engines!(a_status_set_in_the_inbox_process_reaches_the_serve_process);
+
+/// Pull mode with real processes: the inbox process fetches from the serve process's pull
+/// API (reports filed while it was down included) and acknowledges each after storing.
+async fn the_inbox_process_pulls_from_the_serve_process(backend: Backend) {
+    if backend == Backend::Postgres && postgres_admin_url().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let receipt_secret = "pull-receipt-secret-for-process-tests";
+    let config = format!(
+        "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+         [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{receipt_secret}\"\n",
+        key.public.key_id,
+        key.public.public_base64()
+    );
+    let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+        return;
+    };
+    let draft_keys = internetwache::crypto::DraftKeyring::generate()
+        .unwrap()
+        .to_spec();
+    let config_path = app.dir.path().join("internetwache.toml");
+    let serve = ServeProcess::start(&[
+        ("IW_DATABASE_URL", app.database_url.as_str()),
+        ("IW_CONFIG", config_path.to_str().unwrap()),
+        ("IW_DRAFT_KEYS", draft_keys.as_str()),
+        ("IW_WORKERS", "1"),
+        ("IW_RATE_LIMIT_PER_MINUTE", "0"),
+        ("IW_LOG_LEVEL", "warn"),
+    ]);
+    serve.wait_ready().await;
+    let token = internetwache::crypto::generate_token().unwrap();
+    let hash = internetwache::crypto::token_hash(&token);
+    internetwache::store::staff::add_token(&app.state.db, &hash, "be", "inbox", chrono::Utc::now())
+        .await
+        .unwrap();
+    // Filed while no inbox runs.
+    let cases = file_concurrently(&app, &serve.address(), ("be", "hinweis"), 4, 2).await;
+
+    let (inbox_url, _pg_guard) = inbox_database(backend, dir.path()).await;
+    let state = format!(
+        "[states.be]\nmode = \"pull\"\nintake_url = \"{}\"\ntoken = \"{token}\"\n\
+         receipt_secret = \"{receipt_secret}\"\n",
+        serve.address()
+    );
+    let _inbox = InboxProcess::start_with(dir.path(), free_port(), &inbox_url, &state);
+    let db = &app.state.db;
+    wait_for(
+        "4 reports pulled and acknowledged",
+        Duration::from_secs(90),
+        || async { delivered_count(db).await == 4 },
+    )
+    .await;
+    let inbox_db = Db::connect_lazy(&inbox_url.parse().unwrap(), 2).unwrap();
+    let rows = received(&inbox_db).await;
+    assert_eq!(rows.len(), 4);
+    for case in &cases {
+        let row = rows
+            .iter()
+            .find(|r| &r.case_number == case)
+            .expect("pulled");
+        assert_eq!(
+            (row.received_via.as_str(), row.unreadable_reason.as_deref()),
+            ("pull", None)
+        );
+    }
+}
+with_both_engines!(the_inbox_process_pulls_from_the_serve_process);
