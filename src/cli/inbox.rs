@@ -8,8 +8,9 @@ use clap::{Args, Subcommand};
 
 use super::serve::{runtime, EXIT_CONFIG};
 use crate::crypto::audit_chain::AuditKey;
+use crate::inbox::context::Inbox;
 use crate::inbox::keyring::Keyring;
-use crate::inbox::server::{self, Inbox};
+use crate::inbox::server;
 use crate::inbox::settings::InboxSettings;
 use crate::store::{audit, Db};
 

@@ -10,10 +10,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::context::Inbox;
 use super::export::{self, ExportError};
 use super::push::problem;
 use super::reading::ReadError;
-use super::server::Inbox;
 use crate::crypto::token_hash;
 use crate::store::inbox as store;
 use crate::store::staff as store_staff;

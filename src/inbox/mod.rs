@@ -14,8 +14,9 @@
 //! - [`status`], [`status_message`]: status changes and the signed, coarse status sent
 //!   back to the intake.
 //! - [`export`]: the VBS export bundle, to the drop folder or through the export API.
-//! - [`server`]: the HTTP side and start-up.
+//! - [`context`]: start-up and what the HTTP side and the workers share; [`server`]: HTTP.
 
+pub mod context;
 pub mod export;
 pub mod export_api;
 pub mod keyring;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use chrono::Utc;
 
+use super::context::Inbox;
 use super::pull_client::PullClient;
 use super::receiver::{ReceiveError, Via};
-use super::server::Inbox;
 use super::settings::StateSettings;
 use crate::delivery::receipt;
 

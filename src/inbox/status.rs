@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use super::context::Inbox;
 use super::receiver::Receiver;
-use super::server::Inbox;
 use super::status_message::{self, StatusMessage};
 use super::triage::Status;
 use crate::delivery::receipt;

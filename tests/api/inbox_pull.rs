@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use internetwache::crypto::audit_chain::AuditKey;
+use internetwache::inbox::context::Inbox;
 use internetwache::inbox::keyring::Keyring;
 use internetwache::inbox::receiver::Receiver;
-use internetwache::inbox::server::Inbox;
 use internetwache::inbox::settings::StateSettings;
 use internetwache::inbox::{pull, reading};
 use internetwache::store::{inbox as store, reports, staff as store_staff, Db};
