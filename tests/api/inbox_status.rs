@@ -148,6 +148,24 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
         [("in_bearbeitung", None), ("abgegeben", Some("dir7"))]
     );
 
+    // A clerk at the intake sees the history on the report page.
+    crate::staff::add_user(&app, "be-clerk", "clerk", Some("be")).await;
+    crate::staff::sign_in(&app, "be-clerk").await;
+    let page = app
+        .get(&format!("/polizei/berichte/{}", filed.case_number))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let history = page
+        .split("id=\"status-history\"")
+        .nth(1)
+        .expect("the status history is shown");
+    assert!(
+        history.contains("in Bearbeitung") && history.contains("dir7"),
+        "{history}"
+    );
+
     // The same event again: acknowledged, stored once.
     let message = StatusMessage {
         event_id: events[0].event_id.clone(),

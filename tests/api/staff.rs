@@ -18,7 +18,7 @@ use crate::on_both_engines;
 
 const PASSWORD: &str = "correct horse battery";
 
-async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
+pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
     store_staff::add_user(&app.state.db, name, &hash, role, state, Utc::now())
         .await
@@ -41,7 +41,7 @@ async fn add_token(app: &TestApp, state: &str) -> String {
 }
 
 /// Signs in with this app's client; panics unless it worked.
-async fn sign_in(app: &TestApp, name: &str) {
+pub async fn sign_in(app: &TestApp, name: &str) {
     let page = app.get("/anmelden").await.text().await.unwrap();
     let csrf = csrf_token(&page);
     let res = app
