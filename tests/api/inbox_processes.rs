@@ -373,3 +373,49 @@ async fn the_inbox_process_pulls_from_the_serve_process(backend: Backend) {
     }
 }
 with_both_engines!(the_inbox_process_pulls_from_the_serve_process);
+
+/// `internetwache inbox audit verify` checks the inbox's own chain and names the first
+/// edited entry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_audit_verify_finds_an_edited_entry() {
+    use crate::inbox_support::{
+        push, receipt_of, report, seal, TestInbox, AUDIT_KEY, INBOX_SECRET,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_, key) = crate::inbox_support::private_key(&dir.path().join("keys"), "be");
+    let url = format!("sqlite://{}/inbox.db", dir.path().display());
+    let db = Db::connect_lazy(&url.parse().unwrap(), 2).unwrap();
+    db.migrate().await.unwrap();
+    let inbox = TestInbox::start(&db, vec![key.clone()]);
+    for _ in 0..3 {
+        let case = internetwache::case_number::CaseNumber::generate("be").unwrap();
+        let body = seal(&report(&case), &key, chrono::Utc::now());
+        let now = chrono::Utc::now().timestamp();
+        receipt_of(push(&inbox.push_url(), INBOX_SECRET, case.as_str(), &body, now).await).await;
+    }
+    let verify = || {
+        Command::new(env!("CARGO_BIN_EXE_internetwache"))
+            .args(["inbox", "audit", "verify"])
+            .env_clear()
+            .env("IW_INBOX_DATABASE_URL", &url)
+            .env(
+                "IW_INBOX_AUDIT_KEY",
+                std::str::from_utf8(AUDIT_KEY).unwrap(),
+            )
+            .env("IW_INBOX_DATA_DIR", dir.path().join("inbox-data"))
+            .output()
+            .expect("run `inbox audit verify`")
+    };
+    let intact = verify();
+    assert!(intact.status.success(), "{intact:?}");
+    assert!(String::from_utf8_lossy(&intact.stdout).contains("intact: 3 entries"));
+
+    internetwache::with_db!(&db, pool => sqlx::query("UPDATE audit_log SET actor = 'someone' WHERE id = 2")
+        .execute(pool).await.map(|_| ()).unwrap());
+    let broken = verify();
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains("broken at entry 2"),
+        "{broken:?}"
+    );
+}
