@@ -176,13 +176,13 @@ mod tests {
     }
 
     #[test]
-    fn content_for_another_case_is_refused() {
+    fn a_ciphertext_moved_under_other_metadata_is_refused() {
         let dir = tempfile::tempdir().expect("tmp");
         let k = key(dir.path());
         let mut doc = sample(CaseNumber::generate("be").expect("case"));
         let envelope_doc = doc.clone();
         doc.case_number = CaseNumber::generate("be").expect("case");
-        // Seal the document of one case under the metadata of another.
+        // The ciphertext of one case under the metadata of another: the AEAD refuses it.
         let mut env = sealed(&envelope_doc, &k);
         let inner = sealed(&doc, &k);
         env.ciphertext = inner.ciphertext;
