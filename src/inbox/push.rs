@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use super::receiver::{Accepted, ReceiveError, Receiver, Via};
 use crate::delivery::receipt::{self, ReceiptBody};
-use crate::routes::staff::api::{Problem, PROBLEM_BASE};
 
 /// The three protocol headers of one push request.
 #[derive(Debug, Clone, Default)]
@@ -111,14 +110,18 @@ pub fn error_response(error: &ReceiveError) -> HttpResponse {
     }
 }
 
+/// Problem types share the intake API's base, so both sides' errors read alike.
+pub const PROBLEM_BASE: &str = "https://internetwache.invalid/problems/";
+
+/// An RFC 7807 `application/problem+json` answer; `detail` never carries personal data.
 pub fn problem(status: StatusCode, slug: &str, title: &str, detail: String) -> HttpResponse {
-    let body = Problem {
-        kind: format!("{PROBLEM_BASE}{slug}"),
-        title: title.into(),
-        status: status.as_u16(),
-        detail,
-    };
+    let body = serde_json::json!({
+        "type": format!("{PROBLEM_BASE}{slug}"),
+        "title": title,
+        "status": status.as_u16(),
+        "detail": detail,
+    });
     HttpResponse::build(status)
         .content_type("application/problem+json")
-        .body(serde_json::to_string(&body).unwrap_or_default())
+        .body(body.to_string())
 }
