@@ -12,9 +12,9 @@ mod helpers;
 
 use std::time::Instant;
 
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::keys::PolicePublicKey;
 use internetwache::crypto::{generate_keypair, Envelope, EnvelopeMetadata};
+use internetwache::reports::case_number::CaseNumber;
 
 fn report(per_sec: f64, what: &str) {
     println!("{what:<58} {per_sec:>10.0} /s");

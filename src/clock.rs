@@ -18,3 +18,44 @@ pub fn local_display(at: DateTime<Utc>, now: DateTime<Utc>, german: bool) -> Str
         local.format("%d/%m/%Y, %H:%M").to_string()
     }
 }
+
+/// A stored RFC 3339 timestamp as German local time to the second, for logs staff read:
+/// "28.11.2026, 14:05:09" (German) / "28/11/2026, 14:05:09". Text that is not RFC 3339
+/// is shown as stored rather than hidden.
+pub fn local_timestamp(stored: &str, german: bool) -> String {
+    match DateTime::parse_from_rfc3339(stored) {
+        Ok(at) => {
+            let local = at.with_timezone(&Berlin);
+            let format = if german {
+                "%d.%m.%Y, %H:%M:%S"
+            } else {
+                "%d/%m/%Y, %H:%M:%S"
+            };
+            local.format(format).to_string()
+        }
+        Err(_) => stored.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_timestamp;
+
+    #[test]
+    fn shows_berlin_time_to_the_second() {
+        // 15:04 UTC in November is 16:04 in Berlin (CET); the microseconds are dropped.
+        let stored = "2026-11-28T15:04:09.123456Z";
+        assert_eq!(local_timestamp(stored, true), "28.11.2026, 16:04:09");
+        assert_eq!(local_timestamp(stored, false), "28/11/2026, 16:04:09");
+        // Summer time: UTC+2.
+        assert_eq!(
+            local_timestamp("2026-07-01T10:00:00.5Z", true),
+            "01.07.2026, 12:00:00"
+        );
+    }
+
+    #[test]
+    fn keeps_unparseable_text() {
+        assert_eq!(local_timestamp("gestern", true), "gestern");
+    }
+}

@@ -65,16 +65,16 @@ settings! {
         "Address and port the HTTP server listens on.";
     public_url: PublicUrl = "http://127.0.0.1:8080", "IW_PUBLIC_URL",
         "External base URL; `https://` turns on `Secure` cookies and is used in e-mails.";
-    database_url: DatabaseUrl = "sqlite://var/internetwache.db", "IW_DATABASE_URL",
-        "`sqlite://PATH` (embedded, default) or `postgres://USER@HOST:PORT/DB`.";
+    database_url: DatabaseUrl = "sqlite://{IW_DATA_DIR}/internetwache.db", "IW_DATABASE_URL",
+        "`sqlite://PATH` (embedded, default; absolute: `sqlite:///srv/iw/internetwache.db`) or `postgres://USER[:PASSWORD]@HOST:PORT/DB`.";
     database_max_connections: u32 = "10", "IW_DATABASE_MAX_CONNECTIONS",
         "Size of the database connection pool.";
     data_dir: PathBuf = "var", "IW_DATA_DIR",
-        "Run-time data: demo keys, generated draft key, mail files.";
+        "Run-time data: the default SQLite database and mail directory, demo keys, generated draft and audit keys.";
     forms_dir: PathBuf = "forms", "IW_FORMS_DIR",
         "Form schema files seeded into the database at start.";
-    mail_url: MailUrl = "file://var/mail", "IW_MAIL_URL",
-        "`file://DIR` writes .eml files; `smtp://user:pass@host:587` requires STARTTLS (`?tls=opportunistic` or `?tls=none` to relax), `smtps://...:465` implicit TLS.";
+    mail_url: MailUrl = "file://{IW_DATA_DIR}/mail", "IW_MAIL_URL",
+        "`file://DIR` writes .eml files (absolute: `file:///srv/iw/mail`); `smtp://[user:pass@]host:587` (credentials optional, percent-encoded) requires STARTTLS (`?tls=opportunistic` or `?tls=none` to relax), `smtps://...:465` implicit TLS.";
     mail_from: String = "Internetwache <no-reply@internetwache.invalid>", "IW_MAIL_FROM",
         "Sender address of citizen e-mails.";
     log_format: LogFormat = "text", "IW_LOG_FORMAT",
@@ -248,6 +248,11 @@ pub(crate) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
     })
 }
 
+/// Stands for the data directory in a default value.
+const DATA_DIR_PLACEHOLDER: &str = "{IW_DATA_DIR}";
+const SQLITE_PATH_RESERVED: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b'%').add(b'?');
+
 struct Sources {
     file: Option<String>,
     table: toml::Table,
@@ -283,8 +288,33 @@ impl Sources {
         match self.table.get(key) {
             Some(toml::Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),
-            None => default.to_string(),
+            None => self.expand_default(default),
         }
+    }
+
+    /// A default's `{IW_DATA_DIR}` becomes the configured data directory, so the database
+    /// and mail files follow `IW_DATA_DIR` unless they are set themselves.
+    fn expand_default(&self, default: &str) -> String {
+        if !default.contains(DATA_DIR_PLACEHOLDER) {
+            return default.to_string();
+        }
+        let spec = SETTINGS
+            .iter()
+            .find(|s| s.key == "data_dir")
+            .expect("data_dir is declared");
+        let raw = self.raw(spec.key, spec.env, spec.default);
+        let dir = match raw.trim().trim_end_matches('/') {
+            "" if raw.trim().starts_with('/') => "",
+            "" => ".",
+            dir => dir,
+        };
+        // sqlx percent-decodes a SQLite path and cuts it at `?`.
+        let dir = if default.starts_with("sqlite:") {
+            percent_encoding::utf8_percent_encode(dir, SQLITE_PATH_RESERVED).to_string()
+        } else {
+            dir.to_string()
+        };
+        default.replace(DATA_DIR_PLACEHOLDER, &dir)
     }
 
     fn parse<T>(&self, key: &str, env: &'static str, default: &str) -> Result<T, ConfigError>
@@ -535,8 +565,42 @@ mod tests {
         assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
         assert!(matches!(s.database_url, DatabaseUrl::Sqlite(_)));
         assert_eq!(s.data_dir, PathBuf::from("var"));
+        assert_eq!(s.database_url.as_str(), "sqlite://var/internetwache.db");
         assert_eq!(s.mail_url, MailUrl::File(PathBuf::from("var/mail")));
         assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn database_and_mail_follow_the_data_dir() {
+        let s = Settings::with_overrides(&[("IW_DATA_DIR", "/srv/iw data/")]).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/srv/iw data/"));
+        assert_eq!(
+            s.database_url.as_str(),
+            "sqlite:///srv/iw data/internetwache.db"
+        );
+        assert_eq!(
+            s.mail_url,
+            MailUrl::File(PathBuf::from("/srv/iw data/mail"))
+        );
+        let odd = Settings::with_overrides(&[("IW_DATA_DIR", "run?1%")]).unwrap();
+        assert_eq!(
+            odd.database_url.as_str(),
+            "sqlite://run%3F1%25/internetwache.db"
+        );
+        let root = Settings::with_overrides(&[("IW_DATA_DIR", "/")]).unwrap();
+        assert_eq!(root.database_url.as_str(), "sqlite:///internetwache.db");
+    }
+
+    #[test]
+    fn explicit_database_and_mail_urls_win_over_the_data_dir() {
+        let s = Settings::with_overrides(&[
+            ("IW_DATA_DIR", "/srv/iw"),
+            ("IW_DATABASE_URL", "sqlite:///var/lib/iw.db"),
+            ("IW_MAIL_URL", "file:///var/spool/iw"),
+        ])
+        .unwrap();
+        assert_eq!(s.database_url.as_str(), "sqlite:///var/lib/iw.db");
+        assert_eq!(s.mail_url, MailUrl::File(PathBuf::from("/var/spool/iw")));
     }
 
     #[test]

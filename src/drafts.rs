@@ -1,6 +1,8 @@
 //! Drafts in progress: answers sealed with the server's draft key, behind an unguessable
 //! token in a cookie. The database only ever sees the token's hash.
 
+use crate::reports::case_number::CaseNumber;
+use crate::state_code::StateCode;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::HttpRequest;
 use chrono::{DateTime, Duration, Utc};
@@ -27,11 +29,11 @@ pub struct DraftPayload {
 pub struct Draft {
     /// SHA-256 of the cookie token; never the token itself.
     pub id: String,
-    pub state: String,
+    pub state: StateCode,
     pub form_id: String,
     pub form_version: i64,
     pub expires: DateTime<Utc>,
-    pub case_number: Option<String>,
+    pub case_number: Option<CaseNumber>,
     pub payload: DraftPayload,
 }
 
@@ -46,8 +48,11 @@ pub enum Lookup {
 pub enum DraftError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("draft cannot be opened: {0}")]
-    Crypto(String),
+    #[error("draft cannot be sealed or opened")]
+    Crypto(#[from] crate::crypto::CryptoError),
+    /// The sealed payload is not the JSON a draft holds (or cannot be written as such).
+    #[error("draft payload is malformed")]
+    Payload(#[from] serde_json::Error),
 }
 
 /// Expiry policy and keys for drafts.
@@ -73,22 +78,20 @@ impl DraftService {
     }
 
     fn seal(&self, id: &str, payload: &DraftPayload) -> Result<Vec<u8>, DraftError> {
-        let json = serde_json::to_vec(payload).map_err(|e| DraftError::Crypto(e.to_string()))?;
-        self.keys
-            .seal(id.as_bytes(), &json)
-            .map_err(|e| DraftError::Crypto(e.to_string()))
+        let json = serde_json::to_vec(payload)?;
+        Ok(self.keys.seal(id.as_bytes(), &json)?)
     }
 
     /// Starts a draft pinned to a form version; returns the cookie to set.
     pub async fn create(
         &self,
         db: &Db,
-        state: &str,
+        state: &StateCode,
         form_id: &str,
         form_version: i64,
         now: DateTime<Utc>,
     ) -> Result<(Draft, Cookie<'static>), DraftError> {
-        let token = generate_token().map_err(|e| DraftError::Crypto(e.to_string()))?;
+        let token = generate_token()?;
         let id = token_hash(&token);
         let payload = DraftPayload::default();
         let sealed = self.seal(&id, &payload)?;
@@ -110,7 +113,7 @@ impl DraftService {
         .await?;
         let draft = Draft {
             id,
-            state: state.to_owned(),
+            state: state.clone(),
             form_id: form_id.to_owned(),
             form_version,
             expires: idle_expires_at,
@@ -151,12 +154,8 @@ impl DraftService {
     }
 
     fn open(&self, row: DraftRow) -> Result<Draft, DraftError> {
-        let plain = self
-            .keys
-            .open(row.id.as_bytes(), &row.payload)
-            .map_err(|e| DraftError::Crypto(e.to_string()))?;
-        let payload: DraftPayload =
-            serde_json::from_slice(&plain).map_err(|e| DraftError::Crypto(e.to_string()))?;
+        let plain = self.keys.open(row.id.as_bytes(), &row.payload)?;
+        let payload: DraftPayload = serde_json::from_slice(&plain)?;
         Ok(Draft {
             expires: row.expires(),
             id: row.id,

@@ -2,89 +2,30 @@
 //! the real thing.
 
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress};
-use actix_web::{web, App, HttpRequest, HttpServer};
-use metrics_exporter_prometheus::PrometheusHandle;
+use actix_web::{web, App, HttpServer};
 
+use crate::app_state::{AppState, Readiness};
 use crate::config::Settings;
 use crate::crypto::audit_chain::AuditKey;
+use crate::crypto::police_keys::PoliceKeys;
 use crate::crypto::DraftKeyring;
-use crate::directory::{CatalogDirectory, Directory};
 use crate::drafts::DraftService;
+use crate::form_registry::directory::{CatalogDirectory, Directory};
 use crate::form_registry::FormRegistry;
 use crate::forms::Catalog;
+use crate::http::assets::Assets;
 use crate::http::csrf::CsrfKey;
 use crate::http::middleware;
-use crate::http::page::PageContext;
-use crate::i18n::Lang;
-use crate::police_keys::PoliceKeys;
+use crate::http::rate_limit::RateLimit;
 use crate::queue::{Services, WorkerPool};
 use crate::routes;
-use crate::routes::assets::Assets;
 use crate::store::Db;
-
-/// Whether the database has been created and migrated. Pages render either way;
-/// `/readyz` and anything that stores data need it.
-#[derive(Debug, Clone, Default)]
-pub struct Readiness(Arc<AtomicBool>);
-
-impl Readiness {
-    pub fn is_ready(&self) -> bool {
-        self.0.load(Ordering::Acquire)
-    }
-
-    fn set_ready(&self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-/// Shared state of one running instance.
-pub struct AppState {
-    pub settings: Settings,
-    pub db: Db,
-    pub readiness: Readiness,
-    pub metrics: PrometheusHandle,
-    pub assets: Assets,
-    /// Names of state desks and offices for e-mails (from the forms catalog).
-    pub directory: Arc<dyn Directory>,
-    /// What queue jobs need; also the pull API's receipt check (`delivery::accept_receipt`).
-    pub services: Arc<Services>,
-    pub forms: FormRegistry,
-    pub police_keys: PoliceKeys,
-    pub drafts: DraftService,
-    pub csrf: CsrfKey,
-    pub rate_limit: crate::http::rate_limit::RateLimit,
-    /// Key of the audit log's HMAC chain.
-    pub audit_key: AuditKey,
-}
-
-impl AppState {
-    pub fn page(&self, req: &HttpRequest) -> PageContext {
-        PageContext::new(req, &self.assets, self.demo_mode())
-    }
-
-    /// True while any state's reports are sealed to generated demo keys.
-    pub fn demo_mode(&self) -> bool {
-        self.police_keys.is_demo()
-    }
-
-    /// (code, name) of every state offered, by name.
-    pub fn state_names(&self, lang: Lang) -> Vec<(String, String)> {
-        let mut names: Vec<_> = self
-            .forms
-            .catalog()
-            .states()
-            .map(|s| (s.code.to_string(), s.name.get(lang).to_owned()))
-            .collect();
-        names.sort_by(|a, b| a.1.cmp(&b.1));
-        names
-    }
-}
+use crate::telemetry::error_chain;
 
 pub struct Application {
     port: u16,
@@ -136,18 +77,18 @@ impl Application {
             forms: FormRegistry::new(catalog),
             police_keys,
             csrf,
-            rate_limit: crate::http::rate_limit::RateLimit::new(settings.rate_limit_per_minute),
+            rate_limit: web::Data::new(RateLimit::new(settings.rate_limit_per_minute)),
             audit_key,
         });
 
         // One attempt inline, so a healthy start is ready at once; retries in the background.
         if let Err(e) = bootstrap(&state).await {
-            tracing::warn!(error = %e, "database not ready at start; retrying in the background");
+            tracing::warn!(error = %format_args!("{e:#}"), "database not ready at start; retrying in the background");
             let state = state.clone();
             tokio::spawn(async move { bootstrap_until_ready(state).await });
         }
         tokio::spawn(sweep_expired_drafts(state.clone()));
-        tokio::spawn(crate::staff::sweep_expired_sessions(state.clone()));
+        tokio::spawn(sweep_expired_sessions(state.clone()));
 
         let listener = TcpListener::bind(settings.bind)
             .map_err(|e| anyhow::anyhow!("IW_BIND: cannot listen on {}: {e}", settings.bind))?;
@@ -157,6 +98,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(server_state.clone())
+                .app_data(server_state.rate_limit.clone())
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .app_data(web::PayloadConfig::default().limit(max_body))
                 .configure(routes::configure)
@@ -222,7 +164,7 @@ async fn bootstrap_until_ready(state: web::Data<AppState>) {
         match bootstrap(&state).await {
             Ok(()) => return,
             Err(e) => {
-                tracing::warn!(error = %e, retry_in_s = delay.as_secs(), "database still not ready");
+                tracing::warn!(error = %format_args!("{e:#}"), retry_in_s = delay.as_secs(), "database still not ready");
                 delay = (delay * 2).min(Duration::from_secs(30));
             }
         }
@@ -241,7 +183,24 @@ async fn sweep_expired_drafts(state: web::Data<AppState>) {
         match crate::store::drafts::delete_expired(&state.db, chrono::Utc::now()).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "expired drafts deleted"),
-            Err(e) => tracing::warn!(error = %e, "could not delete expired drafts"),
+            Err(e) => tracing::warn!(error = %error_chain(&e), "could not delete expired drafts"),
+        }
+    }
+}
+
+/// Deletes ended staff sessions now and then (they are refused on sight anyway).
+async fn sweep_expired_sessions(app: web::Data<AppState>) {
+    let mut interval = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        interval.tick().await;
+        if !app.readiness.is_ready() {
+            continue;
+        }
+        let now = chrono::Utc::now();
+        let idle = chrono::Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
+        if let Err(e) = crate::store::staff::delete_expired_sessions(&app.db, now, now - idle).await
+        {
+            tracing::warn!(error = %error_chain(&e), "could not delete expired staff sessions");
         }
     }
 }

@@ -14,9 +14,33 @@ pub struct StateCode(String);
 #[error("a state code is two letters, such as \"be\"")]
 pub struct InvalidStateCode;
 
+/// First path segments of the fixed routes. A state code is the first segment of the
+/// citizen's `/{state}/...` URLs, so none of these may ever be one (the routes test checks
+/// that every fixed route's first segment is listed here).
+pub const RESERVED_PATH_WORDS: &[&str] = &[
+    "abmelden",
+    "anmelden",
+    "api",
+    "barrierefreiheit",
+    "datenschutz",
+    "gebaerdensprache",
+    "healthz",
+    "leichte-sprache",
+    "melden",
+    "metrics",
+    "polizei",
+    "readyz",
+    "sprache",
+    "static",
+    "verwaltung",
+];
+
 impl StateCode {
     pub fn parse(input: &str) -> Result<StateCode, InvalidStateCode> {
         let code = input.trim().to_ascii_lowercase();
+        if RESERVED_PATH_WORDS.contains(&code.as_str()) {
+            return Err(InvalidStateCode);
+        }
         if code.len() == 2 && code.bytes().all(|b| b.is_ascii_lowercase()) {
             Ok(StateCode(code))
         } else {
@@ -47,9 +71,16 @@ impl From<StateCode> for String {
     }
 }
 
+impl AsRef<str> for StateCode {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for StateCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        // `pad`, so width and alignment work as for the plain string (CLI tables).
+        f.pad(&self.0)
     }
 }
 

@@ -38,3 +38,15 @@ pub fn metrics_handle() -> PrometheusHandle {
         })
         .clone()
 }
+
+/// An error and its causes on one line, outermost first, for logs.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}

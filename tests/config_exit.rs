@@ -39,3 +39,44 @@ fn help_describes_each_subcommand() {
         assert!(help.contains(cmd), "{help}");
     }
 }
+
+/// With only `IW_DATA_DIR` set, the database and the mail files land inside it, not in
+/// `./var` of the working directory.
+#[test]
+fn database_and_mail_follow_the_data_dir() {
+    let cwd = tempfile::tempdir().unwrap();
+    let forms = concat!(env!("CARGO_MANIFEST_DIR"), "/forms");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+        .arg("serve")
+        .current_dir(cwd.path())
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs([
+            ("IW_DATA_DIR", "data"),
+            ("IW_BIND", "127.0.0.1:0"),
+            ("IW_FORMS_DIR", forms),
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("binary runs");
+    let data = cwd.path().join("data");
+    let wanted = [data.join("internetwache.db"), data.join("mail")];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let found = loop {
+        if wanted.iter().all(|p| p.exists()) {
+            break true;
+        }
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(found, "expected {wanted:?} under IW_DATA_DIR");
+    assert!(
+        !cwd.path().join("var").exists(),
+        "nothing may land in ./var"
+    );
+}

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 use chrono::{DateTime, Utc};
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::keys::{load_private_key, load_public_key};
 use internetwache::crypto::{Envelope, EnvelopeMetadata, PolicePublicKey};
-use internetwache::report_document::{Answer, FormRef, ReportDocument, SCHEMA};
+use internetwache::reports::case_number::CaseNumber;
+use internetwache::reports::document::{Answer, FormRef, ReportDocument, SCHEMA};
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_internetwache"))

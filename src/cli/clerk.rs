@@ -1,5 +1,6 @@
 //! `internetwache clerk ...`: police-side tools.
 
+use anyhow::Context;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use clap::{Args, Subcommand};
 
 use crate::crypto::envelope::{Envelope, EnvelopeMetadata};
 use crate::crypto::keys::load_private_key;
-use crate::report_document::ReportDocument;
+use crate::reports::document::ReportDocument;
 
 #[derive(Debug, Subcommand)]
 pub enum ClerkCommand {
@@ -72,7 +73,7 @@ pub fn run(cmd: ClerkCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                eprintln!("error: {message:#}");
                 ExitCode::FAILURE
             }
         },
@@ -93,7 +94,7 @@ pub fn run(cmd: ClerkCommand) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(message) => {
-                    eprintln!("error: {message}");
+                    eprintln!("error: {message:#}");
                     ExitCode::FAILURE
                 }
             }
@@ -101,7 +102,7 @@ pub fn run(cmd: ClerkCommand) -> ExitCode {
         ClerkCommand::Decrypt(args) => match decrypt(&args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(message) => {
-                eprintln!("error: {message}");
+                eprintln!("error: {message:#}");
                 ExitCode::FAILURE
             }
         },
@@ -113,6 +114,8 @@ mod pull {
 
     use std::path::Path;
 
+    use anyhow::Context;
+
     use super::PullArgs;
     use crate::crypto::envelope::Envelope;
     use crate::crypto::keys::load_private_key;
@@ -120,13 +123,13 @@ mod pull {
     use crate::inbox::pull_client::PullClient;
 
     /// Pulls every pending report; returns how many were written and acknowledged.
-    pub async fn run(args: &PullArgs) -> Result<usize, String> {
-        let key = load_private_key(&args.key).map_err(|e| format!("cannot use key: {e}"))?;
+    pub async fn run(args: &PullArgs) -> anyhow::Result<usize> {
+        let key = load_private_key(&args.key).context("cannot use key")?;
         let secret = std::fs::read_to_string(&args.receipt_secret)
-            .map_err(|e| format!("cannot read {}: {e}", args.receipt_secret.display()))?;
+            .with_context(|| format!("cannot read {}", args.receipt_secret.display()))?;
         let secret = secret.trim().as_bytes().to_vec();
         std::fs::create_dir_all(&args.out)
-            .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+            .with_context(|| format!("cannot create {}", args.out.display()))?;
         let client = PullClient::new(&args.url, &args.token)?;
         let mut cursor: Option<String> = None;
         let mut count = 0;
@@ -149,16 +152,18 @@ mod pull {
         secret: &[u8],
         out: &Path,
         case_number: &str,
-    ) -> Result<(), String> {
+    ) -> anyhow::Result<()> {
         let envelope_text = client.envelope(case_number).await?;
-        let envelope = Envelope::from_json(&envelope_text).map_err(|e| e.to_string())?;
-        let meta = envelope.metadata().map_err(|e| e.to_string())?;
+        let envelope = Envelope::from_json(&envelope_text)?;
+        let meta = envelope.metadata()?;
         if meta.case_number.as_str() != case_number {
-            return Err(format!("{case_number}: the envelope names another case"));
+            return Err(anyhow::anyhow!(
+                "{case_number}: the envelope names another case"
+            ));
         }
         let plaintext = envelope
             .open_with(key)
-            .map_err(|e| format!("{case_number}: {e}"))?;
+            .with_context(|| case_number.to_string())?;
         let pretty = serde_json::from_slice::<serde_json::Value>(&plaintext)
             .ok()
             .and_then(|v| serde_json::to_vec_pretty(&v).ok())
@@ -168,19 +173,19 @@ mod pull {
         let tmp = out.join(format!(".{case_number}.json.tmp"));
         std::fs::write(&tmp, &pretty)
             .and_then(|()| std::fs::rename(&tmp, &path))
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            .with_context(|| format!("cannot write {}", path.display()))?;
         let receipt = receipt::compute(secret, case_number, envelope_text.as_bytes());
         client.acknowledge(case_number, &receipt).await
     }
 }
 
 /// The receipt over the exact bytes given (the file as downloaded, not re-serialised).
-fn receipt_of(args: &ReceiptArgs) -> Result<String, String> {
+fn receipt_of(args: &ReceiptArgs) -> anyhow::Result<String> {
     let secret = std::fs::read_to_string(&args.receipt_secret)
-        .map_err(|e| format!("cannot read {}: {e}", args.receipt_secret.display()))?;
+        .with_context(|| format!("cannot read {}", args.receipt_secret.display()))?;
     let input = read_input(args.envelope.as_deref())?;
-    let envelope = Envelope::from_json(&input).map_err(|e| e.to_string())?;
-    let meta = envelope.metadata().map_err(|e| e.to_string())?;
+    let envelope = Envelope::from_json(&input)?;
+    let meta = envelope.metadata()?;
     Ok(crate::delivery::receipt::compute(
         secret.trim().as_bytes(),
         meta.case_number.as_str(),
@@ -188,28 +193,29 @@ fn receipt_of(args: &ReceiptArgs) -> Result<String, String> {
     ))
 }
 
-fn decrypt(args: &DecryptArgs) -> Result<(), String> {
-    let key = load_private_key(&args.key).map_err(|e| format!("cannot use key: {e}"))?;
+fn decrypt(args: &DecryptArgs) -> anyhow::Result<()> {
+    let key = load_private_key(&args.key).context("cannot use key")?;
     let input = read_input(args.envelope.as_deref())?;
-    let envelope = Envelope::from_json(&input).map_err(|e| e.to_string())?;
-    let meta = envelope.metadata().map_err(|e| e.to_string())?;
+    let envelope = Envelope::from_json(&input)?;
+    let meta = envelope.metadata()?;
     let plaintext = envelope
         .open_with(&key)
-        .map_err(|e| format!("{e} (envelope for case {})", meta.case_number))?;
+        // The cause first, as clerks read it: "decryption failed: ... (envelope for case X)".
+        .map_err(|e| anyhow::anyhow!("{e} (envelope for case {})", meta.case_number))?;
 
     let mut out = std::io::stdout().lock();
     let written = if args.raw {
         out.write_all(&plaintext)
     } else {
-        let value: serde_json::Value = serde_json::from_slice(&plaintext)
-            .map_err(|_| "the decrypted report is not JSON".to_string())?;
+        let value: serde_json::Value =
+            serde_json::from_slice(&plaintext).context("the decrypted report is not JSON")?;
         let doc = ReportDocument::from_json_bytes(&plaintext).ok();
         if let Some(doc) = &doc {
             check_consistent(&meta, doc)?;
         }
         if args.text {
             let doc =
-                doc.ok_or("the decrypted report is not an internetwache.report.v1 document")?;
+                doc.context("the decrypted report is not an internetwache.report.v1 document")?;
             out.write_all(doc.to_text().as_bytes())
         } else {
             // Keep the schema's field order unless the report has fields this
@@ -221,18 +227,17 @@ fn decrypt(args: &DecryptArgs) -> Result<(), String> {
             let pretty = match typed {
                 Some(_) => serde_json::to_string_pretty(&doc),
                 None => serde_json::to_string_pretty(&value),
-            }
-            .map_err(|e| e.to_string())?;
+            }?;
             writeln!(out, "{pretty}")
         }
     };
     written
         .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot write output: {e}"))
+        .context("cannot write output")
 }
 
 /// The authenticated metadata and the sealed report must describe the same case.
-fn check_consistent(meta: &EnvelopeMetadata, doc: &ReportDocument) -> Result<(), String> {
+fn check_consistent(meta: &EnvelopeMetadata, doc: &ReportDocument) -> anyhow::Result<()> {
     let same = meta.case_number == doc.case_number
         && meta.state.eq_ignore_ascii_case(&doc.state)
         && meta.form_id == doc.form.id
@@ -241,24 +246,26 @@ fn check_consistent(meta: &EnvelopeMetadata, doc: &ReportDocument) -> Result<(),
     if same {
         Ok(())
     } else {
-        Err("the report inside does not match the envelope metadata (case, state or form)".into())
+        Err(anyhow::anyhow!(
+            "the report inside does not match the envelope metadata (case, state or form)"
+        ))
     }
 }
 
-fn read_input(path: Option<&Path>) -> Result<String, String> {
+fn read_input(path: Option<&Path>) -> anyhow::Result<String> {
     match path {
         None => read_stdin(),
         Some(p) if p == Path::new("-") => read_stdin(),
         Some(p) => {
-            std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))
         }
     }
 }
 
-fn read_stdin() -> Result<String, String> {
+fn read_stdin() -> anyhow::Result<String> {
     let mut s = String::new();
     std::io::stdin()
         .read_to_string(&mut s)
-        .map_err(|e| format!("cannot read standard input: {e}"))?;
+        .context("cannot read standard input")?;
     Ok(s)
 }

@@ -180,11 +180,10 @@ fn list_keys(settings: &InboxSettings) -> ExitCode {
 }
 
 fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
-    let state = state.trim().to_ascii_lowercase();
-    if state.len() != 2 || !state.bytes().all(|b| b.is_ascii_lowercase()) {
+    let Ok(state) = crate::state_code::StateCode::parse(state) else {
         eprintln!("internetwache inbox: --state must be two letters, e.g. be");
         return ExitCode::from(EXIT_CONFIG);
-    }
+    };
     runtime().block_on(async move {
         let result = async {
             let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;

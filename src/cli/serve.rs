@@ -36,7 +36,7 @@ pub fn run() -> ExitCode {
         let app = match Application::build(settings).await {
             Ok(app) => app,
             Err(e) => {
-                eprintln!("internetwache: {e}");
+                eprintln!("internetwache: {e:#}");
                 return ExitCode::from(EXIT_CONFIG);
             }
         };
@@ -75,7 +75,7 @@ pub fn migrate() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("internetwache: {e}");
+                eprintln!("internetwache: {e:#}");
                 ExitCode::FAILURE
             }
         }

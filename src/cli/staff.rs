@@ -1,6 +1,7 @@
 //! `internetwache user add`, `token add`, `audit verify`: staff accounts, pull-API tokens
 //! and the audit chain check.
 
+use anyhow::Context;
 use std::io::BufRead;
 use std::process::ExitCode;
 
@@ -59,20 +60,18 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("the operating system refused to start the async runtime")
 }
 
-async fn open_db(settings: &Settings) -> Result<Db, String> {
-    Db::ensure_database(&settings.database_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    let db = Db::connect_lazy(&settings.database_url, 2).map_err(|e| e.to_string())?;
-    db.migrate().await.map_err(|e| e.to_string())?;
+async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
+    Db::ensure_database(&settings.database_url).await?;
+    let db = Db::connect_lazy(&settings.database_url, 2)?;
+    db.migrate().await?;
     Ok(db)
 }
 
-fn finish(result: Result<(), String>) -> ExitCode {
+fn finish(result: anyhow::Result<()>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {message:#}");
             ExitCode::FAILURE
         }
     }
@@ -87,19 +86,17 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
     finish(runtime().block_on(user_add(&settings, &args)))
 }
 
-async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<(), String> {
-    let role = Role::parse(&args.role).ok_or("--role must be clerk, admin or operator")?;
+async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()> {
+    let role = Role::parse(&args.role).context("--role must be clerk, admin or operator")?;
     let state = match (role, &args.state) {
         (Role::Operator, None) => None,
         (Role::Operator, Some(_)) => {
-            return Err("an operator sees every state: omit --state".into())
+            return Err(anyhow::anyhow!(
+                "an operator sees every state: omit --state"
+            ))
         }
-        (_, None) => return Err("--state is required for clerks and admins".into()),
-        (_, Some(s)) => {
-            let code =
-                StateCode::parse(s).map_err(|_| format!("--state {s:?} is not a state code"))?;
-            Some(code.as_str().to_owned())
-        }
+        (_, None) => return Err(anyhow::anyhow!("--state is required for clerks and admins")),
+        (_, Some(s)) => Some(StateCode::parse(s).with_context(|| format!("--state {s:?}"))?),
     };
     let username = args.username.trim();
     if username.is_empty()
@@ -108,29 +105,34 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<(), String>
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-@".contains(c))
     {
-        return Err("--username: 1-64 characters of a-z, 0-9, . _ - @".into());
+        return Err(anyhow::anyhow!(
+            "--username: 1-64 characters of a-z, 0-9, . _ - @"
+        ));
     }
     let mut password = String::new();
     std::io::stdin()
         .lock()
         .read_line(&mut password)
-        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+        .context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']);
     if password.chars().count() < 12 {
-        return Err("the password must have at least 12 characters".into());
+        return Err(anyhow::anyhow!(
+            "the password must have at least 12 characters"
+        ));
     }
-    let hash = hash_password(password).map_err(|e| format!("cannot hash the password: {e}"))?;
+    let hash = hash_password(password)
+        // password_hash::Error is not a std error; its text is all there is.
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
     let db = open_db(settings).await?;
     let added = store_staff::add_user(
         &db,
         username,
         &hash,
         role.as_str(),
-        state.as_deref(),
+        state.as_ref(),
         chrono::Utc::now(),
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     db.close().await;
     match added {
         Some(_) => {
@@ -141,7 +143,7 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> Result<(), String>
             );
             Ok(())
         }
-        None => Err(format!("user name {username:?} is taken")),
+        None => Err(anyhow::anyhow!("user name {username:?} is taken")),
     }
 }
 
@@ -154,24 +156,23 @@ pub fn run_token(cmd: TokenCommand) -> ExitCode {
     finish(runtime().block_on(token_add(&settings, &args)))
 }
 
-async fn token_add(settings: &Settings, args: &TokenAddArgs) -> Result<(), String> {
-    let state = StateCode::parse(&args.state)
-        .map_err(|_| format!("--state {:?} is not a state code", args.state))?;
+async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<()> {
+    let state =
+        StateCode::parse(&args.state).with_context(|| format!("--state {:?}", args.state))?;
     let name = args.name.trim();
     if name.is_empty() || name.len() > 100 {
-        return Err("--name must have 1-100 characters".into());
+        return Err(anyhow::anyhow!("--name must have 1-100 characters"));
     }
-    let token = crate::crypto::generate_token().map_err(|e| e.to_string())?;
+    let token = crate::crypto::generate_token()?;
     let db = open_db(settings).await?;
     store_staff::add_token(
         &db,
         &crate::crypto::token_hash(&token),
-        state.as_str(),
+        &state,
         name,
         chrono::Utc::now(),
     )
-    .await
-    .map_err(|e| e.to_string())?;
+    .await?;
     db.close().await;
     eprintln!(
         "token for {} ({name}); it is shown only now, store it in the police system:",
@@ -190,11 +191,11 @@ pub fn run_audit(cmd: AuditCommand) -> ExitCode {
     runtime().block_on(async move {
         let result = async {
             let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
-                .map_err(|e| format!("cannot load the audit key: {e}"))?;
-            let db = Db::connect_lazy(&settings.database_url, 2).map_err(|e| e.to_string())?;
-            let rows = audit::all(&db).await.map_err(|e| e.to_string())?;
+                .context("cannot load the audit key")?;
+            let db = Db::connect_lazy(&settings.database_url, 2)?;
+            let rows = audit::all(&db).await?;
             db.close().await;
-            Ok::<_, String>(audit::verify_chain(&key, &rows))
+            Ok::<_, anyhow::Error>(audit::verify_chain(&key, &rows))
         }
         .await;
         match result {
@@ -207,7 +208,7 @@ pub fn run_audit(cmd: AuditCommand) -> ExitCode {
                 ExitCode::FAILURE
             }
             Err(message) => {
-                eprintln!("error: {message}");
+                eprintln!("error: {message:#}");
                 ExitCode::from(2)
             }
         }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::serve::{runtime, settings_or_exit, EXIT_CONFIG};
-use crate::directory::{CatalogDirectory, Directory, FallbackDirectory};
+use crate::form_registry::directory::{CatalogDirectory, Directory, FallbackDirectory};
 use crate::forms::Catalog;
 use crate::queue::{Services, WorkerPool};
 use crate::store::Db;
@@ -21,7 +21,7 @@ pub fn run() -> ExitCode {
         let db = match Db::connect_lazy(&settings.database_url, settings.database_max_connections) {
             Ok(db) => db,
             Err(e) => {
-                eprintln!("internetwache: {e}");
+                eprintln!("internetwache: {e:#}");
                 return ExitCode::from(EXIT_CONFIG);
             }
         };
@@ -32,7 +32,7 @@ pub fn run() -> ExitCode {
         }
         .await;
         if let Err(e) = migrated {
-            tracing::warn!(error = %e, "database not ready at start; workers will retry");
+            tracing::warn!(error = %crate::telemetry::error_chain(&e), "database not ready at start; workers will retry");
         }
         let directory: Arc<dyn Directory> = match Catalog::load(&settings.forms_dir) {
             Ok(catalog) => Arc::new(CatalogDirectory::from_catalog(&catalog)),
@@ -47,7 +47,7 @@ pub fn run() -> ExitCode {
         let services = match Services::new(&settings, db, directory) {
             Ok(s) => Arc::new(s),
             Err(e) => {
-                eprintln!("internetwache: {e}");
+                eprintln!("internetwache: {e:#}");
                 return ExitCode::from(EXIT_CONFIG);
             }
         };

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::keys::{PolicePrivateKey, PolicePublicKey};
 use super::{b64url_decode, b64url_encode, hpke_open, hpke_seal, sha256, CryptoError};
-use crate::case_number::CaseNumber;
+use crate::reports::case_number::CaseNumber;
 
 pub const VERSION: u32 = 1;
 pub const SUITE: &str = "DHKEM(X25519, HKDF-SHA256)/HKDF-SHA256/AES-256-GCM";

@@ -8,6 +8,7 @@ pub mod envelope;
 pub mod hpke_open;
 pub mod hpke_seal;
 pub mod keys;
+pub mod police_keys;
 pub mod secret_file;
 pub mod tokens;
 
@@ -54,6 +55,8 @@ pub enum CryptoError {
     UnknownKeyId(String),
     #[error("malformed ciphertext")]
     MalformedBlob,
+    #[error("the secret file {path} is empty; delete it to have a new one generated")]
+    EmptySecret { path: String },
     #[error("I/O error on {path}: {source}")]
     Io {
         path: String,

@@ -3,7 +3,7 @@
 use chrono::{Duration, Utc};
 
 use crate::config::Settings;
-use crate::directory::{ops_email, Directory};
+use crate::form_registry::directory::{ops_email, Directory};
 use crate::store::{delivery as store, Db, StoreResult};
 
 /// Escalates every report older than `IW_ESCALATE_AFTER_MINUTES` that is still undelivered:

@@ -38,6 +38,7 @@ pub enum Delivered {
 
 /// Runs one `deliver` job. On success with push, the receipt, the report status and the
 /// job are written in one transaction (the job only while `worker` still holds it).
+#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
 pub async fn run(
     db: &Db,
     targets: &Targets,
@@ -51,7 +52,7 @@ pub async fn run(
     if report.status == "delivered" {
         return Ok(Delivered::AlreadyDelivered);
     }
-    match targets.for_state(&report.state)? {
+    match targets.for_state(report.state.as_str())? {
         Target::Pull { .. } => Ok(Delivered::AwaitingPull),
         Target::Push { url, secret } => {
             let envelope = reports::envelope(db, job.report_id)
@@ -87,10 +88,10 @@ pub async fn accept_receipt(
     let envelope = reports::envelope(db, report_id)
         .await?
         .ok_or(DeliveryError::UnknownReport(report_id))?;
-    let target = targets.for_state(&report.state)?;
+    let target = targets.for_state(report.state.as_str())?;
     if !receipt::verify(
         target.secret(),
-        &report.case_number,
+        report.case_number.as_str(),
         envelope.as_bytes(),
         receipt,
     ) {

@@ -1,5 +1,6 @@
 //! Push delivery: one signed HTTPS POST of the stored envelope, answered by a receipt.
 
+use crate::reports::case_number::CaseNumber;
 use std::time::Duration;
 
 use super::receipt::{self, ReceiptBody};
@@ -7,8 +8,9 @@ use super::receipt::{self, ReceiptBody};
 /// Why a push attempt did not deliver. Messages carry no report data.
 #[derive(Debug, thiserror::Error)]
 pub enum PushError {
-    #[error("police endpoint unreachable or no answer: {0}")]
-    Transport(String),
+    /// The error carries no URL (`without_url`): the endpoint is configuration, not news.
+    #[error("police endpoint unreachable or no answer")]
+    Transport(#[source] reqwest::Error),
     #[error("police endpoint answered HTTP {0}")]
     Status(u16),
     #[error("police endpoint answered without a receipt")]
@@ -33,7 +35,7 @@ pub async fn push(
     client: &reqwest::Client,
     url: &str,
     secret: &[u8],
-    case_number: &str,
+    case_number: &CaseNumber,
     envelope: &str,
     now_unix: i64,
 ) -> Result<String, PushError> {
@@ -41,7 +43,7 @@ pub async fn push(
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(receipt::HEADER_IDEMPOTENCY_KEY, case_number)
+        .header(receipt::HEADER_IDEMPOTENCY_KEY, case_number.as_str())
         .header(receipt::HEADER_TIMESTAMP, now_unix.to_string())
         .header(
             receipt::HEADER_SIGNATURE,
@@ -50,7 +52,7 @@ pub async fn push(
         .body(body)
         .send()
         .await
-        .map_err(|e| PushError::Transport(e.without_url().to_string()))?;
+        .map_err(|e| PushError::Transport(e.without_url()))?;
     let status = response.status();
     if !status.is_success() {
         return Err(PushError::Status(status.as_u16()));
@@ -58,9 +60,14 @@ pub async fn push(
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| PushError::Transport(e.without_url().to_string()))?;
+        .map_err(|e| PushError::Transport(e.without_url()))?;
     let answer: ReceiptBody = serde_json::from_slice(&bytes).map_err(|_| PushError::NoReceipt)?;
-    if receipt::verify(secret, case_number, envelope.as_bytes(), &answer.receipt) {
+    if receipt::verify(
+        secret,
+        case_number.as_str(),
+        envelope.as_bytes(),
+        &answer.receipt,
+    ) {
         Ok(answer.receipt)
     } else {
         Err(PushError::BadReceipt)

@@ -1,8 +1,7 @@
 //! Where each state's reports go and which secret their receipts are keyed with.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use crate::config::{DeliverySetting, Settings};
@@ -35,12 +34,8 @@ impl std::fmt::Debug for Target {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
-    #[error("cannot read or create the receipt secret {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("cannot read or create the receipt secret")]
+    Secret(#[from] crate::crypto::CryptoError),
     #[error("invalid state code {0:?}")]
     State(String),
 }
@@ -94,45 +89,10 @@ impl Targets {
         if let Some(secret) = cache.get(state) {
             return Ok(secret.clone());
         }
-        let secret = load_or_create_secret(&self.keys_dir.join(format!("{state}.receipt-secret")))?;
+        let secret = crate::crypto::secret_file::load_or_create(
+            &self.keys_dir.join(format!("{state}.receipt-secret")),
+        )?;
         cache.insert(state.to_string(), secret.clone());
         Ok(secret)
-    }
-}
-
-/// Reads a hex secret file, or creates one (mode 0600); a concurrent creator wins the race.
-fn load_or_create_secret(path: &Path) -> Result<Vec<u8>, TargetError> {
-    let io = |source| TargetError::Io {
-        path: path.display().to_string(),
-        source,
-    };
-    match std::fs::read_to_string(path) {
-        Ok(text) => return Ok(text.trim().as_bytes().to_vec()),
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
-        Err(_) => {}
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io)?;
-    }
-    let token = crate::crypto::generate_token()
-        .map_err(|_| io(std::io::Error::other("the random number generator failed")))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut f) => {
-            f.write_all(format!("{token}\n").as_bytes())
-                .and_then(|()| f.sync_all())
-                .map_err(io)?;
-            Ok(token.into_bytes())
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => std::fs::read_to_string(path)
-            .map(|t| t.trim().as_bytes().to_vec())
-            .map_err(io),
-        Err(e) => Err(io(e)),
     }
 }

@@ -11,23 +11,35 @@ use std::fmt;
 mod answers;
 mod catalog;
 pub mod countries;
+mod groups;
+mod kinds;
+mod overlay;
 mod raw;
 pub mod render;
+mod resolve;
+mod resolved_check;
+mod review;
 mod schema;
+mod state_info;
 mod validate;
 pub mod values;
+mod view;
+mod visibility;
 
 pub use answers::{
     AnswerValue, Answers, FieldError, RawFile, RawStepInput, SpanValue, StepResult, UploadedFile,
 };
-pub use catalog::{parse_upload, Catalog, Office, PostalRange, Route, StateInfo};
+pub use catalog::{parse_upload, Catalog};
+pub use groups::{add_group_item, remove_group_item, GroupAction};
+pub use kinds::anchor_id;
+pub use kinds::spec::input_base;
+pub use review::{display_value, review, ReviewRow, ReviewStep};
 pub use schema::{
-    Choice, Condition, ExitRule, Field, FieldKind, FileType, FormVariant, Referral, Role, Step,
+    Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FileType, FormVariant, Referral, Step,
 };
-pub use validate::{
-    add_group_item, anchor_id, condition_holds, display_value, input_base, prune_hidden,
-    remove_group_item, review, validate_all, validate_step, GroupAction, ReviewRow, ReviewStep,
-};
+pub use state_info::{Office, PostalRange, Route, StateInfo};
+pub use validate::{prune_hidden, validate_all, validate_step};
+pub use visibility::condition_holds;
 
 /// One problem found in a form file, shown as `path:line: message`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -40,7 +40,7 @@ pub struct Field {
     pub label: I18nText,
     pub hint: Option<I18nText>,
     pub required: bool,
-    pub role: Option<Role>,
+    pub role: Option<FieldRole>,
     /// HTML autocomplete token; defaults from the role.
     pub autocomplete: Option<String>,
     pub show_if: Option<Condition>,
@@ -113,6 +113,10 @@ pub enum FieldKind {
         item_label: I18nText,
         fields: Vec<Field>,
     },
+    /// A date typed into three boxes (day, month, year), e.g. a date of birth.
+    MemorableDate {
+        not_in_future: bool,
+    },
 }
 
 impl FieldKind {
@@ -141,10 +145,11 @@ impl FieldKind {
             FieldKind::Url => "url",
             FieldKind::File { .. } => "file",
             FieldKind::Group { .. } => "group",
+            FieldKind::MemorableDate { .. } => "memorable_date",
         }
     }
 
-    pub const NAMES: [&'static str; 22] = [
+    pub const NAMES: [&'static str; 23] = [
         "text",
         "textarea",
         "email",
@@ -167,6 +172,7 @@ impl FieldKind {
         "url",
         "file",
         "group",
+        "memorable_date",
     ];
 
     pub fn options(&self) -> Option<&[Choice]> {
@@ -275,7 +281,7 @@ pub struct Referral {
 /// What the service itself uses a field for (e-mail, routing).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Role {
+pub enum FieldRole {
     ReporterKind,
     ReporterName,
     ReporterFirstName,
@@ -295,23 +301,40 @@ pub enum Role {
     Consent,
 }
 
-impl Role {
-    pub fn parse(name: &str) -> Option<Role> {
+impl FieldRole {
+    pub fn parse(name: &str) -> Option<FieldRole> {
         serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+
+    /// Whether only certain field kinds can carry this role (e-mail, postal code, ...);
+    /// the kinds name the ones they take.
+    pub fn needs_specific_kind(self) -> bool {
+        matches!(
+            self,
+            FieldRole::ReporterEmail
+                | FieldRole::ReporterPhone
+                | FieldRole::ReporterPostalCode
+                | FieldRole::ScenePostalCode
+                | FieldRole::ReporterBirthDate
+                | FieldRole::IncidentTime
+                | FieldRole::SceneKind
+                | FieldRole::ReporterKind
+                | FieldRole::Consent
+        )
     }
 
     /// The autocomplete token a reporter field gets unless the schema names one.
     pub fn autocomplete(self) -> Option<&'static str> {
         Some(match self {
-            Role::ReporterName => "family-name",
-            Role::ReporterFirstName => "given-name",
-            Role::ReporterEmail => "email",
-            Role::ReporterPhone => "tel",
-            Role::ReporterStreet => "street-address",
-            Role::ReporterPostalCode => "postal-code",
-            Role::ReporterCity => "address-level2",
-            Role::ReporterBirthDate => "bday",
-            Role::ReporterCountry => "country",
+            FieldRole::ReporterName => "family-name",
+            FieldRole::ReporterFirstName => "given-name",
+            FieldRole::ReporterEmail => "email",
+            FieldRole::ReporterPhone => "tel",
+            FieldRole::ReporterStreet => "street-address",
+            FieldRole::ReporterPostalCode => "postal-code",
+            FieldRole::ReporterCity => "address-level2",
+            FieldRole::ReporterBirthDate => "bday",
+            FieldRole::ReporterCountry => "country",
             _ => return None,
         })
     }
@@ -361,4 +384,18 @@ impl Step {
         }
         any(&self.fields)
     }
+}
+
+/// Every field of these steps, group sub-fields after their group.
+pub(crate) fn all_fields(steps: &[Step]) -> Vec<&Field> {
+    let mut out = Vec::new();
+    for s in steps {
+        for f in &s.fields {
+            out.push(f);
+            if let FieldKind::Group { fields, .. } = &f.kind {
+                out.extend(fields.iter());
+            }
+        }
+    }
+    out
 }

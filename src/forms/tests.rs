@@ -664,18 +664,21 @@ fn shipped_catalog_states_routing_and_overlays() {
         .field("urlaubsanschrift")
         .is_some());
 
-    // Every field type is used by some shipped form.
+    // Every field type is used by some shipped form, except those a later issue will
+    // bring into the shipped forms (listed, and checked to be still unused).
+    const NOT_SHIPPED_YET: [&str; 1] = ["memorable_date"];
     let mut used = std::collections::BTreeSet::new();
     for v in c.variants() {
-        for f in raw::all_fields(&v.steps) {
+        for f in schema::all_fields(&v.steps) {
             used.insert(f.kind.name());
         }
     }
     let missing: Vec<_> = FieldKind::NAMES
         .iter()
         .filter(|n| !used.contains(*n))
+        .copied()
         .collect();
-    assert!(missing.is_empty(), "unused field types: {missing:?}");
+    assert_eq!(missing, NOT_SHIPPED_YET, "unused field types");
 }
 
 #[test]
@@ -751,14 +754,16 @@ fn review_and_roles() {
     );
     assert!(r.is_ok(), "{:?}", r.errors);
     assert_eq!(
-        v.role_value(&r.answers, Role::ReporterEmail).as_deref(),
+        v.role_value(&r.answers, FieldRole::ReporterEmail)
+            .as_deref(),
         Some("a@example.de")
     );
     assert_eq!(
-        v.role_value(&r.answers, Role::ScenePostalCode).as_deref(),
+        v.role_value(&r.answers, FieldRole::ScenePostalCode)
+            .as_deref(),
         Some("10115")
     );
-    assert_eq!(v.role_value(&r.answers, Role::ReporterName), None);
+    assert_eq!(v.role_value(&r.answers, FieldRole::ReporterName), None);
     let steps = review(&v, &r.answers, Lang::De);
     assert_eq!(steps.len(), 1);
     let row = |id: &str| {
@@ -925,4 +930,85 @@ fn a_span_error_marks_the_input_it_is_about() {
     assert!(html.contains(r#"name="f-spanne-to-date" value="19.11.2026" aria-invalid="true""#));
     assert!(!html.contains(r#"name="f-spanne-from-date" value="20.11.2026" aria-invalid"#));
     assert!(html.contains(r#"aria-describedby="f-spanne-error""#));
+}
+
+const MEMORABLE: &str = r#"
+id = "geburt"
+version = 1
+category = "geburt"
+title = { de = "Test", en = "Test" }
+help = { de = "Hilfe", en = "Help" }
+
+[[steps]]
+id = "person"
+title = { de = "Person", en = "Person" }
+
+[[steps.fields]]
+id = "geb"
+type = "memorable_date"
+required = true
+not_in_future = true
+role = "reporter_birth_date"
+label = { de = "Geburtsdatum", en = "Date of birth" }
+"#;
+
+#[test]
+fn memorable_date_in_a_form_file_reads_renders_and_reviews() {
+    let v = parse_upload(&state(), "geburt.toml", MEMORABLE, &Catalog::default()).unwrap();
+    let partial = post(&[
+        ("f-geb-day", " 27"),
+        ("f-geb-month", ""),
+        ("f-geb-year", "1985"),
+    ]);
+    let r = validate_step(&v, 0, &partial, &Answers::default(), now());
+    assert_eq!(r.errors.len(), 1);
+    assert_eq!(r.errors[0].input_id, "f-geb-month");
+    assert_eq!(
+        r.errors[0].message.de,
+        "„Geburtsdatum“: Das Datum muss einen Monat enthalten."
+    );
+    let html = render::StepFields::new(&v, 0, &r.answers, &r.errors, Lang::De)
+        .to_html()
+        .unwrap();
+    assert!(
+        html.contains(r#"<legend class="legend">Geburtsdatum"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<label class="label date-input__label" for="f-geb-day">Tag</label>"#));
+    assert!(html.contains(r#"class="input input--width-2" type="text" inputmode="numeric" id="f-geb-day" name="f-geb-day" value="27" autocomplete="bday-day""#), "{html}");
+    assert!(
+        html.contains(r#"id="f-geb-year" name="f-geb-year" value="1985" autocomplete="bday-year""#)
+    );
+    assert!(html.contains(r#"input--width-4"#));
+    // Only the box that is wrong is marked invalid.
+    assert_eq!(html.matches(r#"aria-invalid="true""#).count(), 1);
+    assert!(html.contains(r#"name="f-geb-month" value="" autocomplete="bday-month" aria-required="true" aria-invalid="true""#), "{html}");
+
+    let whole = post(&[
+        ("f-geb-day", "27"),
+        ("f-geb-month", "03"),
+        ("f-geb-year", "1985"),
+    ]);
+    let r = validate_step(&v, 0, &whole, &r.answers, now());
+    assert!(r.errors.is_empty());
+    assert_eq!(r.answers.text("geb"), Some("1985-03-27"));
+    assert!(validate_all(&v, &r.answers, now()).is_empty());
+    let rows = review(&v, &r.answers, Lang::De);
+    assert_eq!(rows[0].rows[0].display, "27.03.1985");
+
+    let impossible = post(&[
+        ("f-geb-day", "31"),
+        ("f-geb-month", "02"),
+        ("f-geb-year", "1985"),
+    ]);
+    let r = validate_step(&v, 0, &impossible, &Answers::default(), now());
+    assert_eq!(r.errors[0].input_id, "f-geb-day");
+
+    // Keys of other kinds are refused with their line.
+    let wrong = MEMORABLE.replace("not_in_future = true", "pattern = \"x\"");
+    let problems = parse_upload(&state(), "geburt.toml", &wrong, &Catalog::default()).unwrap_err();
+    assert_eq!(
+        problems[0].to_string(),
+        "geburt.toml:16: `pattern` does not apply to type `memorable_date`"
+    );
 }

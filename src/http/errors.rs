@@ -97,27 +97,22 @@ pub enum PageError {
     Forbidden,
     #[error("bad request: {0}")]
     BadRequest(&'static str),
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    #[error("the database is unavailable")]
+    Store(#[from] crate::store::StoreError),
+    #[error("drafts are unavailable")]
+    Draft(#[from] crate::drafts::DraftError),
+    #[error("rendering the page failed")]
+    Template(#[from] askama::Error),
+    /// Something that should hold does not (e.g. a pinned form version is gone).
+    #[error("broken invariant: {0}")]
+    Invariant(&'static str),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl PageError {
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        PageError::Internal(e.to_string())
-    }
-}
-
-impl From<crate::store::StoreError> for PageError {
-    fn from(e: crate::store::StoreError) -> Self {
-        PageError::Unavailable(e.to_string())
-    }
-}
-
-impl From<askama::Error> for PageError {
-    fn from(e: askama::Error) -> Self {
-        PageError::Internal(format!("template: {e}"))
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        PageError::Internal(Box::new(e))
     }
 }
 
@@ -127,15 +122,17 @@ impl ResponseError for PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden => StatusCode::FORBIDDEN,
             PageError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            PageError::Store(_) | PageError::Draft(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Template(_) | PageError::Invariant(_) | PageError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error = %self, "page failed");
+            tracing::error!(error = %crate::telemetry::error_chain(self), "page failed");
         }
         // The language cookie is not reachable here; German is the safe default.
         error_page(Lang::De, status)

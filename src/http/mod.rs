@@ -1,8 +1,10 @@
 //! HTTP plumbing shared by all routes: middleware, page context, error pages.
 
+pub mod assets;
 pub mod csrf;
 pub mod errors;
 pub mod form_body;
 pub mod middleware;
 pub mod page;
 pub mod rate_limit;
+pub mod response;

@@ -20,7 +20,7 @@ pub struct PageContext {
 }
 
 impl PageContext {
-    pub fn new(req: &HttpRequest, assets: &crate::routes::assets::Assets, demo_mode: bool) -> Self {
+    pub fn new(req: &HttpRequest, assets: &crate::http::assets::Assets, demo_mode: bool) -> Self {
         PageContext {
             lang: request_lang(req),
             path: req.path().to_owned(),

@@ -14,7 +14,6 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::http::errors::error_page;
 use crate::http::page::request_lang;
-use crate::startup::AppState;
 
 pub struct RateLimit {
     limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
@@ -57,8 +56,8 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let verdict = match (req.app_data::<web::Data<AppState>>(), req.peer_addr()) {
-        (Some(state), Some(peer)) if limited(&req) => state.rate_limit.check(peer.ip()),
+    let verdict = match (req.app_data::<web::Data<RateLimit>>(), req.peer_addr()) {
+        (Some(limit), Some(peer)) if limited(&req) => limit.check(peer.ip()),
         _ => Ok(()),
     };
     let Err(wait) = verdict else {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::reading::{self, ReadError};
 use super::receiver::Receiver;
 use crate::delivery::receipt::sha256_hex;
-use crate::report_document::ReportDocument;
+use crate::reports::document::ReportDocument;
 use crate::store::inbox::{self as store, InboxReportRow};
 use crate::store::StoreError;
 

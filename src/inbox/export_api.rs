@@ -15,6 +15,7 @@ use super::export::{self, ExportError};
 use super::push::problem;
 use super::reading::ReadError;
 use crate::crypto::token_hash;
+use crate::state_code::StateCode;
 use crate::store::inbox as store;
 use crate::store::staff as store_staff;
 
@@ -24,7 +25,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// (state, actor) of the bearer token, or the 401 answer.
-async fn authenticate(inbox: &Inbox, req: &HttpRequest) -> Result<(String, String), HttpResponse> {
+async fn authenticate(
+    inbox: &Inbox,
+    req: &HttpRequest,
+) -> Result<(StateCode, String), HttpResponse> {
     let unauthorized = || {
         problem(
             StatusCode::UNAUTHORIZED,
@@ -108,7 +112,7 @@ async fn list(
         .flatten();
     let items = rows
         .into_iter()
-        .filter(|r| r.state == state && r.unreadable_reason.is_none())
+        .filter(|r| r.state == state.as_str() && r.unreadable_reason.is_none())
         .map(|r| ExportItem {
             id: r.id,
             case_number: r.case_number,
@@ -127,7 +131,7 @@ async fn one(req: HttpRequest, inbox: web::Data<Inbox>, path: web::Path<String>)
     };
     let case_number = path.into_inner();
     match store::get(inbox.receiver.db(), &case_number).await {
-        Ok(Some(row)) if row.state == state => {}
+        Ok(Some(row)) if row.state == state.as_str() => {}
         Ok(_) => return not_found(),
         Err(e) => return unavailable(&e.to_string()),
     }

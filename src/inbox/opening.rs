@@ -2,9 +2,9 @@
 //! belongs to the envelope: the case number's check symbol, the state, the key id and the
 //! form version. A failure is a reason a clerk can read, never a panic and never a drop.
 
-use crate::case_number::CaseNumber;
 use crate::crypto::{CryptoError, Envelope, EnvelopeMetadata};
-use crate::report_document::{self, ReportDocument};
+use crate::reports::case_number::CaseNumber;
+use crate::reports::document::{self, ReportDocument};
 
 use super::keyring::Keyring;
 
@@ -93,7 +93,7 @@ fn check_metadata(meta: &EnvelopeMetadata) -> Result<(), Unreadable> {
 
 /// The sealed document must describe the same case as the authenticated metadata.
 fn check_document(meta: &EnvelopeMetadata, doc: &ReportDocument) -> Result<(), Unreadable> {
-    let mismatch = if doc.schema != report_document::SCHEMA {
+    let mismatch = if doc.schema != document::SCHEMA {
         Some("schema")
     } else if doc.case_number != meta.case_number {
         Some("case_number")
@@ -122,7 +122,7 @@ mod tests {
     use super::*;
     use crate::crypto::hpke_open::generate_keypair;
     use crate::crypto::keys;
-    use crate::report_document::tests::sample;
+    use crate::reports::document::tests::sample;
 
     fn sealed(doc: &ReportDocument, key: &crate::crypto::PolicePrivateKey) -> Envelope {
         let meta = EnvelopeMetadata {

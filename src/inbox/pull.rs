@@ -6,6 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use anyhow::Context;
 use chrono::Utc;
 
 use super::context::Inbox;
@@ -15,7 +16,7 @@ use super::settings::StateSettings;
 use crate::delivery::receipt;
 
 /// One round over every pull-mode state; returns how many reports were acknowledged.
-pub async fn pull_once(inbox: &Inbox) -> Result<usize, String> {
+pub async fn pull_once(inbox: &Inbox) -> anyhow::Result<usize> {
     let mut acknowledged = 0;
     for (state, settings) in &inbox.states {
         let StateSettings::Pull {
@@ -29,12 +30,12 @@ pub async fn pull_once(inbox: &Inbox) -> Result<usize, String> {
         let client = PullClient::new(intake_url, token)?;
         acknowledged += pull_state(inbox, &client, receipt_secret.as_bytes())
             .await
-            .map_err(|e| format!("state {state}: {e}"))?;
+            .with_context(|| format!("state {state}"))?;
     }
     Ok(acknowledged)
 }
 
-async fn pull_state(inbox: &Inbox, client: &PullClient, secret: &[u8]) -> Result<usize, String> {
+async fn pull_state(inbox: &Inbox, client: &PullClient, secret: &[u8]) -> anyhow::Result<usize> {
     let mut cursor: Option<String> = None;
     let mut count = 0;
     loop {
@@ -64,7 +65,7 @@ async fn pull_state(inbox: &Inbox, client: &PullClient, secret: &[u8]) -> Result
                 Err(e @ ReceiveError::Conflict(_)) | Err(e @ ReceiveError::Malformed(_)) => {
                     tracing::warn!(case_number = %item.case_number, error = %e, "pulled envelope not accepted");
                 }
-                Err(e @ ReceiveError::Store(_)) => return Err(e.to_string()),
+                Err(e @ ReceiveError::Store(_)) => return Err(e.into()),
             }
         }
         match page.next_cursor {
@@ -87,7 +88,10 @@ pub async fn run_scheduler(inbox: Arc<Inbox>, interval: Duration) {
         match pull_once(&inbox).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(reports = n, "pulled and acknowledged"),
-            Err(e) => tracing::warn!(error = %e, "pull round failed; next round retries"),
+            Err(e) => tracing::warn!(
+                error = format!("{e:#}"),
+                "pull round failed; next round retries"
+            ),
         }
         tokio::time::sleep(interval).await;
     }

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
 use serde::Deserialize;
 
 /// One page of pending reports.
@@ -26,12 +27,12 @@ pub struct PullClient {
 
 impl PullClient {
     /// For the intake at `url` (its base URL) with a pull-API token.
-    pub fn new(url: &str, token: &str) -> Result<PullClient, String> {
+    pub fn new(url: &str, token: &str) -> anyhow::Result<PullClient> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|e| e.to_string())?;
+            .context("cannot build the HTTP client")?;
         Ok(PullClient {
             http,
             base: format!("{}/api/v1", url.trim_end_matches('/')),
@@ -40,7 +41,7 @@ impl PullClient {
     }
 
     /// Pending reports after `cursor` (100 at a time).
-    pub async fn pending(&self, cursor: Option<&str>) -> Result<Page, String> {
+    pub async fn pending(&self, cursor: Option<&str>) -> anyhow::Result<Page> {
         let mut request = self
             .http
             .get(format!("{}/reports", self.base))
@@ -50,22 +51,22 @@ impl PullClient {
             request = request.query(&[("cursor", c)]);
         }
         let body = self.send(request).await?;
-        serde_json::from_str(&body).map_err(|e| format!("unexpected list response: {e}"))
+        serde_json::from_str(&body).context("unexpected list response")
     }
 
     /// The envelope exactly as the intake stored it.
-    pub async fn envelope(&self, case_number: &str) -> Result<String, String> {
+    pub async fn envelope(&self, case_number: &str) -> anyhow::Result<String> {
         let request = self
             .http
             .get(format!("{}/reports/{case_number}", self.base))
             .header(reqwest::header::AUTHORIZATION, &self.auth);
         self.send(request)
             .await
-            .map_err(|e| format!("{case_number}: {e}"))
+            .with_context(|| format!("{case_number}: cannot fetch the envelope"))
     }
 
     /// Posts the receipt; the intake checks it against its stored envelope.
-    pub async fn acknowledge(&self, case_number: &str, receipt: &str) -> Result<(), String> {
+    pub async fn acknowledge(&self, case_number: &str, receipt: &str) -> anyhow::Result<()> {
         let request = self
             .http
             .post(format!("{}/reports/{case_number}/receipt", self.base))
@@ -74,20 +75,18 @@ impl PullClient {
         self.send(request)
             .await
             .map(|_| ())
-            .map_err(|e| format!("{case_number}: receipt refused: {e}"))
+            .with_context(|| format!("{case_number}: receipt refused"))
     }
 
-    async fn send(&self, request: reqwest::RequestBuilder) -> Result<String, String> {
-        let res = request
-            .send()
-            .await
-            .map_err(|e| e.without_url().to_string())?;
+    async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<String> {
+        // Without the URL: a case number in a path stays out of error messages and logs.
+        let res = request.send().await.map_err(|e| e.without_url())?;
         let status = res.status();
-        let body = res.text().await.map_err(|e| e.without_url().to_string())?;
+        let body = res.text().await.map_err(|e| e.without_url())?;
         if status.is_success() {
             Ok(body)
         } else {
-            Err(problem(status, &body))
+            Err(anyhow::anyhow!(problem(status, &body)))
         }
     }
 }

@@ -16,7 +16,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::report_document::ReportDocument;
+use crate::reports::document::ReportDocument;
 use crate::store::inbox::TriageColumns;
 
 /// Field ids of the shipped shared steps `tatort` and `tatzeit` (roles `scene_postal_code`,
@@ -209,9 +209,9 @@ impl FromStr for CoarseStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case_number::CaseNumber;
-    use crate::report_document::tests::sample;
-    use crate::report_document::Answer;
+    use crate::reports::case_number::CaseNumber;
+    use crate::reports::document::tests::sample;
+    use crate::reports::document::Answer;
 
     #[test]
     fn index_takes_scene_time_and_damage() {

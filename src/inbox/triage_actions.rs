@@ -8,7 +8,7 @@ use chrono::Utc;
 
 use super::reading::{self, ReadError};
 use super::receiver::Receiver;
-use crate::report_document::Attachment;
+use crate::reports::document::Attachment;
 use crate::store::inbox as store;
 use crate::store::StoreError;
 

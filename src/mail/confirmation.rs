@@ -8,16 +8,10 @@ use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
 use crate::crypto::DraftKeyring;
-use crate::directory::{Contact, Directory};
+use crate::form_registry::directory::{Contact, Directory};
 use crate::i18n::Lang;
+use crate::reports::submission::confirmation_aad;
 use crate::store::{delivery as store, jobs::Job, reports, Db};
-
-/// Associated data binding a sealed address to its report.
-pub fn address_aad(case_number: &str) -> Vec<u8> {
-    let mut aad = b"confirmation-address:".to_vec();
-    aad.extend_from_slice(case_number.as_bytes());
-    aad
-}
 
 #[derive(Template)]
 #[template(path = "mail/confirmation.txt")]
@@ -138,6 +132,7 @@ pub enum Sent {
 
 /// Runs one `email` job: opens the sealed address, sends, then erases the address and
 /// completes the job in one transaction.
+#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
 pub async fn run(
     db: &Db,
     mailer: &Mailer,
@@ -161,7 +156,7 @@ pub async fn run(
         .await?
         .ok_or(MailError::UnknownReport(job.report_id))?;
     let address = keyring
-        .open(&address_aad(&report.case_number), sealed)
+        .open(&confirmation_aad(&report.case_number), sealed)
         .map_err(|_| MailError::Sealed)?;
     let address = String::from_utf8(address).map_err(|_| MailError::Address)?;
     let to: Mailbox = address.trim().parse().map_err(|_| MailError::Address)?;
@@ -169,8 +164,8 @@ pub async fn run(
     let content = render(
         directory,
         lang,
-        &report.case_number,
-        &report.state,
+        report.case_number.as_str(),
+        report.state.as_str(),
         report.office_id.as_deref(),
     )?;
     let from: Mailbox = from
@@ -183,8 +178,7 @@ pub async fn run(
         .multipart(MultiPart::alternative_plain_html(
             content.text,
             content.html,
-        ))
-        .map_err(|e| MailError::Build(e.to_string()))?;
+        ))?;
     mailer.send(message).await?;
     store::mark_mail_sent(db, job, worker, Utc::now()).await?;
     tracing::info!(
@@ -198,7 +192,7 @@ pub async fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::directory::FallbackDirectory;
+    use crate::form_registry::directory::FallbackDirectory;
 
     struct Berlin;
 

@@ -5,11 +5,12 @@ use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
 use crate::config::Settings;
-use crate::directory::{ops_email, Directory};
+use crate::form_registry::directory::{ops_email, Directory};
 use crate::store::{jobs::Job, reports, Db};
 
 /// Runs one `escalate` job: mails the state's `ops_email` with the case number and age.
 /// Returns false when the state has no `ops_email` (any more) or the report has arrived.
+#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
 pub async fn run(
     db: &Db,
     mailer: &Mailer,
@@ -23,7 +24,7 @@ pub async fn run(
     if report.status == "delivered" {
         return Ok(false);
     }
-    let Some(ops) = ops_email(settings, directory, &report.state) else {
+    let Some(ops) = ops_email(settings, directory, report.state.as_str()) else {
         return Ok(false);
     };
     let to: Mailbox = ops.trim().parse().map_err(|_| MailError::Address)?;
@@ -37,7 +38,7 @@ pub async fn run(
          Check the delivery endpoint and the dead letters (`internetwache queue status`).\n\
          Requeue with `internetwache queue retry --dead` once the endpoint works again.\n",
         case = report.case_number,
-        state = report.state.to_ascii_uppercase(),
+        state = report.state.upper(),
         submitted = report.submitted_at.to_rfc3339(),
         minutes = settings.escalate_after_minutes,
     );
@@ -47,11 +48,10 @@ pub async fn run(
         .subject(format!(
             "[Internetwache] Undelivered report {} ({})",
             report.case_number,
-            report.state.to_ascii_uppercase()
+            report.state.upper()
         ))
         .header(ContentType::TEXT_PLAIN)
-        .body(body)
-        .map_err(|e| MailError::Build(e.to_string()))?;
+        .body(body)?;
     mailer.send(message).await?;
     tracing::info!(report_id = job.report_id, to = %mask_address(&ops), "escalation e-mail sent");
     Ok(true)

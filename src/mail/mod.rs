@@ -22,8 +22,8 @@ pub enum MailError {
     Sealed,
     #[error("the stored address is not a valid e-mail address")]
     Address,
-    #[error("cannot build the message: {0}")]
-    Build(String),
+    #[error("cannot build the message")]
+    Build(#[from] lettre::error::Error),
     #[error("cannot render the e-mail template: {0}")]
     Template(#[from] askama::Error),
     #[error(transparent)]

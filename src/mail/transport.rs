@@ -4,6 +4,9 @@
 //!   downgrade); `?tls=opportunistic` upgrades only when offered, `?tls=none` never
 //!   (for a relay on loopback);
 //! - `smtps://[user:pass@]host[:465]` uses implicit TLS.
+//!
+//! The credentials are optional; reserved characters in them are percent-encoded
+//! (`@` as `%40`, `:` as `%3A`, `%` as `%25`), and `+` is a plain `+`.
 
 use std::time::Duration;
 
@@ -90,19 +93,29 @@ fn smtp(raw: &str, timeout: Duration) -> Result<AsyncSmtpTransport<Tokio1Executo
         .port(port)
         .tls(tls)
         .timeout(Some(timeout));
-    if !url.username().is_empty() {
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        builder = builder.credentials(Credentials::new(
-            decode(url.username()),
-            decode(url.password().unwrap_or("")),
-        ));
+    if let Some(credentials) = smtp_credentials(&url)? {
+        builder = builder.credentials(credentials);
     }
     Ok(builder.build())
+}
+
+/// The optional `user:password` of an SMTP URL. Both are percent-decoded as RFC 3986 says
+/// (not as form data, where `+` would become a space), so any byte can be written as `%XX`.
+fn smtp_credentials(url: &url::Url) -> Result<Option<Credentials>, MailError> {
+    if url.username().is_empty() {
+        return Ok(None);
+    }
+    let decode = |part: &'static str, raw: &str| {
+        percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map(|s| s.into_owned())
+            // The value itself stays out of the message: it is a secret.
+            .map_err(|_| MailError::Setup(format!("IW_MAIL_URL: the {part} is not UTF-8")))
+    };
+    Ok(Some(Credentials::new(
+        decode("user name", url.username())?,
+        decode("password", url.password().unwrap_or(""))?,
+    )))
 }
 
 /// The kind and status code of an SMTP failure. The server's text is left out: it may
@@ -122,5 +135,40 @@ fn describe_smtp_error(e: &lettre::transport::smtp::Error) -> String {
     match e.status() {
         Some(code) => format!("{kind} (code {code})"),
         None => kind.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials(raw: &str) -> Option<Credentials> {
+        smtp_credentials(&url::Url::parse(raw).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn credentials_are_percent_decoded_and_plus_stays_plus() {
+        let found = credentials("smtp://relay%40example.org:a+b%40c%3Ad%25e@mail.example.org:587");
+        let expected = Credentials::new("relay@example.org".into(), "a+b@c:d%e".into());
+        assert!(found == Some(expected), "user or password decoded wrongly");
+    }
+
+    #[test]
+    fn credentials_are_optional() {
+        assert!(credentials("smtp://mail.example.org:587?tls=none").is_none());
+        let transport = Mailer::from_url(
+            &"smtps://mail.example.org".parse().unwrap(),
+            Duration::from_secs(1),
+        );
+        assert!(matches!(transport, Ok(Mailer::Smtp(_))));
+    }
+
+    #[test]
+    fn undecodable_password_is_refused_without_showing_it() {
+        let url = url::Url::parse("smtp://user:s3cret%FF@mail.example.org").unwrap();
+        let Err(MailError::Setup(message)) = smtp_credentials(&url) else {
+            panic!("a password that is not UTF-8 must be refused");
+        };
+        assert!(!message.contains("s3cret"), "{message}");
     }
 }

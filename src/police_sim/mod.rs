@@ -21,7 +21,7 @@ use crate::delivery::receipt::{self, ReceiptBody};
 use crate::inbox::keyring::Keyring;
 use crate::inbox::push::{self, PushHeaders};
 use crate::inbox::receiver::Receiver;
-use crate::report_document::ReportDocument;
+use crate::reports::document::ReportDocument;
 use crate::store::Db;
 
 /// How the sim answers the next requests.

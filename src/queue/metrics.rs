@@ -20,7 +20,9 @@ pub async fn record(db: &Db, settings: &Settings) -> StoreResult<()> {
         for status in STATUSES {
             let n = counts
                 .iter()
-                .find(|c| c.state == state && c.kind == kind && c.status == status)
+                .find(|c| {
+                    c.state.as_str() == state && c.kind.as_str() == kind && c.status == status
+                })
                 .map_or(0, |c| c.count);
             ::metrics::gauge!("queue_jobs", "state" => state.to_string(), "kind" => kind.to_string(), "status" => status)
                 .set(n as f64);

@@ -18,8 +18,7 @@ use tokio::sync::watch;
 
 use crate::delivery::{self, Delivered};
 use crate::mail::{self, confirmation::Sent};
-use crate::store::jobs::{self, Failed, Job, CHANNEL, JOB_ESCALATE};
-use crate::store::reports::{JOB_DELIVER, JOB_EMAIL};
+use crate::store::jobs::{self, Failed, Job, JobKind, CHANNEL};
 use crate::store::{Db, StoreError};
 pub use pool::WorkerPool;
 pub use services::Services;
@@ -30,8 +29,6 @@ pub enum JobError {
     Delivery(#[from] delivery::DeliveryError),
     #[error(transparent)]
     Mail(#[from] mail::MailError),
-    #[error("unknown job kind {0:?}")]
-    UnknownKind(String),
 }
 
 /// What to do with a job after its handler returned successfully.
@@ -120,12 +117,13 @@ impl Worker {
         }
     }
 
+    #[tracing::instrument(name = "job", skip_all, fields(job_id = job.id, kind = %job.kind, report_id = job.report_id, state = %job.state))]
     async fn execute(&self, job: Job) {
         let worker = self.id.as_str();
         let s = &*self.services;
         let started = std::time::Instant::now();
-        let result: Result<Next, JobError> = match job.kind.as_str() {
-            JOB_DELIVER => delivery::run(&s.db, &s.targets, &s.http, &job, worker)
+        let result: Result<Next, JobError> = match job.kind {
+            JobKind::Deliver => delivery::run(&s.db, &s.targets, &s.http, &job, worker)
                 .await
                 .map(|d| match d {
                     Delivered::Receipted => Next::Completed,
@@ -133,7 +131,7 @@ impl Worker {
                     Delivered::AlreadyDelivered => Next::Finish,
                 })
                 .map_err(JobError::from),
-            JOB_EMAIL => mail::confirmation::run(
+            JobKind::Email => mail::confirmation::run(
                 &s.db,
                 &s.mailer,
                 s.directory.as_ref(),
@@ -148,16 +146,15 @@ impl Worker {
                 Sent::Nothing => Next::Finish,
             })
             .map_err(JobError::from),
-            JOB_ESCALATE => {
+            JobKind::Escalate => {
                 mail::escalation::run(&s.db, &s.mailer, &s.settings, s.directory.as_ref(), &job)
                     .await
                     .map(|_| Next::Finish)
                     .map_err(JobError::from)
             }
-            other => Err(JobError::UnknownKind(other.to_string())),
         };
         let elapsed = started.elapsed().as_secs_f64();
-        let kind = job.kind.clone();
+        let kind = job.kind;
         let now = Utc::now();
         let outcome = match result {
             Ok(Next::Completed) => Ok("done"),
@@ -172,7 +169,7 @@ impl Worker {
                     Duration::from_secs(s.settings.job_backoff_cap_secs),
                 );
                 let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
-                let message = error.to_string();
+                let message = crate::telemetry::error_chain(&error);
                 match jobs::fail(&s.db, &job, worker, &message, retry_at, now).await {
                     Ok(Failed::Dead) => {
                         tracing::error!(job_id = job.id, kind = %job.kind, state = %job.state,
@@ -192,9 +189,10 @@ impl Worker {
         };
         match outcome {
             Ok(outcome) => {
-                ::metrics::counter!("jobs_finished_total", "kind" => kind.clone(), "outcome" => outcome)
+                ::metrics::counter!("jobs_finished_total", "kind" => kind.as_str(), "outcome" => outcome)
                     .increment(1);
-                ::metrics::histogram!("job_duration_seconds", "kind" => kind).record(elapsed);
+                ::metrics::histogram!("job_duration_seconds", "kind" => kind.as_str())
+                    .record(elapsed);
             }
             Err(e) => {
                 // The lease expires and another attempt follows.

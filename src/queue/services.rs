@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::config::Settings;
 use crate::crypto::DraftKeyring;
 use crate::delivery::{push, Targets};
-use crate::directory::Directory;
+use crate::form_registry::directory::Directory;
 use crate::mail::Mailer;
 use crate::store::Db;
 

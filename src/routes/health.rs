@@ -4,14 +4,16 @@ use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 
-use crate::startup::AppState;
+use crate::app_state::AppState;
 
 /// 200 while the process runs.
+#[tracing::instrument(skip_all)]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
 /// 200 when the database answers and its schema is in place; 503 otherwise.
+#[tracing::instrument(skip_all)]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if !state.readiness.is_ready() {
         return HttpResponse::ServiceUnavailable()
@@ -28,6 +30,7 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus text format.
+#[tracing::instrument(skip_all)]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     let (size, idle) = state.db.pool_state();
     metrics::gauge!("db_pool_connections").set(f64::from(size));
@@ -41,10 +44,4 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(state.metrics.render())
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
-        .route("/metrics", web::get().to(metrics));
 }

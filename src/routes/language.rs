@@ -4,15 +4,16 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use crate::app_state::AppState;
 use crate::http::page::{lang_cookie, safe_local_path};
 use crate::i18n::Lang;
-use crate::startup::AppState;
 
 #[derive(Deserialize)]
 pub struct SwitchQuery {
     next: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn switch(
     state: web::Data<AppState>,
     code: web::Path<String>,
@@ -23,8 +24,4 @@ pub async fn switch(
         .cookie(lang_cookie(lang, state.settings.secure_cookies()))
         .insert_header((header::LOCATION, safe_local_path(query.next.as_deref())))
         .finish()
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sprache/{code}", web::get().to(switch));
 }

@@ -8,25 +8,22 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::staff::api::{authenticate, ApiError};
-use crate::case_number::CaseNumber;
+use crate::app_state::AppState;
 use crate::delivery::receipt;
 use crate::inbox::status_message::{self, StatusMessage};
 use crate::inbox::triage::CoarseStatus;
+use crate::reports::case_number::CaseNumber;
 use crate::staff::audit;
 use crate::staff::receipts;
-use crate::startup::AppState;
+use crate::state_code::StateCode;
 use crate::store::{reports, status_events};
 
 pub const ACTION_STATUS: &str = "status_received";
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(status_message::PATH, web::post().to(post_status));
-}
-
 #[derive(Debug, Serialize)]
 struct Accepted {
     event_id: String,
-    case_number: String,
+    case_number: CaseNumber,
     /// False when this event had been received before.
     first: bool,
 }
@@ -68,7 +65,7 @@ fn check(message: &StatusMessage) -> Result<Checked, ApiError> {
     })
 }
 
-async fn post_status(
+pub async fn post_status(
     req: HttpRequest,
     app: web::Data<AppState>,
     body: web::Bytes,
@@ -79,7 +76,7 @@ async fn post_status(
         )
     })?;
     let checked = check(&message)?;
-    let state = checked.case_number.state().to_ascii_lowercase();
+    let state = StateCode::parse(checked.case_number.state()).map_err(|_| ApiError::NotFound)?;
     let actor = if req.headers().contains_key("authorization") {
         let principal = authenticate(&app, &req).await?;
         if !principal.sees(&state) {
@@ -94,8 +91,8 @@ async fn post_status(
                 .unwrap_or("")
                 .to_owned()
         };
-        let secret =
-            receipts::secret_for(&app.settings, &state).map_err(|_| ApiError::Unauthorized)?;
+        let secret = receipts::secret_for(&app.settings, state.as_str())
+            .map_err(|_| ApiError::Unauthorized)?;
         let signed = status_message::verify(
             &secret,
             &header(receipt::HEADER_TIMESTAMP),
@@ -108,7 +105,7 @@ async fn post_status(
         }
         format!("inbox:{state}")
     };
-    let report = reports::get_by_case_number(&app.db, checked.case_number.as_str())
+    let report = reports::get_by_case_number(&app.db, &checked.case_number)
         .await?
         .filter(|r| r.state == state)
         .ok_or(ApiError::NotFound)?;
@@ -124,10 +121,11 @@ async fn post_status(
     .await?;
     if first {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &actor,
             ACTION_STATUS,
-            Some(&report.state),
+            Some(report.state.as_str()),
             Some(&format!(
                 "{} {}",
                 report.case_number,

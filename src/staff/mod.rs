@@ -3,9 +3,10 @@
 
 use chrono::Utc;
 
-use crate::startup::AppState;
+use crate::crypto::audit_chain::AuditKey;
+use crate::state_code::StateCode;
 use crate::store::audit::{self as store_audit, NewAuditEntry};
-use crate::store::StoreError;
+use crate::store::{Db, StoreError};
 
 pub mod receipts;
 
@@ -45,16 +46,16 @@ pub struct Principal {
     /// User name, or `token:<name>`; goes into the audit log.
     pub actor: String,
     pub role: Role,
-    /// Lower-case state code; `None` for the operator.
-    pub state: Option<String>,
+    /// `None` for the operator.
+    pub state: Option<StateCode>,
 }
 
 impl Principal {
     /// Whether this principal may see objects of `state`.
-    pub fn sees(&self, state: &str) -> bool {
+    pub fn sees(&self, state: &StateCode) -> bool {
         match (&self.role, &self.state) {
             (Role::Operator, _) => true,
-            (_, Some(own)) => own.eq_ignore_ascii_case(state),
+            (_, Some(own)) => own == state,
             (_, None) => false,
         }
     }
@@ -63,7 +64,12 @@ impl Principal {
     pub fn state_filter(&self) -> Option<String> {
         match self.role {
             Role::Operator => None,
-            _ => Some(self.state.clone().unwrap_or_else(|| "--".into())),
+            // A principal without a state sees nothing: "--" matches no state.
+            _ => Some(
+                self.state
+                    .as_ref()
+                    .map_or_else(|| "--".into(), StateCode::to_string),
+            ),
         }
     }
 }
@@ -86,34 +92,37 @@ pub mod action {
 /// The envelope of a report exactly as stored, with the download recorded in the audit log.
 /// The caller has checked that `principal` may see `report`.
 pub async fn download_envelope(
-    app: &AppState,
+    db: &Db,
+    audit_key: &AuditKey,
     principal: &Principal,
     report: &crate::store::reports::ReportRow,
 ) -> Result<Option<String>, StoreError> {
-    let Some(envelope) = crate::store::reports::envelope(&app.db, report.id).await? else {
+    let Some(envelope) = crate::store::reports::envelope(db, report.id).await? else {
         return Ok(None);
     };
     audit(
-        app,
+        db,
+        audit_key,
         &principal.actor,
         action::ENVELOPE_DOWNLOAD,
-        Some(&report.state),
-        Some(&report.case_number),
+        Some(report.state.as_str()),
+        Some(report.case_number.as_str()),
     )
     .await?;
     Ok(Some(envelope))
 }
 
 pub async fn audit(
-    app: &AppState,
+    db: &Db,
+    key: &AuditKey,
     actor: &str,
     action: &str,
     state: Option<&str>,
     object: Option<&str>,
 ) -> Result<(), StoreError> {
     store_audit::append(
-        &app.db,
-        &app.audit_key,
+        db,
+        key,
         &NewAuditEntry {
             actor,
             action,
@@ -124,23 +133,6 @@ pub async fn audit(
     )
     .await
     .map(|_| ())
-}
-
-/// Deletes ended staff sessions now and then (they are refused on sight anyway).
-pub async fn sweep_expired_sessions(app: actix_web::web::Data<AppState>) {
-    let mut interval = tokio::time::interval(std::time::Duration::from_secs(300));
-    loop {
-        interval.tick().await;
-        if !app.readiness.is_ready() {
-            continue;
-        }
-        let now = Utc::now();
-        let idle = chrono::Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
-        if let Err(e) = crate::store::staff::delete_expired_sessions(&app.db, now, now - idle).await
-        {
-            tracing::warn!(error = %e, "could not delete expired staff sessions");
-        }
-    }
 }
 
 /// argon2id with the crate's default parameters, PHC string.
@@ -185,21 +177,25 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
     }
 
+    fn code(s: &str) -> StateCode {
+        StateCode::parse(s).unwrap()
+    }
+
     #[test]
     fn scope() {
         let clerk = Principal {
             actor: "a".into(),
             role: Role::Clerk,
-            state: Some("be".into()),
+            state: Some(code("be")),
         };
-        assert!(clerk.sees("be"));
-        assert!(!clerk.sees("bb"));
+        assert!(clerk.sees(&code("be")));
+        assert!(!clerk.sees(&code("bb")));
         let op = Principal {
             actor: "o".into(),
             role: Role::Operator,
             state: None,
         };
-        assert!(op.sees("bb"));
+        assert!(op.sees(&code("bb")));
         assert_eq!(op.state_filter(), None);
     }
 }

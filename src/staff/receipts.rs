@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 
 use crate::config::Settings;
+use crate::delivery::targets::TargetError;
 use crate::delivery::{accept_receipt, DeliveryError, Targets};
 use crate::store::reports::ReportRow;
 use crate::store::{Db, StoreError};
@@ -17,8 +18,10 @@ use crate::store::{Db, StoreError};
 pub enum ReceiptError {
     #[error("the receipt does not match this report's envelope")]
     Invalid,
-    #[error("the receipt cannot be checked: {0}")]
-    Secret(String),
+    #[error("the state's receipt secret is unavailable")]
+    Secret(#[from] TargetError),
+    #[error("the receipt cannot be checked")]
+    Check(#[source] DeliveryError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -36,7 +39,7 @@ pub fn secret_for(settings: &Settings, state: &str) -> Result<Vec<u8>, ReceiptEr
     Targets::from_settings(settings)
         .for_state(state)
         .map(|t| t.secret().to_vec())
-        .map_err(|e| ReceiptError::Secret(e.to_string()))
+        .map_err(ReceiptError::Secret)
 }
 
 /// Checks `receipt` against the stored envelope with `delivery::accept_receipt` (the same
@@ -53,6 +56,6 @@ pub async fn accept(
         Ok(first) => Ok(first),
         Err(DeliveryError::InvalidReceipt) => Err(ReceiptError::Invalid),
         Err(DeliveryError::Store(e)) => Err(ReceiptError::Store(e)),
-        Err(e) => Err(ReceiptError::Secret(e.to_string())),
+        Err(e) => Err(ReceiptError::Check(e)),
     }
 }

@@ -2,8 +2,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::jobs::{finish_leased_in, Job, JOB_ESCALATE};
-use super::reports::{ReportRow, JOB_DELIVER, REPORT_COLUMNS};
+use super::jobs::{finish_leased_in, Job, JobKind};
+use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
 use crate::with_db;
 
@@ -44,7 +44,7 @@ pub async fn record_receipt(
                 )
                 .bind(now)
                 .bind(report_id)
-                .bind(JOB_DELIVER)
+                .bind(JobKind::Deliver)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -125,7 +125,7 @@ pub async fn escalate_overdue(
                  run_at, created_at, updated_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5, $5) \
                  ON CONFLICT DO NOTHING",
             )
-            .bind(JOB_ESCALATE)
+            .bind(JobKind::Escalate)
             .bind(report.id)
             .bind(&report.state)
             .bind(max_attempts)

@@ -1,5 +1,7 @@
 //! Server-side drafts: sealed payloads keyed by the hash of the cookie token.
 
+use crate::reports::case_number::CaseNumber;
+use crate::state_code::StateCode;
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
@@ -8,7 +10,7 @@ use crate::with_db;
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DraftRow {
     pub id: String,
-    pub state: String,
+    pub state: StateCode,
     pub form_id: String,
     pub form_version: i64,
     pub payload: Vec<u8>,
@@ -16,7 +18,7 @@ pub struct DraftRow {
     pub updated_at: DateTime<Utc>,
     pub idle_expires_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
-    pub case_number: Option<String>,
+    pub case_number: Option<CaseNumber>,
 }
 
 impl DraftRow {
@@ -33,7 +35,7 @@ impl DraftRow {
 #[derive(Debug, Clone)]
 pub struct NewDraft<'a> {
     pub id: &'a str,
-    pub state: &'a str,
+    pub state: &'a StateCode,
     pub form_id: &'a str,
     pub form_version: i64,
     pub payload: &'a [u8],

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
+use crate::state_code::StateCode;
 use crate::with_db;
 
 /// One registered version of a form variant, as stored.
@@ -179,9 +180,9 @@ pub async fn retire(db: &Db, state: &str, form_id: &str, now: DateTime<Utc>) -> 
 
 /// (state, form id, version) of every live form; cheap enough to ask on each request, so
 /// a publication through any instance is seen by all at once.
-pub async fn live_keys(db: &Db) -> StoreResult<Vec<(String, String, i64)>> {
+pub async fn live_keys(db: &Db) -> StoreResult<Vec<(StateCode, String, i64)>> {
     Ok(
-        with_db!(db, pool => sqlx::query_as::<_, (String, String, i64)>(
+        with_db!(db, pool => sqlx::query_as::<_, (StateCode, String, i64)>(
         "SELECT state, form_id, version FROM form_versions f WHERE version = \
          (SELECT MAX(version) FROM form_versions g WHERE g.state = f.state AND g.form_id = f.form_id) \
          AND retired_at IS NULL ORDER BY state, form_id",

@@ -4,20 +4,59 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Db, StoreResult};
+use crate::state_code::StateCode;
 use crate::with_db;
 
 /// The PostgreSQL channel that wakes workers when jobs are enqueued.
 pub const CHANNEL: &str = "iw_jobs";
 
-pub const JOB_ESCALATE: &str = "escalate";
+/// What a job does. Stored as its name in the `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Hand the sealed report to the state's police system.
+    Deliver,
+    /// Send the citizen's confirmation e-mail.
+    Email,
+    /// Tell the state's operators that a report is still undelivered.
+    Escalate,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("unknown job kind")]
+pub struct UnknownJobKind;
+
+impl JobKind {
+    pub const ALL: [JobKind; 3] = [JobKind::Deliver, JobKind::Email, JobKind::Escalate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Deliver => "deliver",
+            JobKind::Email => "email",
+            JobKind::Escalate => "escalate",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<JobKind, UnknownJobKind> {
+        JobKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == name)
+            .ok_or(UnknownJobKind)
+    }
+}
+
+impl std::fmt::Display for JobKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
 
 /// One claimed job. Carries ids only.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Job {
     pub id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub report_id: i64,
-    pub state: String,
+    pub state: StateCode,
     pub attempts: i64,
     pub max_attempts: i64,
 }
@@ -26,9 +65,9 @@ pub struct Job {
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct JobRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub report_id: i64,
-    pub state: String,
+    pub state: StateCode,
     pub status: String,
     pub attempts: i64,
     pub max_attempts: i64,
@@ -44,8 +83,8 @@ const JOB_ROW_COLUMNS: &str = "id, kind, report_id, state, status, attempts, max
 /// Number of jobs in one (state, kind, status) group.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueCount {
-    pub state: String,
-    pub kind: String,
+    pub state: StateCode,
+    pub kind: JobKind,
     pub status: String,
     pub count: i64,
 }
@@ -281,7 +320,7 @@ pub async fn fail(
 pub async fn complete_for_report(
     db: &Db,
     report_id: i64,
-    kind: &str,
+    kind: JobKind,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
     let affected = with_db!(db, pool => sqlx::query(

@@ -25,6 +25,7 @@ pub mod jobs;
 pub mod reports;
 pub mod staff;
 pub mod status_events;
+pub mod text_column;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 #[macro_export]
@@ -56,10 +57,41 @@ pub enum StoreError {
     Sqlx(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("{0}")]
-    Setup(String),
-    #[error("stored data is inconsistent: {0}")]
-    Corrupt(String),
+    /// The database cannot be set up; `what` says what to do, `source` why.
+    #[error("{what}")]
+    Setup {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("stored data is inconsistent: {what}")]
+    Corrupt {
+        what: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn setup(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Setup {
+            what: what.into(),
+            source: Box::new(source),
+        }
+    }
+
+    pub(crate) fn corrupt(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Corrupt {
+            what: what.into(),
+            source: Box::new(source),
+        }
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -74,10 +106,13 @@ impl Db {
                 if let Some(parent) = options.get_filename().parent() {
                     if !parent.as_os_str().is_empty() {
                         std::fs::create_dir_all(parent).map_err(|e| {
-                            StoreError::Setup(format!(
-                                "cannot create the database directory {}: {e}",
-                                parent.display()
-                            ))
+                            StoreError::setup(
+                                format!(
+                                    "cannot create the database directory {}",
+                                    parent.display()
+                                ),
+                                e,
+                            )
                         })?;
                     }
                 }
@@ -118,9 +153,10 @@ impl Db {
                 let name = options.get_database().unwrap_or("postgres").to_string();
                 let admin = options.clone().database("postgres");
                 let mut conn = admin.connect().await.map_err(|e| {
-                    StoreError::Setup(format!(
-                        "database {name:?} does not exist and the server refused to create it ({e}); run: createdb {name}"
-                    ))
+                    StoreError::setup(
+                        format!("database {name:?} does not exist and the server refused to create it; run: createdb {name}"),
+                        e,
+                    )
                 })?;
                 let sql = format!("CREATE DATABASE {}", quote_ident(&name));
                 match sqlx::query(&sql).execute(&mut conn).await {
@@ -130,9 +166,10 @@ impl Db {
                     }
                     // Another instance created it at the same moment.
                     Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => Ok(()),
-                    Err(e) => Err(StoreError::Setup(format!(
-                        "database {name:?} does not exist and could not be created ({e}); run: createdb {name}"
-                    ))),
+                    Err(e) => Err(StoreError::setup(
+                        format!("database {name:?} does not exist and could not be created; run: createdb {name}"),
+                        e,
+                    )),
                 }
             }
             Err(e) => Err(e.into()),
@@ -168,7 +205,7 @@ impl Db {
 
 fn sqlite_options(raw: &str) -> StoreResult<SqliteConnectOptions> {
     let options = SqliteConnectOptions::from_str(raw)
-        .map_err(|e| StoreError::Setup(format!("invalid SQLite URL: {e}")))?;
+        .map_err(|e| StoreError::setup("invalid SQLite URL", e))?;
     // These pragmas are applied on every new connection of the pool.
     Ok(options
         .create_if_missing(true)
@@ -179,8 +216,7 @@ fn sqlite_options(raw: &str) -> StoreResult<SqliteConnectOptions> {
 }
 
 fn pg_options(raw: &str) -> StoreResult<PgConnectOptions> {
-    PgConnectOptions::from_str(raw)
-        .map_err(|e| StoreError::Setup(format!("invalid PostgreSQL URL: {e}")))
+    PgConnectOptions::from_str(raw).map_err(|e| StoreError::setup("invalid PostgreSQL URL", e))
 }
 
 fn quote_ident(name: &str) -> String {

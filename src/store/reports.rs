@@ -2,20 +2,19 @@
 
 use chrono::{DateTime, Utc};
 
+use super::jobs::JobKind;
 use super::{Db, StoreResult};
+use crate::reports::case_number::CaseNumber;
+use crate::state_code::StateCode;
 use crate::with_db;
-
-/// Job kinds enqueued with every report.
-pub const JOB_DELIVER: &str = "deliver";
-pub const JOB_EMAIL: &str = "email";
 
 /// Everything stored for a new report: the index columns and the sealed envelope.
 #[derive(Debug, Clone)]
 pub struct NewReport<'a> {
-    pub case_number: &'a str,
+    pub case_number: &'a CaseNumber,
     /// Identifies the submission (the draft); submitting it again finds the first report.
     pub submission_key: &'a str,
-    pub state: &'a str,
+    pub state: &'a StateCode,
     pub category: &'a str,
     pub form_id: &'a str,
     pub form_version: i64,
@@ -49,7 +48,7 @@ pub enum SubmitOutcome {
     },
     /// This submission was stored before: here is its case number.
     AlreadySubmitted {
-        case_number: String,
+        case_number: CaseNumber,
     },
     /// The generated case number exists already (vanishingly rare): draw another.
     CaseNumberTaken,
@@ -86,7 +85,7 @@ pub async fn submit(
         .await?;
 
         let Some(report_id) = inserted else {
-            let existing: Option<String> = sqlx::query_scalar(
+            let existing: Option<CaseNumber> = sqlx::query_scalar(
                 "SELECT case_number FROM reports WHERE submission_key = $1",
             )
             .bind(new.submission_key)
@@ -99,9 +98,9 @@ pub async fn submit(
             });
         };
 
-        let mut kinds = vec![JOB_DELIVER];
+        let mut kinds = vec![JobKind::Deliver];
         if let Some(confirmation) = &new.confirmation {
-            kinds.push(JOB_EMAIL);
+            kinds.push(JobKind::Email);
             sqlx::query(
                 "INSERT INTO mail_outbox (report_id, language, sealed_address) VALUES ($1, $2, $3)",
             )
@@ -148,8 +147,8 @@ pub async fn submit(
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ReportRow {
     pub id: i64,
-    pub case_number: String,
-    pub state: String,
+    pub case_number: CaseNumber,
+    pub state: StateCode,
     pub category: String,
     pub form_id: String,
     pub form_version: i64,
@@ -166,7 +165,10 @@ pub struct ReportRow {
 pub const REPORT_COLUMNS: &str = "id, case_number, state, category, form_id, form_version, \
      content_hash, office_id, key_id, envelope_sha256, status, submitted_at, delivered_at, escalated_at";
 
-pub async fn get_by_case_number(db: &Db, case_number: &str) -> StoreResult<Option<ReportRow>> {
+pub async fn get_by_case_number(
+    db: &Db,
+    case_number: &CaseNumber,
+) -> StoreResult<Option<ReportRow>> {
     let sql = format!("SELECT {REPORT_COLUMNS} FROM reports WHERE case_number = $1");
     Ok(with_db!(db, pool => sqlx::query_as::<_, ReportRow>(&sql)
         .bind(case_number)

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
+use crate::state_code::StateCode;
 use crate::with_db;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -13,7 +14,7 @@ pub struct UserRow {
     pub username: String,
     pub password_hash: String,
     pub role: String,
-    pub state: Option<String>,
+    pub state: Option<StateCode>,
 }
 
 /// Adds an account; `None` when the user name is taken.
@@ -22,7 +23,7 @@ pub async fn add_user(
     username: &str,
     password_hash: &str,
     role: &str,
-    state: Option<&str>,
+    state: Option<&StateCode>,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
@@ -53,7 +54,7 @@ pub struct SessionRow {
     pub user_id: i64,
     pub username: String,
     pub role: String,
-    pub state: Option<String>,
+    pub state: Option<StateCode>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -191,7 +192,7 @@ pub async fn clear_failures(db: &Db, key: &str) -> StoreResult<()> {
 pub async fn add_token(
     db: &Db,
     token_hash: &str,
-    state: &str,
+    state: &StateCode,
     name: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
@@ -208,13 +209,15 @@ pub async fn add_token(
 }
 
 /// (state, name) of an active token, looked up by its hash.
-pub async fn token(db: &Db, token_hash: &str) -> StoreResult<Option<(String, String)>> {
-    Ok(with_db!(db, pool => sqlx::query_as::<_, (String, String)>(
+pub async fn token(db: &Db, token_hash: &str) -> StoreResult<Option<(StateCode, String)>> {
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, (StateCode, String)>(
         "SELECT state, name FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
     )
     .bind(token_hash)
     .fetch_optional(pool)
-    .await?))
+    .await?),
+    )
 }
 
 /// Filters of the clerk list and the pull API; `state` None = every state (operator).
@@ -287,8 +290,8 @@ pub async fn open_jobs(db: &Db, state: Option<&str>, limit: i64) -> StoreResult<
 }
 
 /// The state a job belongs to.
-pub async fn job_state(db: &Db, job_id: i64) -> StoreResult<Option<String>> {
-    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
+pub async fn job_state(db: &Db, job_id: i64) -> StoreResult<Option<StateCode>> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, StateCode>(
         "SELECT state FROM jobs WHERE id = $1",
     )
     .bind(job_id)

@@ -3,12 +3,13 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
+use crate::reports::case_number::CaseNumber;
 use crate::with_db;
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusEventRow {
     pub event_id: String,
-    pub case_number: String,
+    pub case_number: CaseNumber,
     pub status: String,
     pub office_id: Option<String>,
     pub at: DateTime<Utc>,
@@ -19,7 +20,7 @@ pub struct StatusEventRow {
 pub async fn insert(
     db: &Db,
     event_id: &str,
-    case_number: &str,
+    case_number: &CaseNumber,
     status: &str,
     office_id: Option<&str>,
     at: DateTime<Utc>,
@@ -42,7 +43,7 @@ pub async fn insert(
 }
 
 /// A report's status history, oldest first.
-pub async fn for_case(db: &Db, case_number: &str) -> StoreResult<Vec<StatusEventRow>> {
+pub async fn for_case(db: &Db, case_number: &CaseNumber) -> StoreResult<Vec<StatusEventRow>> {
     Ok(with_db!(db, pool => sqlx::query_as::<_, StatusEventRow>(
         "SELECT event_id, case_number, status, office_id, at, received_at \
          FROM report_status_events WHERE case_number = $1 ORDER BY at, id",

@@ -1,7 +1,7 @@
 //! The citizen's journey over real HTTP, on both engines.
 
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::state_code::StateCode;
 use internetwache::store::forms::{self as store_forms, NewFormVersion, Origin};
 use internetwache::store::reports;
@@ -37,7 +37,7 @@ async fn every_state_and_category_can_be_filed(mut app: TestApp) {
             let report = file_report(&app, state, &form.id, &mut filler).await;
             let number = CaseNumber::parse(&report.case_number).expect("valid case number");
             assert_eq!(number.state(), state.to_uppercase());
-            let row = reports::get_by_case_number(&app.state.db, number.as_str())
+            let row = reports::get_by_case_number(&app.state.db, &number)
                 .await
                 .unwrap()
                 .expect("report stored");
@@ -74,6 +74,31 @@ async fn double_submit_shows_the_same_case_number(app: TestApp) {
     assert_eq!(count, 1, "one report, not two");
 }
 on_both_engines!(double_submit_shows_the_same_case_number);
+
+/// The confirmation page and the printable copy name the office stored with the report, as
+/// the e-mail does, not one worked out again from today's catalog.
+async fn confirmation_names_the_office_stored_with_the_report(app: TestApp) {
+    let mut filler = Filler::new("10115", "Off");
+    let filed = file_report(&app, "be", "betrug", &mut filler).await;
+    let case = CaseNumber::parse(&filed.case_number).unwrap();
+    let row = reports::get_by_case_number(&app.state.db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    // As if the catalog had routed the report elsewhere when it was filed.
+    let (other, name) = if row.office_id.as_deref() == Some("dir3") {
+        ("dir2", "Polizeidirektion 2 (West)")
+    } else {
+        ("dir3", "Polizeidirektion 3 (Ost)")
+    };
+    internetwache::with_db!(&app.state.db, pool => sqlx::query("UPDATE reports SET office_id = $1 WHERE id = $2")
+        .bind(other).bind(row.id).execute(pool).await.map(|_| ()).unwrap());
+    for path in ["/be/betrug/bestaetigung", "/be/betrug/ausdruck"] {
+        let page = app.get(path).await.text().await.unwrap();
+        assert!(page.contains(name), "{path} does not name {name}");
+    }
+}
+on_both_engines!(confirmation_names_the_office_stored_with_the_report);
 
 async fn a_draft_finishes_on_the_version_it_started_with(mut app: TestApp) {
     let db = &app.state.db;
@@ -124,7 +149,7 @@ async fn a_draft_finishes_on_the_version_it_started_with(mut app: TestApp) {
         url = complete_step(&app, &old, &url, &mut filler).await;
     }
     let filed = submit_from_review(&app, &url, old.clone()).await;
-    let row = reports::get_by_case_number(db, &filed.case_number)
+    let row = reports::get_by_case_number(db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::keys::{self, GeneratedKey};
 use internetwache::crypto::{DraftKeyring, Envelope, EnvelopeMetadata};
-use internetwache::mail::confirmation::address_aad;
 use internetwache::police_sim::{self, RunningSim, SimConfig};
 use internetwache::queue::{Services, Worker};
+use internetwache::reports::case_number::CaseNumber;
+use internetwache::reports::submission::confirmation_aad;
+use internetwache::state_code::StateCode;
 use internetwache::store::forms::{self, NewFormVersion, Origin};
 use internetwache::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use internetwache::store::{jobs, Db};
@@ -121,16 +122,16 @@ pub async fn file_report(
         let envelope = Envelope::seal(&meta, &key.public, plaintext.as_bytes()).expect("seal");
         let json = envelope.to_json();
         let sealed_address = confirmation.map(|(ring, address, _)| {
-            ring.seal(&address_aad(case_number.as_str()), address.as_bytes())
+            ring.seal(&confirmation_aad(&case_number), address.as_bytes())
                 .expect("seal address")
         });
         let submission_key = format!("draft-{case_number}");
         let outcome = reports::submit(
             db,
             &NewReport {
-                case_number: case_number.as_str(),
+                case_number: &case_number,
                 submission_key: &submission_key,
-                state: "be",
+                state: &StateCode::parse("be").unwrap(),
                 category: "fahrraddiebstahl",
                 form_id: FORM_ID,
                 form_version: 1,

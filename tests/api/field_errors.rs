@@ -28,6 +28,12 @@ fn invalid(field: &Field, base: &str, post: &mut StepPost) -> Option<String> {
         } => set("2099-01-01"),
         FieldKind::Date { .. } => set("2023-02-30"),
         FieldKind::Time => set("25:61"),
+        FieldKind::MemorableDate { .. } => {
+            post.set(&format!("{base}-day"), "31");
+            post.set(&format!("{base}-month"), "02");
+            post.set(&format!("{base}-year"), "1985");
+            Some("31".into())
+        }
         FieldKind::TimeSpan => {
             post.set(&format!("{base}-from-date"), "2025-10-02");
             post.set(&format!("{base}-from-time"), "10:00");
@@ -151,7 +157,12 @@ async fn every_field_type_reports_invalid_values_and_keeps_entries() {
     }
     let targets = targets(&variants);
     let kinds: Vec<&str> = targets.iter().map(|t| t.3.kind.name()).collect();
-    for kind in FieldKind::NAMES {
+    // memorable_date is not in the shipped forms yet (a later issue adds it); its unit
+    // tests in src/forms/kinds/memorable_date.rs cover it until then.
+    for kind in FieldKind::NAMES
+        .into_iter()
+        .filter(|k| *k != "memorable_date")
+    {
         assert!(
             kinds.contains(&kind),
             "no shipped form uses the field type {kind} unconditionally"

@@ -126,6 +126,12 @@ impl Filler {
             FieldKind::Phone => Some("+49 30 1234567".into()),
             FieldKind::Date { .. } => Some("1985-05-17".into()),
             FieldKind::Time => Some("14:30".into()),
+            FieldKind::MemorableDate { .. } => {
+                post.set(&format!("{base}-day"), "17");
+                post.set(&format!("{base}-month"), "05");
+                post.set(&format!("{base}-year"), "1985");
+                None
+            }
             FieldKind::TimeSpan => {
                 post.set(&format!("{base}-from-date"), "2025-10-01");
                 post.set(&format!("{base}-from-time"), "10:00");

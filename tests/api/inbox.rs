@@ -3,13 +3,13 @@
 //! cannot open as a visible "nicht lesbar" item.
 
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::audit_chain::AuditKey;
 use internetwache::delivery::receipt;
 use internetwache::inbox::keyring::Keyring;
 use internetwache::inbox::reading::{self, ReadError};
 use internetwache::inbox::receiver::Receiver;
 use internetwache::inbox::triage_actions;
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::store::{audit, inbox as store};
 use std::sync::Arc;
 

@@ -3,9 +3,9 @@
 
 use base64::Engine;
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
 use internetwache::delivery::receipt::sha256_hex;
 use internetwache::inbox::export::{self, ExportBundle, FORMAT};
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::store::{audit, inbox as store, staff as store_staff};
 
 use crate::helpers::TestApp;
@@ -61,9 +61,15 @@ async fn a_report_is_exported_to_the_drop_folder_and_over_the_api(app: TestApp) 
     let token_for = |state: &'static str| async move {
         let token = internetwache::crypto::generate_token().unwrap();
         let hash = internetwache::crypto::token_hash(&token);
-        store_staff::add_token(db, &hash, state, "vbs", Utc::now())
-            .await
-            .unwrap();
+        store_staff::add_token(
+            db,
+            &hash,
+            &internetwache::state_code::StateCode::parse(state).unwrap(),
+            "vbs",
+            Utc::now(),
+        )
+        .await
+        .unwrap();
         token
     };
     let be = token_for("be").await;

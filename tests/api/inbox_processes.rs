@@ -292,7 +292,7 @@ async fn a_status_set_in_the_inbox_process_reaches_the_serve_process(backend: Ba
         "the status at the intake",
         Duration::from_secs(60),
         || async {
-            status_events::for_case(db, &cases[0])
+            status_events::for_case(db, &cases[0].parse().unwrap())
                 .await
                 .map(|events| events.iter().any(|e| e.status == "in_bearbeitung"))
                 .unwrap_or(false)
@@ -300,7 +300,10 @@ async fn a_status_set_in_the_inbox_process_reaches_the_serve_process(backend: Ba
     )
     .await;
     for other in &cases[1..] {
-        assert!(status_events::for_case(db, other).await.unwrap().is_empty());
+        assert!(status_events::for_case(db, &other.parse().unwrap())
+            .await
+            .unwrap()
+            .is_empty());
     }
 }
 with_both_engines!(a_status_set_in_the_inbox_process_reaches_the_serve_process);
@@ -338,9 +341,15 @@ async fn the_inbox_process_pulls_from_the_serve_process(backend: Backend) {
     serve.wait_ready().await;
     let token = internetwache::crypto::generate_token().unwrap();
     let hash = internetwache::crypto::token_hash(&token);
-    internetwache::store::staff::add_token(&app.state.db, &hash, "be", "inbox", chrono::Utc::now())
-        .await
-        .unwrap();
+    internetwache::store::staff::add_token(
+        &app.state.db,
+        &hash,
+        &internetwache::state_code::StateCode::parse("be").unwrap(),
+        "inbox",
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     // Filed while no inbox runs.
     let cases = file_concurrently(&app, &serve.address(), ("be", "hinweis"), 4, 2).await;
 
@@ -388,7 +397,7 @@ async fn inbox_audit_verify_finds_an_edited_entry() {
     db.migrate().await.unwrap();
     let inbox = TestInbox::start(&db, vec![key.clone()]);
     for _ in 0..3 {
-        let case = internetwache::case_number::CaseNumber::generate("be").unwrap();
+        let case = internetwache::reports::case_number::CaseNumber::generate("be").unwrap();
         let body = seal(&report(&case), &key, chrono::Utc::now());
         let now = chrono::Utc::now().timestamp();
         receipt_of(push(&inbox.push_url(), INBOX_SECRET, case.as_str(), &body, now).await).await;

@@ -39,9 +39,15 @@ async fn reports_are_pulled_stored_once_and_acknowledged(backend: Backend) {
     let tip = file_report(&app, "be", "hinweis", &mut other).await;
     let token = internetwache::crypto::generate_token().unwrap();
     let hash = internetwache::crypto::token_hash(&token);
-    store_staff::add_token(&app.state.db, &hash, "be", "inbox", Utc::now())
-        .await
-        .unwrap();
+    store_staff::add_token(
+        &app.state.db,
+        &hash,
+        &internetwache::state_code::StateCode::parse("be").unwrap(),
+        "inbox",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
 
     let inbox_db = Db::connect_lazy(
         &format!("sqlite://{}/inbox.db", dir.path().display())
@@ -80,7 +86,7 @@ async fn reports_are_pulled_stored_once_and_acknowledged(backend: Backend) {
         .iter()
         .all(|r| r.received_via == "pull" && r.unreadable_reason.is_none()));
     for case in [&bike.case_number, &tip.case_number] {
-        let stored = reports::get_by_case_number(&app.state.db, case)
+        let stored = reports::get_by_case_number(&app.state.db, &case.parse().unwrap())
             .await
             .unwrap()
             .unwrap();

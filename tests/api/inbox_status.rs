@@ -136,7 +136,7 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     assert_eq!(sent, 2);
     // This fixture's plaintext is no report document, so the item is "nicht lesbar" and
     // has no office in its index: status still flows, without an office until handed on.
-    let events = status_events::for_case(db, &filed.case_number)
+    let events = status_events::for_case(db, &filed.case_number.parse().unwrap())
         .await
         .unwrap();
     let seen: Vec<(&str, Option<&str>)> = events
@@ -196,7 +196,7 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     let again: serde_json::Value = again.json().await.unwrap();
     assert_eq!(again["first"], false);
     assert_eq!(
-        status_events::for_case(db, &filed.case_number)
+        status_events::for_case(db, &filed.case_number.parse().unwrap())
             .await
             .unwrap()
             .len(),
@@ -225,7 +225,7 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     store_staff::add_token(
         db,
         &internetwache::crypto::token_hash(&token),
-        "be",
+        &internetwache::state_code::StateCode::parse("be").unwrap(),
         "leitstelle",
         Utc::now(),
     )
@@ -244,7 +244,7 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     store_staff::add_token(
         db,
         &internetwache::crypto::token_hash(&bb_token),
-        "bb",
+        &internetwache::state_code::StateCode::parse("bb").unwrap(),
         "bb",
         Utc::now(),
     )
@@ -261,7 +261,7 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     )
     .await;
     assert_eq!(foreign.status(), 404);
-    let history = status_events::for_case(db, &filed.case_number)
+    let history = status_events::for_case(db, &filed.case_number.parse().unwrap())
         .await
         .unwrap();
     assert_eq!(

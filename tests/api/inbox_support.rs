@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::audit_chain::AuditKey;
 use internetwache::crypto::keys::{self, GeneratedKey};
 use internetwache::crypto::{Envelope, EnvelopeMetadata, PolicePrivateKey};
@@ -17,7 +16,10 @@ use internetwache::inbox::keyring::Keyring;
 use internetwache::inbox::receiver::Receiver;
 use internetwache::inbox::server::{self, PUSH_PATH};
 use internetwache::inbox::settings::StateSettings;
-use internetwache::report_document::{Answer, Attachment, FormRef, Office, ReportDocument, SCHEMA};
+use internetwache::reports::case_number::CaseNumber;
+use internetwache::reports::document::{
+    Answer, Attachment, FormRef, Office, ReportDocument, SCHEMA,
+};
 use internetwache::store::Db;
 
 pub const INBOX_SECRET: &str = "inbox-push-secret-for-tests";

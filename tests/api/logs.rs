@@ -65,9 +65,17 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
         .chunks(200)
         .map(|c| Ok(c.to_vec()))
         .collect();
-    let stream = futures_util::stream::iter(chunks).then(|c| async move {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        c
+    // The client already holds a connection the server accepted (the GETs above); once it
+    // has handed over three chunks on it, the request is in flight and SIGTERM may come.
+    let (started, mut in_flight) = tokio::sync::watch::channel(0usize);
+    let started = std::sync::Arc::new(started);
+    let stream = futures_util::stream::iter(chunks).then(move |c| {
+        let started = started.clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            started.send_modify(|sent| *sent += 1);
+            c
+        }
     });
     let request = app
         .client
@@ -77,7 +85,13 @@ async fn sigterm_lets_an_upload_in_flight_finish() {
         .send();
     let pid = server.child.id();
     let terminate = async {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            in_flight.wait_for(|sent| *sent >= 3),
+        )
+        .await
+        .expect("the client did not start sending the body within 10 s")
+        .expect("the body stream is alive");
         std::process::Command::new("kill")
             .arg(pid.to_string())
             .status()

@@ -1,5 +1,6 @@
 //! Confirmation e-mail through a real SMTP conversation on loopback.
 
+use internetwache::store::jobs::JobKind;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -49,7 +50,7 @@ async fn confirmation_arrives_after_an_smtp_outage(backend: Backend) {
                     .await
                     .unwrap()
                     .into_iter()
-                    .find(|j| j.kind == "email")
+                    .find(|j| j.kind == JobKind::Email)
                     .unwrap();
                 assert_eq!(email.status, "pending");
                 ok &= email.attempts >= 2;
@@ -62,7 +63,7 @@ async fn confirmation_arrives_after_an_smtp_outage(backend: Backend) {
         .await
         .unwrap()
         .into_iter()
-        .find(|j| j.kind == "email")
+        .find(|j| j.kind == JobKind::Email)
         .unwrap();
     let error = email_job.last_error.unwrap();
     assert!(error.starts_with("SMTP:"), "{error}");
@@ -112,7 +113,9 @@ async fn confirmation_arrives_after_an_smtp_outage(backend: Backend) {
     assert!(outbox.sealed_address.is_none());
     assert!(outbox.sent_at.is_some());
     let done = jobs::for_report(db, filed.report_id).await.unwrap();
-    assert!(done.iter().any(|j| j.kind == "email" && j.status == "done"));
+    assert!(done
+        .iter()
+        .any(|j| j.kind == JobKind::Email && j.status == "done"));
     server.stop();
 }
 with_both_engines!(confirmation_arrives_after_an_smtp_outage);

@@ -4,6 +4,7 @@ mod filing;
 mod helpers;
 mod logs;
 
+mod about;
 mod citizen;
 mod delivery;
 mod delivery_support;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use base64::Engine;
-use internetwache::report_document::ReportDocument;
+use internetwache::reports::document::ReportDocument;
 use internetwache::store::reports;
 
 use crate::filing::{file_report, Filler, PNG};
@@ -103,7 +103,7 @@ fn private_key_for(app: &TestApp, state: &str) -> PathBuf {
 async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
     let mut filler = Filler::new("14467", "Klar");
     let filed = file_report(&app, "bb", "betrug", &mut filler).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();

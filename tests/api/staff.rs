@@ -2,8 +2,8 @@
 //! (also across instances), the audit chain, and `clerk pull` against a live server.
 
 use chrono::Utc;
-use internetwache::case_number::CaseNumber;
 use internetwache::crypto::{Envelope, EnvelopeMetadata};
+use internetwache::reports::case_number::CaseNumber;
 use internetwache::routes::staff::{Access, ROUTES};
 use internetwache::staff::hash_password;
 use internetwache::state_code::StateCode;
@@ -20,7 +20,8 @@ const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
-    store_staff::add_user(&app.state.db, name, &hash, role, state, Utc::now())
+    let state = state.map(|s| StateCode::parse(s).unwrap());
+    store_staff::add_user(&app.state.db, name, &hash, role, state.as_ref(), Utc::now())
         .await
         .unwrap()
         .expect("user added");
@@ -31,7 +32,7 @@ async fn add_token(app: &TestApp, state: &str) -> String {
     store_staff::add_token(
         &app.state.db,
         &internetwache::crypto::token_hash(&token),
-        state,
+        &StateCode::parse(state).unwrap(),
         "test",
         Utc::now(),
     )
@@ -95,9 +96,9 @@ pub async fn seal_report(app: &TestApp, state: &str, form: &str) -> (i64, String
     let outcome = reports::submit(
         &app.state.db,
         &NewReport {
-            case_number: case.as_str(),
+            case_number: &case,
             submission_key: &submission_key,
-            state,
+            state: &StateCode::parse(state).unwrap(),
             category: &variant.category,
             form_id: &variant.id,
             form_version: i64::from(variant.version),
@@ -236,7 +237,7 @@ async fn state_isolation(mut app: TestApp) {
             }
         }
         // The Brandenburg report stays untouched.
-        let row = reports::get_by_case_number(&app.state.db, &bb_case)
+        let row = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
             .await
             .unwrap()
             .unwrap();
@@ -285,7 +286,7 @@ async fn state_isolation(mut app: TestApp) {
         .await
         .unwrap();
     assert_eq!(bad_case.status(), 400);
-    let row = reports::get_by_case_number(&app.state.db, &bb_case)
+    let row = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -436,10 +437,16 @@ const BROKEN_UPLOAD: &str = "id = \"betrug\"\nversion = 1\nextends = \"base/gibt
 
 /// Uploads as the signed-in admin; returns the page.
 async fn upload(app: &TestApp, source: &str) -> String {
-    let csrf = staff_csrf(app).await;
-    let form = reqwest::multipart::Form::new()
-        .text("csrf_token", csrf)
-        .text("source", source.to_owned());
+    upload_multipart(
+        app,
+        reqwest::multipart::Form::new().text("source", source.to_owned()),
+    )
+    .await
+}
+
+/// Sends `form` (with this browser's CSRF token added) to the upload page; returns the page.
+pub async fn upload_multipart(app: &TestApp, form: reqwest::multipart::Form) -> String {
+    let form = form.text("csrf_token", staff_csrf(app).await);
     let res = app
         .client
         .post(app.url("/verwaltung/formulare/neu"))
@@ -547,14 +554,14 @@ async fn publishing_a_variant(mut app: TestApp) {
         url = complete_step(&app, &old, &url, &mut filler).await;
     }
     let filed = submit_from_review(&app, &url, old.clone()).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.form_version, i64::from(n));
     app.client_reset();
     let filed = file_report(&app, "be", "betrug", &mut Filler::new("10115", "New")).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -581,7 +588,12 @@ async fn publishing_a_variant(mut app: TestApp) {
     assert!(app
         .state
         .forms
-        .pinned(&app.state.db, "be", "betrug", i64::from(n))
+        .pinned(
+            &app.state.db,
+            &StateCode::parse("be").unwrap(),
+            "betrug",
+            i64::from(n),
+        )
         .await
         .unwrap()
         .is_some());
@@ -601,7 +613,7 @@ async fn a_publication_is_served_by_another_instance_at_once() {
     sign_in(&first, "be-admin").await;
     publish(&first, VALID_UPLOAD).await;
     let filed = file_report(&second, "be", "betrug", &mut Filler::new("10115", "Two")).await;
-    let row = reports::get_by_case_number(&second.state.db, &filed.case_number)
+    let row = reports::get_by_case_number(&second.state.db, &filed.case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -745,7 +757,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
         assert_eq!(deliver_job_of(&app.state.db, *report_id).await.1, "done");
     }
     assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 100);
-    let bb = reports::get_by_case_number(&app.state.db, &bb_case)
+    let bb = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -764,6 +776,35 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 on_both_engines!(clerk_pull_delivers_100_reports);
+
+async fn pull_api_omits_next_cursor_on_the_last_page(app: TestApp) {
+    for _ in 0..3 {
+        seal_report(&app, "be", "betrug").await;
+    }
+    let token = add_token(&app, "be").await;
+    let page = |query: String| {
+        let request = reqwest::Client::new()
+            .get(app.url(&format!("/api/v1/reports?limit=2{query}")))
+            .bearer_auth(&token);
+        async move {
+            let res = request.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let first = page(String::new()).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 2);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a cursor while more follow");
+    let last = page(format!("&cursor={cursor}")).await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 1);
+    assert!(
+        last.get("next_cursor").is_none(),
+        "no next_cursor key on the last page: {last}"
+    );
+}
+on_both_engines!(pull_api_omits_next_cursor_on_the_last_page);
 
 async fn clerk_downloads_and_confirms_receipt(mut app: TestApp) {
     let (report_id, case) = seal_report(&app, "be", "betrug").await;
@@ -891,9 +932,16 @@ async fn concurrent_audit_appends_keep_one_chain(app: TestApp) {
     for i in 0..40 {
         let state = app.state.clone();
         tasks.push(tokio::spawn(async move {
-            internetwache::staff::audit(&state, &format!("writer{i}"), "test", Some("be"), None)
-                .await
-                .unwrap();
+            internetwache::staff::audit(
+                &state.db,
+                &state.audit_key,
+                &format!("writer{i}"),
+                "test",
+                Some("be"),
+                None,
+            )
+            .await
+            .unwrap();
         }));
     }
     for t in tasks {

@@ -1,6 +1,8 @@
 //! The storage conformance suite: every behaviour of the store, on both engines.
 
 use chrono::Utc;
+use internetwache::reports::case_number::CaseNumber;
+use internetwache::state_code::StateCode;
 use internetwache::store::forms::{self, NewFormVersion, Origin, Registration};
 use internetwache::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 
@@ -95,11 +97,15 @@ async fn live_version_is_the_newest_unretired(app: TestApp) {
 }
 on_both_engines!(live_version_is_the_newest_unretired);
 
-fn report<'a>(case_number: &'a str, submission_key: &'a str) -> NewReport<'a> {
+fn report<'a>(
+    case_number: &'a CaseNumber,
+    submission_key: &'a str,
+    state: &'a StateCode,
+) -> NewReport<'a> {
     NewReport {
         case_number,
         submission_key,
-        state: "be",
+        state,
         category: "betrug",
         form_id: "test-form",
         form_version: 1,
@@ -117,40 +123,46 @@ fn report<'a>(case_number: &'a str, submission_key: &'a str) -> NewReport<'a> {
     }
 }
 
+fn case_number() -> CaseNumber {
+    CaseNumber::generate("be").expect("random case number")
+}
+
 async fn submit_is_atomic_and_idempotent(app: TestApp) {
     let db = &app.state.db;
+    let be = StateCode::parse("be").unwrap();
+    let (first_case, second_case) = (case_number(), case_number());
     forms::register(db, &version("test-form", 1, "aaa"), Utc::now())
         .await
         .unwrap();
-    let first = reports::submit(db, &report("BE-AAAA", "draft-1"), None)
+    let first = reports::submit(db, &report(&first_case, "draft-1", &be), None)
         .await
         .unwrap();
     let SubmitOutcome::Created { report_id } = first else {
         panic!("expected a new report, got {first:?}");
     };
     // The same submission again yields the first case number, not a second report.
-    let again = reports::submit(db, &report("BE-BBBB", "draft-1"), None)
+    let again = reports::submit(db, &report(&second_case, "draft-1", &be), None)
         .await
         .unwrap();
     assert_eq!(
         again,
         SubmitOutcome::AlreadySubmitted {
-            case_number: "BE-AAAA".into()
+            case_number: first_case.clone()
         }
     );
     // A colliding case number from another submission is reported, not merged.
-    let clash = reports::submit(db, &report("BE-AAAA", "draft-2"), None)
+    let clash = reports::submit(db, &report(&first_case, "draft-2", &be), None)
         .await
         .unwrap();
     assert_eq!(clash, SubmitOutcome::CaseNumberTaken);
 
-    let row = reports::get_by_case_number(db, "BE-AAAA")
+    let row = reports::get_by_case_number(db, &first_case)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(row.id, report_id);
     assert_eq!(row.status, "pending");
-    assert!(reports::get_by_case_number(db, "BE-BBBB")
+    assert!(reports::get_by_case_number(db, &second_case)
         .await
         .unwrap()
         .is_none());
@@ -169,12 +181,13 @@ on_both_engines!(submit_is_atomic_and_idempotent);
 
 async fn a_report_needs_a_registered_form_version(app: TestApp) {
     let db = &app.state.db;
-    let err = reports::submit(db, &report("BE-CCCC", "draft-3"), None).await;
+    let (be, unregistered) = (StateCode::parse("be").unwrap(), case_number());
+    let err = reports::submit(db, &report(&unregistered, "draft-3", &be), None).await;
     assert!(
         err.is_err(),
         "the foreign key to form_versions must hold on both engines"
     );
-    assert!(reports::get_by_case_number(db, "BE-CCCC")
+    assert!(reports::get_by_case_number(db, &unregistered)
         .await
         .unwrap()
         .is_none());

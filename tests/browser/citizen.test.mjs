@@ -1,5 +1,5 @@
 // Citizen journeys in headless Chromium against the real binary, with axe-core
-// (WCAG 2.1 A/AA) on every page type and screenshots at 1280 and 375 px.
+// (WCAG 2.1 A/AA and best practices) on every page type and screenshots at 1280 and 375 px.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -415,6 +415,51 @@ describe('accessibility of every page type', () => {
     });
   });
 
+  test('axe: landing page with no state chosen (server-side error summary)', async () => {
+    await withPage({}, async (page) => {
+      // Browsers stop an empty choice (required radio); scripts, old browsers and Enter
+      // in some assistive tools do not, so the server answers with an error summary.
+      const res = await page.goto(`${server.url}/melden`);
+      assert.equal(res.status(), 422);
+      assert.match(await page.title(), /^Fehler: /);
+      const link = page.locator('.error-summary a');
+      assert.match(await link.innerText(), /Wählen Sie das Bundesland/);
+      await checkPage(page, 'landing-error');
+      await link.click();
+      assert.equal(await page.evaluate(() => document.activeElement?.name), 'state');
+    });
+  });
+
+  test('axe: Leichte Sprache, Gebärdensprache, accessibility statement and privacy, linked from every footer', async () => {
+    await withPage({}, async (page) => {
+      const pages = [
+        ['easy-language', '/leichte-sprache', 'Leichte Sprache'],
+        ['sign-language', '/gebaerdensprache', 'Gebärdensprache'],
+        ['accessibility-statement', '/barrierefreiheit', 'Barrierefreiheit'],
+        ['privacy', '/datenschutz', 'Datenschutz'],
+      ];
+      for (const [name, path, linkText] of pages) {
+        // Reached from the footer of a citizen step, a staff page and the page itself.
+        await page.goto(`${server.url}/anmelden`);
+        await navigating(page, () => page.locator('footer').getByRole('link', { name: linkText, exact: true }).click());
+        assert.equal(new URL(page.url()).pathname, path);
+        assert.equal(await page.locator('footer').getByRole('link', { name: linkText, exact: true }).count(), 1);
+        await checkPage(page, name);
+      }
+      // The video placeholder loads nothing and carries its text.
+      await page.goto(`${server.url}/gebaerdensprache`);
+      assert.equal(await page.locator('main figure figcaption').count(), 1);
+      assert.equal(await page.locator('main :is(video, iframe, object, embed)').count(), 0);
+      assert.match(await page.locator('main').innerText(), /Die Telefon-Nummer ist 110/);
+      // In English too.
+      await navigating(page, () => page.locator('.lang-switch a[hreflang="en"]').click());
+      assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+      await page.goto(`${server.url}/leichte-sprache`);
+      assert.match(await page.locator('h1').innerText(), /easy read/);
+      await checkPage(page, 'easy-language-en');
+    });
+  });
+
   test('axe: error page (404)', async () => {
     await withPage({}, async (page) => {
       const res = await page.goto(`${server.url}/be/gibt-es-nicht`);
@@ -455,6 +500,28 @@ describe('accessibility of every page type', () => {
       assert.ok((await page.locator('main table').innerText()).includes('axe-admin'));
       await checkPage(page, 'staff-audit');
     });
+  });
+});
+
+/** Every page type the run must have checked with axe. */
+const AXE_PAGE_TYPES = [
+  'landing', 'landing-error', 'state', 'start', 'step-error', 'step-textarea', 'review',
+  'confirmation', 'print', 'start-en', 'step-group-en', 'review-en', 'confirmation-en',
+  'referral', 'find-state', 'find-state-error', 'expired', 'not-found',
+  'easy-language', 'easy-language-en', 'sign-language', 'accessibility-statement', 'privacy',
+  'staff-sign-in', 'staff-sign-in-error', 'staff-queue', 'staff-audit',
+  'admin-variants', 'admin-upload', 'admin-upload-error', 'admin-preview',
+  'clerk-reports', 'clerk-report',
+  ...new Set(FIELD_TYPES.map(([, form, step]) => `step-${form.replace('/', '-')}-${step}`)),
+];
+
+// Last in the file: node:test runs top-level suites in order.
+describe('axe coverage', () => {
+  test(`axe checked all ${AXE_PAGE_TYPES.length} page types`, () => {
+    const missing = AXE_PAGE_TYPES.filter((name) => !axeChecked.has(name));
+    const unexpected = [...axeChecked.keys()].filter((name) => !AXE_PAGE_TYPES.includes(name));
+    assert.deepEqual({ missing, unexpected }, { missing: [], unexpected: [] });
+    assert.equal(axeChecked.size, AXE_PAGE_TYPES.length);
   });
 });
 

@@ -4,10 +4,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{html, see_other};
+use crate::app_state::AppState;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::startup::AppState;
+use crate::http::response::{html, see_other};
+use crate::routes::landing::landing_page;
 use crate::state_code::StateCode;
 
 #[derive(Deserialize)]
@@ -16,14 +17,20 @@ pub struct ChooseQuery {
 }
 
 /// The landing page's state choice, sent as GET so it works without JavaScript.
-pub async fn choose(query: web::Query<ChooseQuery>) -> HttpResponse {
+/// Nothing (or nonsense) chosen: the landing page again, with an error summary.
+#[tracing::instrument(skip_all)]
+pub async fn choose(
+    req: HttpRequest,
+    app: web::Data<AppState>,
+    query: web::Query<ChooseQuery>,
+) -> Result<HttpResponse, PageError> {
     match query.state.as_deref() {
-        Some("unknown") => see_other("/melden/bundesland"),
+        Some("unknown") => Ok(see_other("/melden/bundesland")),
         Some(code) => match StateCode::parse(code) {
-            Ok(code) => see_other(&format!("/{code}")),
-            Err(_) => see_other("/#choose-state"),
+            Ok(code) => Ok(see_other(&format!("/{code}"))),
+            Err(_) => landing_page(&app, &req, true),
         },
-        None => see_other("/#choose-state"),
+        None => landing_page(&app, &req, true),
     }
 }
 
@@ -57,6 +64,7 @@ fn find_state_page(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_state_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -72,6 +80,7 @@ pub struct FindStateForm {
 
 /// "I don't know": the crime scene's postal code decides; the home address's when the
 /// scene is unknown, on the internet or abroad.
+#[tracing::instrument(skip_all)]
 pub async fn find_state(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -124,6 +133,7 @@ struct FormChoice {
     help: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn state_page(
     req: HttpRequest,
     app: web::Data<AppState>,

@@ -7,14 +7,17 @@ use chrono::Utc;
 
 use super::review::{sections, ReviewSection};
 use super::step::open_draft;
-use super::{html, see_other, FormPath};
+use super::FormPath;
+use crate::app_state::AppState;
 use crate::clock::local_display;
-use crate::forms::Role;
+use crate::forms::FieldRole;
+use crate::forms::{Office, StateInfo};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::startup::AppState;
-use crate::submission::route;
+use crate::reports::case_number::CaseNumber;
+use crate::store::reports as stored_reports;
 
 #[derive(Template)]
 #[template(path = "citizen/confirmation.html")]
@@ -46,10 +49,11 @@ struct PrintPage {
     sections: Vec<ReviewSection>,
 }
 
-struct Submitted {
+/// A draft this session has already filed, with its case number.
+struct FiledDraft {
     draft: Box<crate::drafts::Draft>,
     variant: std::sync::Arc<crate::forms::FormVariant>,
-    case_number: String,
+    case_number: CaseNumber,
 }
 
 /// The submitted draft of this browser session, or where to send it instead.
@@ -57,13 +61,13 @@ async fn submitted(
     app: &AppState,
     req: &HttpRequest,
     path: &FormPath,
-) -> Result<Result<Submitted, HttpResponse>, PageError> {
+) -> Result<Result<FiledDraft, HttpResponse>, PageError> {
     let (draft, variant) = match open_draft(app, req, path).await? {
         Ok(found) => found,
         Err(response) => return Ok(Err(response)),
     };
     match draft.case_number.clone() {
-        Some(case_number) => Ok(Ok(Submitted {
+        Some(case_number) => Ok(Ok(FiledDraft {
             draft,
             variant,
             case_number,
@@ -72,12 +76,32 @@ async fn submitted(
     }
 }
 
+/// The office the stored report was routed to, as the e-mail names it: read from the
+/// report, not computed again, so a later catalog change cannot make the two disagree.
+/// An office the catalog no longer lists falls back to the central office.
+async fn filed_office<'a>(
+    app: &AppState,
+    info: &'a StateInfo,
+    case_number: &CaseNumber,
+) -> Result<&'a Office, PageError> {
+    let report = stored_reports::get_by_case_number(&app.db, case_number)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let office = report.office_id.as_deref().and_then(|id| {
+        std::iter::once(&info.central_office)
+            .chain(&info.offices)
+            .find(|o| o.id == id)
+    });
+    Ok(office.unwrap_or(&info.central_office))
+}
+
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let Submitted {
+    let FiledDraft {
         draft,
         variant,
         case_number,
@@ -87,13 +111,13 @@ pub async fn show(
     };
     let base = path.base();
     let (_, info) = path.state(&app)?;
-    let office = route(info, &variant, &draft.payload.answers);
+    let office = filed_office(&app, info, &case_number).await?;
     let page = app.page(&req);
     let lang = page.lang;
     let desk = &info.central_office;
     let body = ConfirmationPage {
         form_title: variant.title.get(lang).to_owned(),
-        case_number,
+        case_number: case_number.to_string(),
         office_name: office.name.clone(),
         office_address: office.address.clone(),
         office_phone: office.phone.clone(),
@@ -101,7 +125,7 @@ pub async fn show(
         desk_phone: desk.phone.clone(),
         desk_email: desk.email.clone().unwrap_or_default(),
         email_given: variant
-            .role_value(&draft.payload.answers, Role::ReporterEmail)
+            .role_value(&draft.payload.answers, FieldRole::ReporterEmail)
             .is_some(),
         print_href: format!("{base}/ausdruck"),
         state_href: format!("/{}", info.code),
@@ -112,12 +136,13 @@ pub async fn show(
     Ok(html(body, Vec::new()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn print(
     req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let Submitted {
+    let FiledDraft {
         draft,
         variant,
         case_number,
@@ -127,13 +152,13 @@ pub async fn print(
     };
     let base = path.base();
     let (_, info) = path.state(&app)?;
-    let office = route(info, &variant, &draft.payload.answers);
+    let office = filed_office(&app, info, &case_number).await?;
     let page = app.page(&req);
     let lang = page.lang;
     let body = PrintPage {
         form_title: variant.title.get(lang).to_owned(),
         form_version: variant.version,
-        case_number,
+        case_number: case_number.to_string(),
         state_name: info.name.get(lang).to_owned(),
         office_name: office.name.clone(),
         sections: sections(&variant, &draft.payload.answers, lang, &base),

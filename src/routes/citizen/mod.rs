@@ -1,26 +1,22 @@
 //! The citizen's journey: state and category, steps, review, submit, confirmation.
 
-use actix_web::cookie::Cookie;
-use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest};
 
+use crate::app_state::AppState;
 use crate::drafts::{Draft, Lookup};
 use crate::forms::StateInfo;
 use crate::http::errors::PageError;
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 
-mod choose;
+pub(super) mod choose;
 mod confirmation;
 mod review;
 mod start;
 mod step;
 
+/// The `/{state}/...` patterns; the fixed `/melden` paths are in the route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/melden", web::get().to(choose::choose))
-        .route("/melden/bundesland", web::get().to(choose::find_state_form))
-        .route("/melden/bundesland", web::post().to(choose::find_state))
-        .route("/{state}", web::get().to(choose::state_page))
+    cfg.route("/{state}", web::get().to(choose::state_page))
         .route("/{state}/{form}", web::get().to(start::start_page))
         .route("/{state}/{form}/start", web::post().to(start::start))
         .route("/{state}/{form}/schritt/{step}", web::get().to(step::show))
@@ -74,32 +70,11 @@ pub async fn draft_for(
     state: &StateCode,
     form_id: &str,
 ) -> Result<DraftFor, PageError> {
-    let lookup = app
-        .drafts
-        .lookup(&app.db, req, chrono::Utc::now())
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    let lookup = app.drafts.lookup(&app.db, req, chrono::Utc::now()).await?;
     Ok(match lookup {
         Lookup::Missing => DraftFor::None,
         Lookup::Expired => DraftFor::Expired,
-        Lookup::Active(d) if d.state == state.as_str() && d.form_id == form_id => {
-            DraftFor::Active(d)
-        }
+        Lookup::Active(d) if &d.state == state && d.form_id == form_id => DraftFor::Active(d),
         Lookup::Active(_) => DraftFor::None,
     })
-}
-
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
-}
-
-pub fn html(body: String, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut res = HttpResponse::Ok();
-    res.content_type("text/html; charset=utf-8");
-    for c in cookies {
-        res.cookie(c);
-    }
-    res.body(body)
 }

@@ -6,14 +6,16 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::step::{open_draft, summary, SummaryError};
-use super::{html, see_other, FormPath};
+use super::FormPath;
+use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::forms::{review, validate_all, FieldError, FormVariant};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::startup::AppState;
-use crate::submission::{self, SubmitError};
+use crate::reports::submission::{self, SubmitError};
+use crate::telemetry::error_chain;
 
 pub struct ReviewSection {
     pub title: String,
@@ -99,6 +101,7 @@ fn render(
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -128,6 +131,7 @@ pub struct SubmitForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -143,14 +147,14 @@ pub async fn submit(
     };
     let base = path.base();
     let lang = crate::http::page::request_lang(&req);
-    match submission::submit(&app, &draft, &variant, lang, Utc::now()).await {
+    match submission::submit(&app.submitter(), &draft, &variant, lang, Utc::now()).await {
         Ok(_) => Ok(see_other(&format!("{base}/bestaetigung"))),
         Err(SubmitError::Invalid(errors)) => {
             render(&app, &req, &base, &variant, &draft, &errors, false)
         }
         Err(e) => {
             // Nothing was stored; the draft and everything entered stay.
-            tracing::error!(error = %e, "submit failed");
+            tracing::error!(error = %error_chain(&e), "submit failed");
             let mut res = render(&app, &req, &base, &variant, &draft, &[], true)?;
             *res.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
             Ok(res)

@@ -5,12 +5,13 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{draft_for, html, see_other, DraftFor, FormPath};
+use super::{draft_for, DraftFor, FormPath};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::startup::AppState;
 
 #[derive(Template)]
 #[template(path = "citizen/start.html")]
@@ -30,6 +31,7 @@ struct StartPage {
     privacy_url: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn start_page(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -82,6 +84,7 @@ pub struct StartForm {
     resume: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn start(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -118,20 +121,18 @@ pub async fn start(
         .drafts
         .create(
             &app.db,
-            code.as_str(),
+            &code,
             &variant.id,
             i64::from(variant.version),
             Utc::now(),
         )
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+        .await?;
     let first = variant
         .visible_steps(&Default::default())
         .first()
         .map(|i| variant.steps[*i].id.clone())
-        .ok_or_else(|| PageError::Internal("form without steps".into()))?;
+        .ok_or(PageError::Invariant("form without steps"))?;
     let mut res = see_other(&format!("{}/schritt/{first}", path.base()));
-    res.add_cookie(&cookie)
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    res.add_cookie(&cookie).map_err(PageError::internal)?;
     Ok(res)
 }

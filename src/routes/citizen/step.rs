@@ -4,7 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
-use super::{draft_for, html, see_other, DraftFor, FormPath};
+use super::{draft_for, DraftFor, FormPath};
+use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::drafts::Draft;
 use crate::forms::render::StepFields;
@@ -13,8 +14,8 @@ use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
-use crate::startup::AppState;
 
 #[derive(serde::Deserialize)]
 pub struct StepPath {
@@ -52,6 +53,10 @@ struct StepPage {
     action: String,
     csrf: String,
     expires: String,
+    /// The state police's own notices, for the footer (the consent step points there).
+    state_name: String,
+    privacy_url: String,
+    accessibility_url: String,
 }
 
 #[derive(Template)]
@@ -98,7 +103,7 @@ pub async fn open_draft(
                 .forms
                 .pinned(&app.db, &draft.state, &draft.form_id, draft.form_version)
                 .await?
-                .ok_or_else(|| PageError::Internal("pinned form version missing".into()))?;
+                .ok_or(PageError::Invariant("pinned form version missing"))?;
             Ok(Ok((draft, variant)))
         }
         DraftFor::Expired => Ok(Err(expired_page(app, req, path.base())?)),
@@ -136,6 +141,8 @@ fn render_step(
     let fields = StepFields::new(variant, index, &draft.payload.answers, errors, lang);
     let step = &variant.steps[index];
     let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
+    let catalog = app.forms.catalog();
+    let info = catalog.state(&draft.state).ok_or(PageError::NotFound)?;
     let body = StepPage {
         form_title: variant.title.get(lang).to_owned(),
         step_title: step.title.get(lang).to_owned(),
@@ -152,12 +159,16 @@ fn render_step(
         action: step_url(base, variant, index),
         csrf,
         expires: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        state_name: info.name.get(lang).to_owned(),
+        privacy_url: info.privacy_url.clone(),
+        accessibility_url: info.accessibility_url.clone(),
         page,
     }
     .render()?;
     Ok(html(body, cookie.into_iter().collect()))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -184,6 +195,7 @@ pub async fn show(
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn save(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -225,11 +237,7 @@ pub async fn save(
     if let Some(group_action) = &group_action {
         group_action.apply(&variant, &mut draft.payload.answers);
     }
-    let saved = app
-        .drafts
-        .save(&app.db, &draft, now)
-        .await
-        .map_err(|e| PageError::Unavailable(e.to_string()))?;
+    let saved = app.drafts.save(&app.db, &draft, now).await?;
     match saved {
         None => return Ok(see_other(&format!("{base}/bestaetigung"))),
         Some(expires) => draft.expires = expires,

@@ -10,7 +10,8 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
+use super::{check_csrf, nav, require, StaffError, StaffNav};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::forms::render::StepFields;
 use crate::forms::{parse_upload, Answers, FormVariant, Problem};
@@ -18,14 +19,15 @@ use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body::{self, BodyError};
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 use crate::staff::{action, audit, Principal, Role};
-use crate::startup::AppState;
 use crate::state_code::StateCode;
 use crate::store::audit as store_audit;
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
 use crate::store::staff as store_staff;
 
+#[tracing::instrument(skip_all)]
 pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     require(&app, &req, &[Role::Admin, Role::Operator]).await?;
     Ok(see_other("/verwaltung/formulare"))
@@ -35,8 +37,7 @@ pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResp
 fn own_state(principal: &Principal) -> Result<StateCode, StaffError> {
     principal
         .state
-        .as_deref()
-        .and_then(|s| StateCode::parse(s).ok())
+        .clone()
         .ok_or_else(|| PageError::Forbidden.into())
 }
 
@@ -61,6 +62,7 @@ struct VariantsPage {
     can_edit: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn variants(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -71,8 +73,8 @@ pub async fn variants(
         .forms
         .catalog()
         .states()
+        .filter(|s| principal.sees(&s.code))
         .map(|s| s.code.to_string())
-        .filter(|s| principal.sees(s))
         .collect();
     let mut versions = Vec::new();
     for state in states {
@@ -140,6 +142,7 @@ fn upload_page(
     Ok(html(body, cookies))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn upload_form(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -188,11 +191,20 @@ fn step_previews(variant: &FormVariant, lang: Lang) -> Result<Vec<StepPreview>, 
         .collect()
 }
 
-/// The TOML from the file input, or else from the text area.
-fn uploaded_source(raw: &crate::forms::RawStepInput) -> Result<(String, String), StaffError> {
+/// The TOML from the file input, or else from the text area. A file that is not text
+/// gives a message in the page's language, shown like a problem in the file.
+fn uploaded_source(
+    raw: &crate::forms::RawStepInput,
+    lang: Lang,
+) -> Result<(String, String), String> {
     if let Some(file) = raw.files.iter().find(|f| f.input_name == "file") {
-        let text = String::from_utf8(file.bytes.clone())
-            .map_err(|_| PageError::BadRequest("upload is not UTF-8"))?;
+        let text = String::from_utf8(file.bytes.clone()).map_err(|_| {
+            lang.t(
+                "Die Datei ist keine Textdatei in UTF-8. Wählen Sie die TOML-Datei der Formularvariante.",
+                "The file is not UTF-8 text. Choose the form variant's TOML file.",
+            )
+            .to_owned()
+        })?;
         let name = std::path::Path::new(&file.file_name)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -212,25 +224,40 @@ fn problem_lines(problems: &[Problem], lang: Lang) -> Vec<String> {
         .collect()
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn upload(
     req: HttpRequest,
     app: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin]).await?;
+    let lang = app.page(&req).lang;
     let raw = match form_body::read(&req, payload, app.settings.max_upload_mb).await {
         Ok(raw) => raw,
-        Err(BodyError::TooLarge(_)) => return Err(PageError::BadRequest("upload too large").into()),
+        Err(BodyError::TooLarge(_)) => {
+            let limit = format!(
+                "{} {} MB.",
+                lang.t(
+                    "Die Datei ist zu groß. Erlaubt sind höchstens",
+                    "The file is too large. The limit is"
+                ),
+                app.settings.max_upload_mb
+            );
+            return upload_page(&app, &req, &principal, String::new(), vec![limit]);
+        }
         Err(BodyError::Malformed) => return Err(PageError::BadRequest("malformed form").into()),
     };
     check_csrf(&app, &req, raw.first(CSRF_FIELD))?;
     let state = own_state(&principal)?;
-    let lang = app.page(&req).lang;
-    let (file_name, source) = uploaded_source(&raw)?;
+    let (file_name, source) = match uploaded_source(&raw, lang) {
+        Ok(upload) => upload,
+        Err(message) => return upload_page(&app, &req, &principal, String::new(), vec![message]),
+    };
     match parse_upload(&state, &file_name, &source, app.forms.catalog()) {
         Err(problems) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::UPLOAD,
                 Some(state.as_str()),
@@ -247,7 +274,8 @@ pub async fn upload(
         }
         Ok(variant) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::UPLOAD,
                 Some(state.as_str()),
@@ -282,6 +310,7 @@ pub struct PublishForm {
     source: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn publish(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -325,7 +354,8 @@ pub async fn publish(
         };
         if store_forms::register(&app.db, &new, Utc::now()).await? == Registration::Registered {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::PUBLISH,
                 Some(state.as_str()),
@@ -336,7 +366,7 @@ pub async fn publish(
             return Ok(see_other("/verwaltung/formulare"));
         }
     }
-    Err(PageError::Unavailable("could not number the new version".into()).into())
+    Err(PageError::Invariant("could not number the new version").into())
 }
 
 #[derive(Deserialize)]
@@ -346,18 +376,20 @@ pub struct VersionPath {
     version: i64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show_version(
     req: HttpRequest,
     app: web::Data<AppState>,
     path: web::Path<VersionPath>,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
-    if !principal.sees(&path.state) {
+    let state = StateCode::parse(&path.state).map_err(|_| PageError::NotFound)?;
+    if !principal.sees(&state) {
         return Err(PageError::NotFound.into());
     }
     let variant = app
         .forms
-        .pinned(&app.db, &path.state, &path.form, path.version)
+        .pinned(&app.db, &state, &path.form, path.version)
         .await?
         .ok_or(PageError::NotFound)?;
     let lang = app.page(&req).lang;
@@ -387,6 +419,7 @@ pub struct CsrfForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn retire(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -407,7 +440,8 @@ pub async fn retire(
     }
     if store_forms::retire(&app.db, state.as_str(), &path.form, Utc::now()).await? {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &principal.actor,
             action::RETIRE,
             Some(state.as_str()),
@@ -450,6 +484,7 @@ struct QueuePage {
     can_requeue: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
     let german = app.page(&req).lang == Lang::De;
@@ -475,8 +510,8 @@ pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRes
     .await?
     .into_iter()
     .map(|r| OverdueView {
-        case_number: r.case_number,
-        state: r.state.to_uppercase(),
+        case_number: r.case_number.to_string(),
+        state: r.state.upper(),
         category: r.category,
         office: r.office_id.unwrap_or_default(),
         submitted: local_display(r.submitted_at, Utc::now(), german),
@@ -501,6 +536,7 @@ pub struct JobPath {
     job: i64,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn requeue(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -515,10 +551,11 @@ pub async fn requeue(
         .ok_or(PageError::NotFound)?;
     if crate::store::jobs::requeue(&app.db, path.job, Utc::now()).await? {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             &principal.actor,
             action::REQUEUE,
-            Some(&state),
+            Some(state.as_str()),
             Some(&path.job.to_string()),
         )
         .await?;
@@ -543,17 +580,19 @@ struct AuditPage {
     entries: Vec<AuditView>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn audit_log(
     req: HttpRequest,
     app: web::Data<AppState>,
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Admin, Role::Operator]).await?;
+    let german = app.page(&req).lang == Lang::De;
     let entries = store_audit::recent(&app.db, principal.state_filter().as_deref(), 200)
         .await?
         .into_iter()
         .map(|r| AuditView {
             id: r.id,
-            at: r.at,
+            at: crate::clock::local_timestamp(&r.at, german),
             actor: r.actor,
             action: r.action,
             state: r.state.unwrap_or_default().to_uppercase(),

@@ -6,11 +6,12 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::{Deserialize, Serialize};
 
-use crate::case_number::CaseNumber;
-use crate::crypto::{constant_time_eq, token_hash};
+use crate::app_state::AppState;
+use crate::crypto::token_hash;
+use crate::delivery::receipt::ReceiptBody;
+use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{action, audit, download_envelope, Principal, Role};
-use crate::startup::AppState;
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
@@ -30,16 +31,10 @@ pub enum ApiError {
     BadRequest(String),
     #[error("invalid receipt")]
     InvalidReceipt,
-    #[error("service unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
-}
-
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> Self {
-        ApiError::Unavailable(e.to_string())
-    }
+    #[error("the database is unavailable")]
+    Unavailable(#[from] crate::store::StoreError),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 /// RFC 7807 body.
@@ -101,7 +96,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let status = self.status_code();
         if status.is_server_error() {
-            tracing::error!(error = %self, "API request failed");
+            tracing::error!(error = %crate::telemetry::error_chain(self), "API request failed");
         }
         let (slug, title, detail) = self.parts();
         let body = Problem {
@@ -133,10 +128,6 @@ pub async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal
     let (state, name) = store_staff::token(&app.db, &hash)
         .await?
         .ok_or(ApiError::Unauthorized)?;
-    // The lookup matched by hash; compare again without an early exit.
-    if !constant_time_eq(hash.as_bytes(), token_hash(token).as_bytes()) {
-        return Err(ApiError::Unauthorized);
-    }
     Ok(Principal {
         actor: format!("token:{name}"),
         role: Role::Clerk,
@@ -144,6 +135,7 @@ pub async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal
     })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
@@ -177,8 +169,8 @@ pub struct ReportSummary {
 impl From<ReportRow> for ReportSummary {
     fn from(r: ReportRow) -> Self {
         ReportSummary {
-            case_number: r.case_number,
-            state: r.state,
+            case_number: r.case_number.to_string(),
+            state: r.state.to_string(),
             category: r.category,
             form_id: r.form_id,
             form_version: r.form_version,
@@ -197,9 +189,11 @@ impl From<ReportRow> for ReportSummary {
 pub struct ReportPage {
     pub items: Vec<ReportSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -260,7 +254,7 @@ async fn visible_report(
 ) -> Result<ReportRow, ApiError> {
     let case = CaseNumber::parse(raw)
         .map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))?;
-    reports::get_by_case_number(&app.db, case.as_str())
+    reports::get_by_case_number(&app.db, &case)
         .await?
         .filter(|r| principal.sees(&r.state))
         .ok_or(ApiError::NotFound)
@@ -272,6 +266,7 @@ pub struct CasePath {
 }
 
 /// The envelope JSON exactly as stored.
+#[tracing::instrument(skip_all)]
 pub async fn envelope(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -279,17 +274,12 @@ pub async fn envelope(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let envelope = download_envelope(&app, &principal, &report)
+    let envelope = download_envelope(&app.db, &app.audit_key, &principal, &report)
         .await?
         .ok_or(ApiError::NotFound)?;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .body(envelope))
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ReceiptBody {
-    pub receipt: String,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -300,6 +290,7 @@ pub struct ReceiptAccepted {
     pub first: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn receipt(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -314,21 +305,24 @@ pub async fn receipt(
     match receipts::accept(&app.db, &app.settings, &report, &parsed.receipt).await {
         Ok(first) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::RECEIPT,
-                Some(&report.state),
-                Some(&report.case_number),
+                Some(report.state.as_str()),
+                Some(report.case_number.as_str()),
             )
             .await?;
             Ok(HttpResponse::Ok().json(ReceiptAccepted {
-                case_number: report.case_number,
+                case_number: report.case_number.to_string(),
                 status: "delivered".into(),
                 first,
             }))
         }
         Err(ReceiptError::Invalid) => Err(ApiError::InvalidReceipt),
         Err(ReceiptError::Store(e)) => Err(e.into()),
-        Err(e @ ReceiptError::Secret(_)) => Err(ApiError::Internal(e.to_string())),
+        Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {
+            Err(ApiError::Internal(Box::new(e)))
+        }
     }
 }

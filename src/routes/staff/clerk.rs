@@ -7,19 +7,21 @@ use askama::Template;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde::Deserialize;
 
-use super::{check_csrf, html, nav, require, see_other, StaffError, StaffNav};
-use crate::case_number::CaseNumber;
+use super::{check_csrf, nav, require, StaffError, StaffNav};
+use crate::app_state::AppState;
 use crate::clock::local_display;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
+use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{action, audit, download_envelope, Principal, Role};
-use crate::startup::AppState;
 use crate::store::reports::{self, ReportRow};
 use crate::store::staff::{self as store_staff, ReportFilter};
 
 pub const PAGE_SIZE: i64 = 50;
 
+#[tracing::instrument(skip_all)]
 pub async fn home(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     require(&app, &req, &[Role::Clerk, Role::Operator]).await?;
     Ok(see_other("/polizei/berichte"))
@@ -82,13 +84,13 @@ fn office_name(app: &AppState, state: &str, office: Option<&str>) -> String {
 
 fn row(app: &AppState, r: &ReportRow, german: bool) -> Row {
     Row {
-        case_number: r.case_number.clone(),
-        state: r.state.to_uppercase(),
+        case_number: r.case_number.to_string(),
+        state: r.state.upper(),
         category: r.category.clone(),
         form: format!("{} v{}", r.form_id, r.form_version),
         received: local_display(r.submitted_at, Utc::now(), german),
         status: r.status.clone(),
-        office: office_name(app, &r.state, r.office_id.as_deref()),
+        office: office_name(app, r.state.as_str(), r.office_id.as_deref()),
     }
 }
 
@@ -107,6 +109,7 @@ fn clean(v: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -224,7 +227,7 @@ fn choices(app: &AppState, principal: &Principal) -> (Vec<String>, Vec<(String, 
     let mut categories = Vec::new();
     let mut offices = Vec::new();
     for info in app.forms.catalog().states() {
-        if !principal.sees(info.code.as_str()) {
+        if !principal.sees(&info.code) {
             continue;
         }
         for c in &info.categories {
@@ -248,7 +251,7 @@ async fn visible_report(
     raw: &str,
 ) -> Result<ReportRow, StaffError> {
     let case = CaseNumber::parse(raw).map_err(|_| PageError::NotFound)?;
-    let report = reports::get_by_case_number(&app.db, case.as_str())
+    let report = reports::get_by_case_number(&app.db, &case)
         .await?
         .filter(|r| principal.sees(&r.state))
         .ok_or(PageError::NotFound)?;
@@ -321,6 +324,7 @@ pub struct CasePath {
     case_number: String,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn show(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -340,6 +344,7 @@ pub async fn show(
 }
 
 /// The envelope JSON exactly as stored, as a file.
+#[tracing::instrument(skip_all)]
 pub async fn envelope(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -347,7 +352,7 @@ pub async fn envelope(
 ) -> Result<HttpResponse, StaffError> {
     let principal = require(&app, &req, &[Role::Clerk]).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let envelope = download_envelope(&app, &principal, &report)
+    let envelope = download_envelope(&app.db, &app.audit_key, &principal, &report)
         .await?
         .ok_or(PageError::NotFound)?;
     Ok(HttpResponse::Ok()
@@ -370,6 +375,7 @@ pub struct ReceiptForm {
 }
 
 /// The clerk pastes the receipt their decrypting tool computed (`clerk decrypt` side).
+#[tracing::instrument(skip_all)]
 pub async fn confirm_receipt(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -383,11 +389,12 @@ pub async fn confirm_receipt(
     match receipts::accept(&app.db, &app.settings, &report, &form.receipt).await {
         Ok(_) => {
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &principal.actor,
                 action::RECEIPT,
-                Some(&report.state),
-                Some(&report.case_number),
+                Some(report.state.as_str()),
+                Some(report.case_number.as_str()),
             )
             .await?;
             Ok(see_other(&format!(
@@ -411,6 +418,8 @@ pub async fn confirm_receipt(
             .await
         }
         Err(ReceiptError::Store(e)) => Err(e.into()),
-        Err(e @ ReceiptError::Secret(_)) => Err(PageError::internal(e).into()),
+        Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {
+            Err(PageError::internal(e).into())
+        }
     }
 }

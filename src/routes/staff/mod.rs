@@ -6,15 +6,16 @@
 //! cannot escape that test.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{Duration, Utc};
 
+use crate::app_state::AppState;
 use crate::crypto::token_hash;
 use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
+use crate::http::response::see_other;
 use crate::staff::{Principal, Role};
-use crate::startup::AppState;
+use crate::state_code::StateCode;
 use crate::store::staff as store_staff;
 
 mod admin;
@@ -118,21 +119,6 @@ impl ResponseError for StaffError {
     }
 }
 
-pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location.to_owned()))
-        .finish()
-}
-
-pub fn html(body: String, cookies: Vec<Cookie<'static>>) -> HttpResponse {
-    let mut res = HttpResponse::Ok();
-    res.content_type("text/html; charset=utf-8");
-    for c in cookies {
-        res.cookie(c);
-    }
-    res.body(body)
-}
-
 /// A 403/404 page in the visitor's language.
 pub fn denied(req: &HttpRequest, status: actix_web::http::StatusCode) -> HttpResponse {
     error_page(request_lang(req), status)
@@ -155,6 +141,7 @@ pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
 
 /// The signed-in staff member, if the session cookie names a live session. Expired
 /// sessions are deleted on sight; live ones are touched (idle expiry).
+#[tracing::instrument(skip_all)]
 pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Principal>, StaffError> {
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Ok(None);
@@ -185,6 +172,7 @@ pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Princip
 
 /// The signed-in staff member with one of `roles`; 303 to sign-in without a session,
 /// 403 with another role.
+#[tracing::instrument(skip_all)]
 pub async fn require(
     app: &AppState,
     req: &HttpRequest,
@@ -239,8 +227,8 @@ pub fn nav(
     let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
     let scope = principal
         .state
-        .as_deref()
-        .map(str::to_uppercase)
+        .as_ref()
+        .map(StateCode::upper)
         .unwrap_or_else(|| "DE".into());
     (
         StaffNav {

@@ -7,14 +7,14 @@ use askama::Template;
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 
-use super::{
-    check_csrf, clear_session_cookie, current, html, see_other, session_cookie, StaffError,
-};
+use super::{check_csrf, clear_session_cookie, current, session_cookie, StaffError};
+use crate::app_state::AppState;
 use crate::crypto::{generate_token, token_hash};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
+use crate::http::response::{html, see_other};
 use crate::staff::{action, audit, dummy_hash, verify_password, Role};
-use crate::startup::AppState;
+use crate::state_code::StateCode;
 use crate::store::staff as store_staff;
 
 #[derive(Template)]
@@ -50,6 +50,7 @@ fn home_of(role: Role) -> &'static str {
     }
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn form(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, StaffError> {
     if let Some(p) = current(&app, &req).await? {
         return Ok(see_other(home_of(p.role)));
@@ -70,6 +71,7 @@ fn throttle_key(kind: &str, value: &str) -> String {
     token_hash(&format!("{kind}:{value}"))
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn submit(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -95,7 +97,8 @@ pub async fn submit(
             .is_some();
     if locked {
         audit(
-            &app,
+            &app.db,
+            &app.audit_key,
             "unknown",
             action::SIGN_IN_FAILED,
             None,
@@ -127,10 +130,11 @@ pub async fn submit(
             store_staff::create_session(&app.db, &token_hash(&token), user.id, now, expires)
                 .await?;
             audit(
-                &app,
+                &app.db,
+                &app.audit_key,
                 &user.username,
                 action::SIGN_IN,
-                user.state.as_deref(),
+                user.state.as_ref().map(StateCode::as_str),
                 None,
             )
             .await?;
@@ -149,8 +153,18 @@ pub async fn submit(
             // field never reaches the log.
             let known = store_staff::user_by_name(&app.db, &username).await?;
             let actor = known.as_ref().map_or("unknown", |u| u.username.as_str());
-            let state = known.as_ref().and_then(|u| u.state.as_deref());
-            audit(&app, actor, action::SIGN_IN_FAILED, state, None).await?;
+            let state = known
+                .as_ref()
+                .and_then(|u| u.state.as_ref().map(StateCode::as_str));
+            audit(
+                &app.db,
+                &app.audit_key,
+                actor,
+                action::SIGN_IN_FAILED,
+                state,
+                None,
+            )
+            .await?;
             let message = lang.t(
                 "Benutzername oder Passwort ist falsch.",
                 "The user name or password is wrong.",
@@ -165,6 +179,7 @@ pub struct SignOutForm {
     csrf_token: Option<String>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn sign_out(
     req: HttpRequest,
     app: web::Data<AppState>,
@@ -178,7 +193,15 @@ pub async fn sign_out(
         if let Some(cookie) = req.cookie(super::SESSION_COOKIE) {
             store_staff::delete_session(&app.db, &token_hash(cookie.value())).await?;
         }
-        audit(&app, &p.actor, action::SIGN_OUT, p.state.as_deref(), None).await?;
+        audit(
+            &app.db,
+            &app.audit_key,
+            &p.actor,
+            action::SIGN_OUT,
+            p.state.as_ref().map(StateCode::as_str),
+            None,
+        )
+        .await?;
     }
     let mut res = see_other(super::SIGN_IN_PATH);
     res.add_cookie(&clear_session_cookie(app.settings.secure_cookies()))

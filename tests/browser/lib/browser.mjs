@@ -39,7 +39,8 @@ export function newContext(browser, options = {}) {
 export const axeChecked = new Map();
 /** Violations found so far, over all pages. */
 export const axeViolations = { count: 0 };
-const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+/** WCAG 2.1 A/AA, and axe's best practices (landmarks, heading order, ...) on top. */
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'];
 
 function describeViolations(violations) {
   return violations
@@ -51,13 +52,13 @@ function describeViolations(violations) {
     .join('\n');
 }
 
-/** Runs axe (WCAG 2.1 A/AA) on the current page and asserts no violations. */
+/** Runs axe (WCAG 2.1 A/AA and best practices) on the current page and asserts no violations. */
 export async function checkAxe(page, name) {
   // axe needs timers, so call this only in contexts with JavaScript enabled.
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-    WCAG_TAGS,
+    AXE_TAGS,
   );
   axeChecked.set(name, page.url());
   axeViolations.count += result.violations.length;

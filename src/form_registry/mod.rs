@@ -4,6 +4,8 @@
 //! is live is whatever the database says, so every instance serves the same set; versions are
 //! immutable, so resolved definitions are cached by key for ever.
 
+pub mod directory;
+
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -47,9 +49,8 @@ impl FormRegistry {
         let mut report = SeedReport::default();
         let now = Utc::now();
         for variant in self.catalog.variants() {
-            let definition = serde_json::to_string(variant).map_err(|e| {
-                StoreError::Corrupt(format!("form variant does not serialize: {e}"))
-            })?;
+            let definition = serde_json::to_string(variant)
+                .map_err(|e| StoreError::corrupt("form variant does not serialize", e))?;
             let new = NewFormVersion {
                 state: variant.state.as_str(),
                 form_id: &variant.id,
@@ -84,19 +85,19 @@ impl FormRegistry {
     pub async fn pinned(
         &self,
         db: &Db,
-        state: &str,
+        state: &StateCode,
         form_id: &str,
         version: i64,
     ) -> StoreResult<Option<Arc<FormVariant>>> {
-        let key = (state.to_owned(), form_id.to_owned(), version);
+        let key = (state.to_string(), form_id.to_owned(), version);
         if let Some(hit) = self.cache.read().ok().and_then(|c| c.get(&key).cloned()) {
             return Ok(Some(hit));
         }
-        let Some(row) = store_forms::get(db, state, form_id, version).await? else {
+        let Some(row) = store_forms::get(db, state.as_str(), form_id, version).await? else {
             return Ok(None);
         };
         let variant: FormVariant = serde_json::from_str(&row.definition).map_err(|e| {
-            StoreError::Corrupt(format!("stored form {state}/{form_id} v{version}: {e}"))
+            StoreError::corrupt(format!("stored form {state}/{form_id} v{version}"), e)
         })?;
         let variant = Arc::new(variant);
         if let Ok(mut cache) = self.cache.write() {
@@ -115,7 +116,7 @@ impl FormRegistry {
         let keys = store_forms::live_keys(db).await?;
         match keys
             .into_iter()
-            .find(|(s, f, _)| s == state.as_str() && f == form_id)
+            .find(|(s, f, _)| s == state && f == form_id)
         {
             Some((s, f, v)) => self.pinned(db, &s, &f, v).await,
             None => Ok(None),
@@ -132,7 +133,7 @@ impl FormRegistry {
         let keys: Vec<_> = store_forms::live_keys(db)
             .await?
             .into_iter()
-            .filter(|(s, _, _)| s == state.as_str())
+            .filter(|(s, _, _)| s == state)
             .collect();
         let order: Vec<String> = self
             .catalog

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::case_number::CaseNumber;
+use crate::reports::case_number::CaseNumber;
 
 pub const SCHEMA: &str = "internetwache.report.v1";
 

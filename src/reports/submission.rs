@@ -6,52 +6,80 @@
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
-use crate::case_number::CaseNumber;
+use crate::crypto::police_keys::PoliceKeys;
+use crate::crypto::DraftKeyring;
 use crate::crypto::{Envelope, EnvelopeMetadata};
 use crate::drafts::Draft;
+use crate::forms::Catalog;
 use crate::forms::{
-    review, validate_all, AnswerValue, Answers, FieldError, FormVariant, Office, Role, StateInfo,
+    review, validate_all, AnswerValue, Answers, FieldError, FieldRole, FormVariant, Office,
+    StateInfo,
 };
 use crate::i18n::Lang;
-use crate::report_document::{self as doc, ReportDocument};
-use crate::startup::AppState;
+use crate::reports::case_number::{CaseNumber, CaseNumberError};
+use crate::reports::document::{self as doc, ReportDocument};
+use crate::state_code::StateCode;
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
+use crate::store::Db;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
     /// Answers no longer pass the pinned version's checks.
     #[error("{} answers need attention", .0.len())]
     Invalid(Vec<FieldError>),
+    /// The variant names a state the forms catalog does not (or no longer) list.
+    #[error("state {0} is not in the forms catalog")]
+    UnknownState(StateCode),
     #[error("no police key is configured for state {0}")]
-    NoKey(String),
-    #[error("sealing failed: {0}")]
-    Crypto(String),
+    NoKey(StateCode),
+    #[error("drawing a case number failed")]
+    CaseNumber(#[from] CaseNumberError),
+    #[error("the report document cannot be encoded")]
+    Document(#[from] serde_json::Error),
+    #[error("sealing failed")]
+    Crypto(#[from] crate::crypto::CryptoError),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
 
 #[derive(Debug, Clone)]
 pub struct Submitted {
-    pub case_number: String,
+    pub case_number: CaseNumber,
     pub office_id: Option<String>,
 }
 
 /// Associated data binding the sealed confirmation address to its report.
-pub fn confirmation_aad(case_number: &str) -> Vec<u8> {
-    [b"confirmation-address:".as_slice(), case_number.as_bytes()].concat()
+pub fn confirmation_aad(case_number: &CaseNumber) -> Vec<u8> {
+    [
+        b"confirmation-address:".as_slice(),
+        case_number.as_str().as_bytes(),
+    ]
+    .concat()
 }
 
 /// The responsible office: by the crime scene's postal code, otherwise the reporter's.
-pub fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> &'a Office {
-    [Role::ScenePostalCode, Role::ReporterPostalCode]
+/// Only submission decides the office; later pages read the stored `office_id`.
+fn route<'a>(state: &'a StateInfo, variant: &FormVariant, answers: &Answers) -> &'a Office {
+    [FieldRole::ScenePostalCode, FieldRole::ReporterPostalCode]
         .into_iter()
         .filter_map(|role| variant.role_value(answers, role))
         .find_map(|code| state.office_for_postal_code(&code))
         .unwrap_or_else(|| state.central_office())
 }
 
+/// What filing a report needs, and nothing more: the store, the catalog for the office,
+/// the police keys to seal to, and the draft keys that seal the confirmation address.
+pub struct Submitter<'a> {
+    pub db: &'a Db,
+    pub catalog: &'a Catalog,
+    pub police_keys: &'a PoliceKeys,
+    pub draft_keys: &'a DraftKeyring,
+    pub max_attempts: u32,
+}
+
+#[tracing::instrument(skip_all, fields(draft_id = %draft.id, state = %variant.state, form = %variant.id, case = tracing::field::Empty))]
 pub async fn submit(
-    app: &AppState,
+    app: &Submitter<'_>,
     draft: &Draft,
     variant: &FormVariant,
     lang: Lang,
@@ -69,24 +97,20 @@ pub async fn submit(
         return Err(SubmitError::Invalid(errors));
     }
     let state_info = app
-        .forms
-        .catalog()
+        .catalog
         .state(&variant.state)
-        .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
+        .ok_or_else(|| SubmitError::UnknownState(variant.state.clone()))?;
     let office = route(state_info, variant, answers);
     let key = app
         .police_keys
         .sealing_key(variant.state.as_str())
-        .ok_or_else(|| SubmitError::NoKey(variant.state.to_string()))?;
-    let email = variant.role_value(answers, Role::ReporterEmail);
+        .ok_or_else(|| SubmitError::NoKey(variant.state.clone()))?;
+    let email = variant.role_value(answers, FieldRole::ReporterEmail);
 
     loop {
-        let case_number = CaseNumber::generate(variant.state.as_str())
-            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let case_number = CaseNumber::generate(variant.state.as_str())?;
         let document = report_document(variant, answers, &case_number, office, lang, now);
-        let plaintext = document
-            .to_json_bytes()
-            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
             case_number: case_number.clone(),
             state: variant.state.to_string(),
@@ -97,21 +121,18 @@ pub async fn submit(
             submitted_at: now,
             office_id: Some(office.id.clone()),
         };
-        let envelope = Envelope::seal(&metadata, key, &plaintext)
-            .map_err(|e| SubmitError::Crypto(e.to_string()))?;
+        let envelope = Envelope::seal(&metadata, key, &plaintext)?;
         let sealed_address = match &email {
             Some(address) => Some(
-                app.drafts
-                    .keys()
-                    .seal(&confirmation_aad(case_number.as_str()), address.as_bytes())
-                    .map_err(|e| SubmitError::Crypto(e.to_string()))?,
+                app.draft_keys
+                    .seal(&confirmation_aad(&case_number), address.as_bytes())?,
             ),
             None => None,
         };
         let new = NewReport {
-            case_number: case_number.as_str(),
+            case_number: &case_number,
             submission_key: &draft.id,
-            state: variant.state.as_str(),
+            state: &variant.state,
             category: &variant.category,
             form_id: &variant.id,
             form_version: i64::from(variant.version),
@@ -125,14 +146,15 @@ pub async fn submit(
                 sealed_address: sealed,
                 language: lang.code(),
             }),
-            max_attempts: i64::from(app.settings.job_max_attempts),
+            max_attempts: i64::from(app.max_attempts),
         };
-        match reports::submit(&app.db, &new, Some(&draft.id)).await? {
+        match reports::submit(app.db, &new, Some(&draft.id)).await? {
             SubmitOutcome::Created { .. } => {
+                tracing::Span::current().record("case", case_number.log_id());
                 metrics::counter!("reports_submitted_total", "state" => variant.state.to_string(), "category" => variant.category.clone()).increment(1);
                 tracing::info!(state = %variant.state, form = %variant.id, version = variant.version, "report stored and queued");
                 return Ok(Submitted {
-                    case_number: case_number.to_string(),
+                    case_number,
                     office_id: Some(office.id.clone()),
                 });
             }

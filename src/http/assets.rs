@@ -2,7 +2,7 @@
 //! can be cached for a year.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 
 const STYLESHEET: &str = include_str!("../../templates/static/app.css");
 const SCRIPT: &str = include_str!("../../templates/static/app.js");
@@ -54,9 +54,4 @@ pub async fn stylesheet() -> HttpResponse {
 
 pub async fn script() -> HttpResponse {
     cached("text/javascript; charset=utf-8", SCRIPT)
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/app.css", web::get().to(stylesheet))
-        .route("/static/app.js", web::get().to(script));
 }

@@ -1,0 +1,93 @@
+//! Shared state of one running instance, as the HTTP handlers see it. A low module: it
+//! imports the parts it holds and nothing that handles requests, so routes and domain code
+//! can both depend on it without a circle.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest};
+use metrics_exporter_prometheus::PrometheusHandle;
+
+use crate::config::Settings;
+use crate::crypto::audit_chain::AuditKey;
+use crate::crypto::police_keys::PoliceKeys;
+use crate::drafts::DraftService;
+use crate::form_registry::directory::Directory;
+use crate::form_registry::FormRegistry;
+use crate::http::assets::Assets;
+use crate::http::csrf::CsrfKey;
+use crate::http::page::PageContext;
+use crate::http::rate_limit::RateLimit;
+use crate::i18n::Lang;
+use crate::queue::Services;
+use crate::store::Db;
+
+/// Whether the database has been created and migrated. Pages render either way;
+/// `/readyz` and anything that stores data need it.
+#[derive(Debug, Clone, Default)]
+pub struct Readiness(Arc<AtomicBool>);
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_ready(&self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// Shared state of one running instance.
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub readiness: Readiness,
+    pub metrics: PrometheusHandle,
+    pub assets: Assets,
+    /// Names of state desks and offices for e-mails (from the forms catalog).
+    pub directory: Arc<dyn Directory>,
+    /// What queue jobs need; also the pull API's receipt check (`delivery::accept_receipt`).
+    pub services: Arc<Services>,
+    pub forms: FormRegistry,
+    pub police_keys: PoliceKeys,
+    pub drafts: DraftService,
+    pub csrf: CsrfKey,
+    /// Also registered on its own, so the rate-limit middleware needs nothing else.
+    pub rate_limit: web::Data<RateLimit>,
+    /// Key of the audit log's HMAC chain.
+    pub audit_key: AuditKey,
+}
+
+impl AppState {
+    pub fn page(&self, req: &HttpRequest) -> PageContext {
+        PageContext::new(req, &self.assets, self.demo_mode())
+    }
+
+    /// True while any state's reports are sealed to generated demo keys.
+    pub fn demo_mode(&self) -> bool {
+        self.police_keys.is_demo()
+    }
+
+    /// What filing a report needs from this instance.
+    pub fn submitter(&self) -> crate::reports::submission::Submitter<'_> {
+        crate::reports::submission::Submitter {
+            db: &self.db,
+            catalog: self.forms.catalog(),
+            police_keys: &self.police_keys,
+            draft_keys: self.drafts.keys(),
+            max_attempts: self.settings.job_max_attempts,
+        }
+    }
+
+    /// (code, name) of every state offered, by name.
+    pub fn state_names(&self, lang: Lang) -> Vec<(String, String)> {
+        let mut names: Vec<_> = self
+            .forms
+            .catalog()
+            .states()
+            .map(|s| (s.code.to_string(), s.name.get(lang).to_owned()))
+            .collect();
+        names.sort_by(|a, b| a.1.cmp(&b.1));
+        names
+    }
+}

@@ -1,0 +1,17 @@
+//! `email`: an e-mail address.
+
+use super::typed_text::TypedText;
+use crate::forms::schema::{FieldKind, FieldRole};
+use crate::forms::values as v;
+
+pub(crate) const KIND: TypedText = TypedText {
+    name: "email",
+    kind: || FieldKind::Email,
+    parse: v::parse_email,
+    de: "Bitte eine E-Mail-Adresse wie name@example.de angeben.",
+    en: "enter an e-mail address like name@example.com.",
+    input_type: "email",
+    inputmode: "",
+    maxlength: 0,
+    roles: &[FieldRole::ReporterEmail],
+};

@@ -1,0 +1,17 @@
+//! `iban`: an IBAN, checked by its check digits.
+
+use super::typed_text::TypedText;
+use crate::forms::schema::FieldKind;
+use crate::forms::values as v;
+
+pub(crate) const KIND: TypedText = TypedText {
+    name: "iban",
+    kind: || FieldKind::Iban,
+    parse: v::parse_iban,
+    de: "Das ist keine gültige IBAN (Prüfziffer oder Länge falsch).",
+    en: "this is not a valid IBAN (check digits or length wrong).",
+    input_type: "text",
+    inputmode: "",
+    maxlength: 42,
+    roles: &[],
+};

@@ -1,0 +1,83 @@
+//! `money`: an amount in euros, stored in cents; `min`/`max` in whole euros.
+
+use chrono::NaiveDateTime;
+
+use super::bounds;
+use super::spec::{bad, mismatch, text_of, Checked, Kind, ViewCtx};
+use crate::forms::answers::AnswerValue;
+use crate::forms::raw::{Ctx, RawField, RawPatch};
+use crate::forms::schema::{Field, FieldKind};
+use crate::forms::values as v;
+use crate::forms::view::FieldView;
+use crate::i18n::Lang;
+
+pub(crate) struct Money;
+
+impl Kind for Money {
+    fn name(&self) -> &'static str {
+        "money"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &["min", "max"]
+    }
+
+    fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
+        let (min, max) = bounds::parse(ctx, raw);
+        if min.is_some_and(|m| m < 0) {
+            let span = raw.min.as_ref().map(|v| v.span()).unwrap_or(0..0);
+            ctx.err(span, "money `min` must not be negative");
+        }
+        FieldKind::Money { min, max }
+    }
+
+    fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
+        if let FieldKind::Money { min, max } = kind {
+            bounds::patch(ctx, p, field_id, min, max);
+        }
+    }
+
+    fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
+        let FieldKind::Money { min, max } = field.kind else {
+            return mismatch(field);
+        };
+        let cents = match value {
+            AnswerValue::Money(c) => Some(*c),
+            _ => v::parse_money_cents(text_of(value)),
+        };
+        match cents {
+            None => bad(
+                field,
+                "Bitte einen Betrag in Euro angeben, z. B. 1.234,56.",
+                "enter an amount in euros, e.g. 1,234.56.",
+            ),
+            Some(c) if min.is_some_and(|m| c < m.saturating_mul(100)) => bad(
+                field,
+                &format!("mindestens {} €.", min.unwrap_or(0)),
+                &format!("at least €{}.", min.unwrap_or(0)),
+            ),
+            Some(c) if max.is_some_and(|m| c > m.saturating_mul(100)) => bad(
+                field,
+                &format!("höchstens {} €.", max.unwrap_or(0)),
+                &format!("at most €{}.", max.unwrap_or(0)),
+            ),
+            Some(c) => Ok(Some(AnswerValue::Money(c))),
+        }
+    }
+
+    fn display(&self, _field: &Field, value: &AnswerValue, lang: Lang) -> String {
+        match (value, lang) {
+            (AnswerValue::Money(c), Lang::De) => format!("{} €", v::format_cents(*c, true)),
+            (AnswerValue::Money(c), Lang::En) => format!("€{}", v::format_cents(*c, false)),
+            _ => super::spec::plain_display(value),
+        }
+    }
+
+    fn view(&self, _field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
+        if let Some(AnswerValue::Money(c)) = cx.value {
+            fv.value = v::format_cents(*c, cx.lang == Lang::De);
+        }
+        fv.inputmode = "decimal";
+        fv.suffix = "€".into();
+    }
+}

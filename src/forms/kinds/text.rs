@@ -1,0 +1,108 @@
+//! `text`: one line, at most `max_length` characters, optionally matching `pattern`.
+
+use chrono::NaiveDateTime;
+
+use super::spec::{bad, int_key, mismatch, narrow_upper, widen, Checked, Kind, ViewCtx};
+use crate::forms::answers::AnswerValue;
+use crate::forms::raw::{Ctx, RawField, RawPatch};
+use crate::forms::schema::{Field, FieldKind};
+use crate::forms::view::FieldView;
+
+pub(crate) struct Text;
+
+/// Why a `pattern` is not a valid regex, in one line.
+fn regex_problem(pattern: &str) -> Option<String> {
+    let e = regex::Regex::new(pattern).err()?;
+    let first = e
+        .to_string()
+        .lines()
+        .last()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    Some(format!("invalid regex pattern: {first}"))
+}
+
+impl Kind for Text {
+    fn name(&self) -> &'static str {
+        "text"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &["max_length", "pattern"]
+    }
+
+    fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
+        let max_length = int_key(ctx, &raw.max_length, "max_length", 1..=20_000, 200) as u32;
+        let pattern = raw.pattern.as_ref().map(|p| {
+            if let Some(problem) = regex_problem(p.get_ref()) {
+                ctx.err(p.span(), problem);
+            }
+            p.get_ref().clone()
+        });
+        FieldKind::Text {
+            max_length,
+            pattern,
+        }
+    }
+
+    fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
+        let FieldKind::Text {
+            max_length,
+            pattern,
+        } = kind
+        else {
+            return;
+        };
+        if let Some(v) = &p.max_length {
+            narrow_upper(ctx, field_id, v, max_length, "max_length");
+        }
+        if let Some(v) = &p.pattern {
+            if pattern.is_some() {
+                let what = "pattern (a pattern can only be added, not replaced)";
+                widen(ctx, field_id, v.span(), what);
+            } else if let Some(problem) = regex_problem(v.get_ref()) {
+                ctx.err(v.span(), problem);
+            } else {
+                *pattern = Some(v.get_ref().clone());
+            }
+        }
+    }
+
+    fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
+        let (
+            FieldKind::Text {
+                max_length,
+                pattern,
+            },
+            AnswerValue::Text(s),
+        ) = (&field.kind, value)
+        else {
+            return mismatch(field);
+        };
+        if s.chars().count() > *max_length as usize {
+            return bad(
+                field,
+                &format!("höchstens {max_length} Zeichen."),
+                &format!("at most {max_length} characters."),
+            );
+        }
+        if let Some(p) = pattern {
+            let ok = regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|re| re.is_match(s));
+            if !ok {
+                return bad(
+                    field,
+                    "Das Format stimmt nicht.",
+                    "the format is not valid.",
+                );
+            }
+        }
+        Ok(Some(value.clone()))
+    }
+
+    fn view(&self, field: &Field, fv: &mut FieldView, _cx: &ViewCtx) {
+        if let FieldKind::Text { max_length, .. } = field.kind {
+            fv.maxlength = max_length;
+        }
+    }
+}

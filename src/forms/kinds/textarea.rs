@@ -1,0 +1,73 @@
+//! `textarea`: several lines, at most `max_length` characters, with a visible limit.
+
+use chrono::NaiveDateTime;
+
+use super::spec::{bad, int_key, mismatch, narrow_upper, text_input, Checked, Kind, ViewCtx};
+use crate::forms::answers::{AnswerValue, FieldError, RawStepInput};
+use crate::forms::raw::{Ctx, RawField, RawPatch};
+use crate::forms::schema::{Field, FieldKind};
+use crate::forms::view::FieldView;
+use crate::i18n::Lang;
+
+pub(crate) struct Textarea;
+
+impl Kind for Textarea {
+    fn name(&self) -> &'static str {
+        "textarea"
+    }
+
+    fn keys(&self) -> &'static [&'static str] {
+        &["max_length"]
+    }
+
+    fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
+        let max_length = int_key(ctx, &raw.max_length, "max_length", 1..=20_000, 2000) as u32;
+        FieldKind::Textarea { max_length }
+    }
+
+    fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
+        if let (FieldKind::Textarea { max_length }, Some(v)) = (kind, &p.max_length) {
+            narrow_upper(ctx, field_id, v, max_length, "max_length");
+        }
+    }
+
+    /// Leading spaces may be indentation; only trailing ones are dropped.
+    fn read(
+        &self,
+        _field: &Field,
+        base: &str,
+        raw: &RawStepInput,
+        _prev: Option<&AnswerValue>,
+        _errors: &mut Vec<FieldError>,
+    ) -> AnswerValue {
+        AnswerValue::Text(text_input(raw, base).trim_end().to_string())
+    }
+
+    fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
+        let (FieldKind::Textarea { max_length }, AnswerValue::Text(s)) = (&field.kind, value)
+        else {
+            return mismatch(field);
+        };
+        let n = s.chars().count();
+        if n > *max_length as usize {
+            return bad(
+                field,
+                &format!("höchstens {max_length} Zeichen (jetzt {n})."),
+                &format!("at most {max_length} characters (now {n})."),
+            );
+        }
+        Ok(Some(value.clone()))
+    }
+
+    fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
+        let FieldKind::Textarea { max_length } = field.kind else {
+            return;
+        };
+        fv.kind = "textarea";
+        fv.maxlength = max_length;
+        fv.limit_hint = match cx.lang {
+            Lang::De => format!("Höchstens {max_length} Zeichen."),
+            Lang::En => format!("At most {max_length} characters."),
+        };
+    }
+}

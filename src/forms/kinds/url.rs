@@ -1,0 +1,17 @@
+//! `url`: a web address (http or https).
+
+use super::typed_text::TypedText;
+use crate::forms::schema::FieldKind;
+use crate::forms::values as v;
+
+pub(crate) const KIND: TypedText = TypedText {
+    name: "url",
+    kind: || FieldKind::Url,
+    parse: v::parse_url,
+    de: "Bitte eine Adresse mit http:// oder https:// angeben.",
+    en: "enter an address starting with http:// or https://.",
+    input_type: "url",
+    inputmode: "",
+    maxlength: 0,
+    roles: &[],
+};

@@ -1,0 +1,6 @@
+//! Reports: the case number a citizen is promised, the document sealed to the police, and
+//! turning a finished draft into a stored, sealed, queued report.
+
+pub mod case_number;
+pub mod document;
+pub mod submission;
