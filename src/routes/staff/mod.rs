@@ -7,16 +7,14 @@
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use chrono::{Duration, Utc};
+use chrono::Utc;
 
 use crate::app_state::AppState;
-use crate::crypto::token_hash;
 use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
 use crate::http::response::see_other;
 use crate::staff::{Principal, Role};
 use crate::state_code::StateCode;
-use crate::store::staff as store_staff;
 
 mod admin;
 pub mod api;
@@ -146,28 +144,13 @@ pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Princip
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Ok(None);
     };
-    if cookie.value().len() < 32 {
-        return Ok(None);
-    }
-    let id = token_hash(cookie.value());
-    let Some(row) = store_staff::session(&app.db, &id).await? else {
-        return Ok(None);
-    };
-    let now = Utc::now();
-    let idle = Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
-    if row.expires_at <= now || row.last_seen_at + idle <= now {
-        store_staff::delete_session(&app.db, &id).await?;
-        return Ok(None);
-    }
-    store_staff::touch_session(&app.db, &id, now).await?;
-    let Some(role) = Role::parse(&row.role) else {
-        return Ok(None);
-    };
-    Ok(Some(Principal {
-        actor: row.username,
-        role,
-        state: row.state,
-    }))
+    Ok(crate::staff::sessions::principal(
+        &app.db,
+        &app.session_policy(),
+        cookie.value(),
+        Utc::now(),
+    )
+    .await?)
 }
 
 /// The signed-in staff member with one of `roles`; 303 to sign-in without a session,
