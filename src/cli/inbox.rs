@@ -35,6 +35,9 @@ pub enum InboxCommand {
     Token(InboxTokenCommand),
     /// Write a report's VBS export bundle to the drop folder (`<data dir>/export`).
     Export(ExportArgs),
+    /// Accounts of the clerk pages (roles clerk and admin, one state each).
+    #[command(subcommand)]
+    User(super::staff::UserCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -85,6 +88,26 @@ pub fn run(args: InboxArgs) -> ExitCode {
             add_token(&settings, &state, &name)
         }
         InboxCommand::Export(args) => export(settings, &args),
+        InboxCommand::User(super::staff::UserCommand::Add(args)) => add_user(&settings, &args),
+    }
+}
+
+/// `inbox user add`: the intake's `user add`, on the inbox's database and roles.
+fn add_user(settings: &InboxSettings, args: &super::staff::UserAddArgs) -> ExitCode {
+    let result = runtime().block_on(async {
+        Db::ensure_database(&settings.database()).await?;
+        let db = Db::connect_lazy(&settings.database(), 2)?;
+        db.migrate().await?;
+        let added = super::staff::user_add(&db, args, settings.session_policy().roles).await;
+        db.close().await;
+        added
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("internetwache inbox: {e:#}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -83,11 +83,22 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
         Err(code) => return code,
     };
     let UserCommand::Add(args) = cmd;
-    finish(runtime().block_on(user_add(&settings, &args)))
+    finish(runtime().block_on(async {
+        let db = open_db(&settings).await?;
+        let roles = [Role::Clerk, Role::Admin, Role::Operator];
+        let added = user_add(&db, &args, &roles).await;
+        db.close().await;
+        added
+    }))
 }
 
-async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()> {
-    let role = Role::parse(&args.role).context("--role must be clerk, admin or operator")?;
+/// Adds the account of `args` to `db` (the intake's or the inbox's), refusing roles the
+/// side does not serve.
+pub async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Result<()> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let role = Role::parse(&args.role)
+        .filter(|r| roles.contains(r))
+        .with_context(|| format!("--role must be one of {}", names.join(", ")))?;
     let state = match (role, &args.state) {
         (Role::Operator, None) => None,
         (Role::Operator, Some(_)) => {
@@ -123,9 +134,8 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
     let hash = hash_password(password)
         // password_hash::Error is not a std error; its text is all there is.
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
-    let db = open_db(settings).await?;
     let added = store_staff::add_user(
-        &db,
+        db,
         username,
         &hash,
         role.as_str(),
@@ -133,7 +143,6 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
         chrono::Utc::now(),
     )
     .await?;
-    db.close().await;
     match added {
         Some(_) => {
             println!(

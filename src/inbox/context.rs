@@ -11,6 +11,9 @@ use super::receiver::Receiver;
 use super::settings::{InboxSettings, StateSettings};
 use crate::crypto::audit_chain::AuditKey;
 use crate::crypto::secret_file;
+use crate::http::assets::Assets;
+use crate::http::csrf::CsrfKey;
+use crate::staff::sessions::SessionPolicy;
 use crate::store::Db;
 
 /// Everything a running inbox shares between requests and workers.
@@ -20,6 +23,28 @@ pub struct Inbox {
     pub states: BTreeMap<String, StateSettings>,
     /// Where status goes for states without their own `intake_url`.
     pub intake_url: Option<String>,
+    /// What the clerk pages need besides the receiver.
+    pub web: ClerkWeb,
+}
+
+/// The clerk pages' sign-in limits, CSRF key, stylesheet and cookie flag.
+pub struct ClerkWeb {
+    pub sessions: SessionPolicy,
+    pub csrf: CsrfKey,
+    pub assets: Assets,
+    pub secure_cookies: bool,
+}
+
+impl ClerkWeb {
+    /// From the settings, with the CSRF key derived from `csrf_secret`.
+    pub fn new(settings: &InboxSettings, csrf_secret: &[u8]) -> ClerkWeb {
+        ClerkWeb {
+            sessions: settings.session_policy(),
+            csrf: CsrfKey::derive(csrf_secret),
+            assets: Assets::new(),
+            secure_cookies: settings.secure_cookies,
+        }
+    }
 }
 
 impl Inbox {
@@ -57,10 +82,14 @@ impl Inbox {
             );
         }
         let intake_url = Some(settings.intake_url.trim().to_owned()).filter(|u| !u.is_empty());
+        let csrf_path = settings.data_dir.join("keys").join("csrf.secret");
+        let csrf_secret = secret_file::load_or_create(&csrf_path)
+            .with_context(|| format!("cannot read or create {}", csrf_path.display()))?;
         Ok(Inbox {
             receiver: Receiver::new(db, Arc::new(keyring), Arc::new(audit_key)),
             states,
             intake_url,
+            web: ClerkWeb::new(settings, &csrf_secret),
         })
     }
 

@@ -14,8 +14,10 @@
 //! - [`status`], [`status_message`]: status changes and the signed, coarse status sent
 //!   back to the intake.
 //! - [`export`]: the VBS export bundle, to the drop folder or through the export API.
+//! - [`clerk_pages`]: the clerks' pages (sign-in, Posteingang, report page, triage forms).
 //! - [`context`]: start-up and what the HTTP side and the workers share; [`server`]: HTTP.
 
+pub mod clerk_pages;
 pub mod context;
 pub mod export;
 pub mod export_api;

@@ -1,5 +1,5 @@
-//! The HTTP side of the inbox: the push endpoint (`POST /api/v1/push`), the export API and
-//! a health check.
+//! The HTTP side of the inbox: the push endpoint (`POST /api/v1/push`), the export API, the
+//! clerks' pages and a health check.
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -25,6 +25,7 @@ pub fn http_server(
             .route(PUSH_PATH, web::post().to(receive_push))
             .route("/healthz", web::get().to(HttpResponse::Ok))
             .configure(super::export_api::configure)
+            .configure(super::clerk_pages::configure)
     })
     .workers(2)
     .shutdown_timeout(10)

@@ -14,6 +14,8 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use crate::config::{read_table, redact_url_password, ConfigError, DatabaseUrl, SettingSpec};
+use crate::staff::sessions::SessionPolicy;
+use crate::staff::Role;
 
 macro_rules! inbox_settings {
     ($( $field:ident : $ty:ty = $default:literal, $env:literal, $doc:literal; )*) => {
@@ -57,6 +59,16 @@ inbox_settings! {
         "How often pull-mode states fetch new reports from the intake.";
     intake_url: String = "http://127.0.0.1:8080", "IW_INBOX_INTAKE_URL",
         "The intake's base URL for status messages of states without their own `intake_url`; empty = none.";
+    secure_cookies: bool = "false", "IW_INBOX_SECURE_COOKIES",
+        "Mark the clerk pages' cookies `Secure`; set `true` when the inbox is served over HTTPS.";
+    session_idle_minutes: u32 = "30", "IW_INBOX_SESSION_IDLE_MINUTES",
+        "A clerk's session ends after this long without a request.";
+    session_max_hours: u32 = "10", "IW_INBOX_SESSION_MAX_HOURS",
+        "A clerk's session ends this long after sign-in, however active.";
+    sign_in_max_failures: u32 = "5", "IW_INBOX_SIGN_IN_MAX_FAILURES",
+        "Failed sign-ins per user name before it is locked for a while (4× per address).";
+    sign_in_lockout_minutes: u32 = "15", "IW_INBOX_SIGN_IN_LOCKOUT_MINUTES",
+        "How long a locked user name or address waits.";
 }
 
 /// How one state's reports reach this inbox.
@@ -161,6 +173,15 @@ impl InboxSettings {
                 "IW_INBOX_KEY_DIRS names no directory: the inbox needs its private keys".into(),
             ));
         }
+        if self.session_idle_minutes == 0
+            || self.session_max_hours == 0
+            || self.sign_in_max_failures == 0
+            || self.sign_in_lockout_minutes == 0
+        {
+            return Err(ConfigError::Inconsistent(
+                "IW_INBOX_SESSION_* and IW_INBOX_SIGN_IN_* must be at least 1".into(),
+            ));
+        }
         if self.pull_interval_secs == 0 {
             return Err(ConfigError::Inconsistent(
                 "IW_INBOX_PULL_INTERVAL_SECS must be at least 1".into(),
@@ -199,6 +220,17 @@ impl InboxSettings {
         } else {
             // Checked in `check`.
             DatabaseUrl::from_str(raw).unwrap_or_else(|_| DatabaseUrl::Sqlite(raw.to_owned()))
+        }
+    }
+
+    /// Sign-in limits of the clerk pages; the inbox serves clerks and admins.
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            max_failures: self.sign_in_max_failures,
+            lockout_minutes: self.sign_in_lockout_minutes,
+            session_max_hours: self.session_max_hours,
+            session_idle_minutes: self.session_idle_minutes,
+            roles: &[Role::Clerk, Role::Admin],
         }
     }
 

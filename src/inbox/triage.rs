@@ -119,6 +119,23 @@ impl Status {
         }
     }
 
+    /// What clerks read, German or English.
+    pub fn label(self, german: bool) -> &'static str {
+        let (de, en) = match self {
+            Status::Eingegangen => ("eingegangen", "received"),
+            Status::InPruefung => ("in Prüfung", "under review"),
+            Status::Abgegeben => ("abgegeben", "handed over"),
+            Status::Abgeschlossen => ("abgeschlossen", "closed"),
+            Status::Zurueckgewiesen => ("zurückgewiesen", "rejected"),
+            Status::Rueckfrage => ("Rückfrage", "question pending"),
+        };
+        if german {
+            de
+        } else {
+            en
+        }
+    }
+
     /// Whether a clerk may move a report from `self` to `next`.
     pub fn may_become(self, next: Status) -> bool {
         use Status::*;

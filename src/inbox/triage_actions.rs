@@ -6,6 +6,7 @@
 use base64::Engine;
 use chrono::Utc;
 
+use super::opening::OpenedReport;
 use super::reading::{self, ReadError};
 use super::receiver::Receiver;
 use crate::reports::document::Attachment;
@@ -132,12 +133,12 @@ pub async fn attachment(
     Ok((attachment, bytes))
 }
 
-/// The printable text of a report (audited as a print).
+/// The report to print or file as a PDF (audited as a print).
 pub async fn print(
     receiver: &Receiver,
     clerk: &str,
     case_number: &str,
-) -> Result<String, ActionError> {
+) -> Result<OpenedReport, ActionError> {
     let opened = reading::view(receiver, clerk, case_number).await?;
     receiver
         .audit_as(
@@ -148,5 +149,5 @@ pub async fn print(
             Utc::now(),
         )
         .await?;
-    Ok(opened.document.to_text())
+    Ok(opened)
 }

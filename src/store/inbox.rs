@@ -139,6 +139,63 @@ pub async fn list(db: &Db, after_id: i64, limit: i64) -> StoreResult<Vec<InboxRe
     )
 }
 
+/// What the clerks' list is narrowed to; `None` leaves a column open.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub state: String,
+    pub case_number: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    /// Matches the office a report was routed to or handed to.
+    pub office: Option<String>,
+    pub assignee: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One page of a state's reports matching `filter`, newest first.
+pub async fn search(
+    db: &Db,
+    filter: &InboxFilter,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<InboxReportRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM inbox_reports WHERE state = $1 \
+         AND ($2 IS NULL OR case_number = $2) AND ($3 IS NULL OR status = $3) \
+         AND ($4 IS NULL OR category = $4) \
+         AND ($5 IS NULL OR office_id = $5 OR status_office_id = $5) \
+         AND ($6 IS NULL OR assigned_to = $6) AND ($7 IS NULL OR received_at >= $7) \
+         AND ($8 IS NULL OR received_at < $8) \
+         ORDER BY received_at DESC, id DESC LIMIT $9 OFFSET $10"
+    );
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, InboxReportRow>(&sql)
+        .bind(&filter.state)
+        .bind(filter.case_number.as_deref())
+        .bind(filter.status.as_deref())
+        .bind(filter.category.as_deref())
+        .bind(filter.office.as_deref())
+        .bind(filter.assignee.as_deref())
+        .bind(filter.from)
+        .bind(filter.until)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// How many of a state's reports are still `eingegangen` (nobody looked at them yet).
+pub async fn count_new(db: &Db, state: &str) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM inbox_reports WHERE state = $1 AND status = 'eingegangen'",
+    )
+    .bind(state)
+    .fetch_one(pool)
+    .await?))
+}
+
 /// The envelope exactly as received.
 pub async fn envelope(db: &Db, case_number: &str) -> StoreResult<Option<String>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(

@@ -251,6 +251,8 @@ async fn triage_actions_are_audited(app: TestApp) {
     assert!(triage_actions::print(r, "anna", c)
         .await
         .unwrap()
+        .document
+        .to_text()
         .contains("Berlin"));
 
     let row = store::get(db, c).await.unwrap().unwrap();

@@ -74,6 +74,7 @@ async fn reports_are_pulled_stored_once_and_acknowledged(backend: Backend) {
         ),
         states,
         intake_url: None,
+        web: crate::inbox_support::test_clerk_web(),
     };
 
     assert_eq!(pull::pull_once(&inbox).await.unwrap(), 2);

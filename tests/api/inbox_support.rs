@@ -11,11 +11,11 @@ use internetwache::crypto::audit_chain::AuditKey;
 use internetwache::crypto::keys::{self, GeneratedKey};
 use internetwache::crypto::{Envelope, EnvelopeMetadata, PolicePrivateKey};
 use internetwache::delivery::receipt;
-use internetwache::inbox::context::Inbox;
+use internetwache::inbox::context::{ClerkWeb, Inbox};
 use internetwache::inbox::keyring::Keyring;
 use internetwache::inbox::receiver::Receiver;
 use internetwache::inbox::server::{self, PUSH_PATH};
-use internetwache::inbox::settings::StateSettings;
+use internetwache::inbox::settings::{InboxSettings, StateSettings};
 use internetwache::reports::case_number::CaseNumber;
 use internetwache::reports::document::{
     Answer, Attachment, FormRef, Office, ReportDocument, SCHEMA,
@@ -103,6 +103,12 @@ pub fn seal(doc: &ReportDocument, key: &PolicePrivateKey, at: DateTime<Utc>) -> 
         .to_json()
 }
 
+/// The clerk pages' part of a test inbox: default settings, a fixed CSRF secret.
+pub fn test_clerk_web() -> ClerkWeb {
+    let settings = InboxSettings::from_parts(None, BTreeMap::new()).expect("default settings");
+    ClerkWeb::new(&settings, b"test csrf secret")
+}
+
 /// An inbox on `db` holding `keys`, pushing secret [`INBOX_SECRET`] for `be`.
 pub struct TestInbox {
     pub inbox: Arc<Inbox>,
@@ -136,6 +142,7 @@ impl TestInbox {
             ),
             states,
             intake_url,
+            web: test_clerk_web(),
         });
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();

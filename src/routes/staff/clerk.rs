@@ -4,12 +4,12 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
 use super::{check_csrf, nav, require, StaffError, StaffNav};
 use crate::app_state::AppState;
-use crate::clock::local_display;
+use crate::clock::{local_day_start as parse_day, local_display};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
@@ -92,14 +92,6 @@ fn row(app: &AppState, r: &ReportRow, german: bool) -> Row {
         status: r.status.clone(),
         office: office_name(app, r.state.as_str(), r.office_id.as_deref()),
     }
-}
-
-fn parse_day(s: &str) -> Option<chrono::DateTime<Utc>> {
-    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    let local = chrono_tz::Europe::Berlin
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .earliest()?;
-    Some(local.with_timezone(&Utc))
 }
 
 fn clean(v: &Option<String>) -> Option<String> {
