@@ -12,6 +12,7 @@ mod field_errors;
 mod health;
 mod inbox;
 mod inbox_export;
+mod inbox_pages;
 mod inbox_processes;
 mod inbox_pull;
 mod inbox_status;

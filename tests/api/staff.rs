@@ -16,7 +16,7 @@ use crate::filing::{
 use crate::helpers::{spawn_app, spawn_sibling, Backend, TestApp};
 use crate::on_both_engines;
 
-const PASSWORD: &str = "correct horse battery";
+pub const PASSWORD: &str = "correct horse battery";
 
 pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
