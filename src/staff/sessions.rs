@@ -34,6 +34,22 @@ pub enum SignIn {
     Accepted { session_token: String, role: Role },
 }
 
+impl SignIn {
+    /// What the sign-in page says about a failed attempt (never whether the name exists).
+    pub fn message(&self, lang: crate::i18n::Lang) -> &'static str {
+        match self {
+            SignIn::Locked => lang.t(
+                "Zu viele fehlgeschlagene Anmeldungen. Bitte versuchen Sie es später erneut.",
+                "Too many failed sign-ins. Please try again later.",
+            ),
+            SignIn::Refused | SignIn::Accepted { .. } => lang.t(
+                "Benutzername oder Passwort ist falsch.",
+                "The user name or password is wrong.",
+            ),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {
     #[error(transparent)]
