@@ -14,9 +14,11 @@
 //! - [`status`], [`status_message`]: status changes and the signed, coarse status sent
 //!   back to the intake.
 //! - [`export`]: the VBS export bundle, to the drop folder or through the export API.
+//! - [`case_file`]: the report as a PDF for the case file.
 //! - [`clerk_pages`]: the clerks' pages (sign-in, Posteingang, report page, triage forms).
 //! - [`context`]: start-up and what the HTTP side and the workers share; [`server`]: HTTP.
 
+pub mod case_file;
 pub mod clerk_pages;
 pub mod context;
 pub mod export;

@@ -236,6 +236,16 @@ async fn clerk_reads_and_triages_a_report(app: TestApp) {
     assert_eq!(clerk.get(&format!("{path}/anhang/7")).await.status(), 404);
     let print = clerk.text(&format!("{path}/druck")).await;
     assert!(print.contains("899,00 €") && !print.contains("csrf_token"));
+    let res = clerk.get(&format!("{path}/pdf")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let needle = case.as_str().as_bytes();
+    assert!(
+        pdf.windows(needle.len()).any(|w| w == needle),
+        "the PDF names the case number"
+    );
 
     // Triage: without the CSRF field nothing happens; a wrong step is explained.
     let res = clerk

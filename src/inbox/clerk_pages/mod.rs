@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/posteingang/{case_number}/druck",
             web::get().to(report::print),
         )
+        .route("/posteingang/{case_number}/pdf", web::get().to(report::pdf))
         .route(
             "/posteingang/{case_number}/anhang/{index}",
             web::get().to(report::attachment),

@@ -16,6 +16,7 @@ use crate::http::page::PageContext;
 use crate::http::response::html;
 use crate::http::staff_session::StaffError;
 use crate::i18n::Lang;
+use crate::inbox::case_file;
 use crate::inbox::context::Inbox;
 use crate::inbox::opening::OpenedReport;
 use crate::inbox::reading::{self, ReadError};
@@ -290,6 +291,35 @@ pub async fn print(
     }
     .render()?;
     Ok(html(body, Vec::new()))
+}
+
+/// The case-file PDF (audited as a print).
+#[tracing::instrument(skip_all)]
+pub async fn pdf(
+    req: HttpRequest,
+    inbox: web::Data<Inbox>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, StaffError> {
+    let principal = require(&inbox, &req).await?;
+    let (case_number, row) = report_for(&inbox, &principal, &path).await?;
+    let opened = triage_actions::print(&inbox.receiver, &principal.actor, case_number.as_str())
+        .await
+        .map_err(page_error)?;
+    let german = page(&inbox, &req).lang == Lang::De;
+    let view = view_of(&opened, &row, german);
+    let bytes = web::block(move || case_file::pdf(&opened.document, &view.received, &view.status))
+        .await
+        .map_err(PageError::internal)?
+        .map_err(PageError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/pdf"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{}.pdf\"", case_number.as_str()),
+        ))
+        .body(bytes))
 }
 
 /// A file name safe in a `Content-Disposition` header.
