@@ -68,6 +68,18 @@ impl AppState {
         std::time::Duration::from_secs(self.settings.body_deadline_secs)
     }
 
+    /// Sign-in limits of the intake's staff pages; every staff role is served here.
+    pub fn session_policy(&self) -> crate::staff::sessions::SessionPolicy {
+        use crate::staff::Role;
+        crate::staff::sessions::SessionPolicy {
+            max_failures: self.settings.sign_in_max_failures,
+            lockout_minutes: self.settings.sign_in_lockout_minutes,
+            session_max_hours: self.settings.staff_session_max_hours,
+            session_idle_minutes: self.settings.staff_session_idle_minutes,
+            roles: &[Role::Clerk, Role::Admin, Role::Operator],
+        }
+    }
+
     /// True while any state's reports are sealed to generated demo keys.
     pub fn demo_mode(&self) -> bool {
         self.police_keys.is_demo()

@@ -3,6 +3,16 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Europe::Berlin;
 
+/// The start of a `YYYY-MM-DD` day in Berlin, for date filters; `None` if it is no date.
+pub fn local_day_start(s: &str) -> Option<DateTime<Utc>> {
+    use chrono::TimeZone;
+    let day = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
+    let local = chrono_tz::Europe::Berlin
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
+        .earliest()?;
+    Some(local.with_timezone(&Utc))
+}
+
 pub fn local_now(now: DateTime<Utc>) -> NaiveDateTime {
     now.with_timezone(&Berlin).naive_local()
 }

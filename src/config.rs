@@ -253,7 +253,7 @@ impl Settings {
     }
 }
 
-fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+pub(crate) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
         path: path.display().to_string(),
         problem: format!("cannot read the configuration file: {e}"),

@@ -10,6 +10,7 @@ pub mod form_registry;
 pub mod forms;
 pub mod http;
 pub mod i18n;
+pub mod inbox;
 pub mod mail;
 pub mod police_sim;
 pub mod private_files;

@@ -110,7 +110,7 @@ pub fn run(cmd: ClerkCommand) -> ExitCode {
 }
 
 mod pull {
-    //! The police side of the pull API, as a reference client.
+    //! The police side of the pull API, as a reference client (`inbox::pull_client`).
 
     use std::path::Path;
 
@@ -120,25 +120,7 @@ mod pull {
     use crate::crypto::envelope::Envelope;
     use crate::crypto::keys::load_private_key;
     use crate::delivery::receipt;
-
-    #[derive(serde::Deserialize)]
-    struct Page {
-        items: Vec<Item>,
-        next_cursor: Option<String>,
-    }
-
-    #[derive(serde::Deserialize)]
-    struct Item {
-        case_number: String,
-    }
-
-    fn problem(status: reqwest::StatusCode, body: &str) -> String {
-        let detail = serde_json::from_str::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned))
-            .unwrap_or_default();
-        format!("the server answered {status}: {detail}")
-    }
+    use crate::inbox::pull_client::PullClient;
 
     /// Pulls every pending report; returns how many were written and acknowledged.
     pub async fn run(args: &PullArgs) -> anyhow::Result<usize> {
@@ -148,39 +130,13 @@ mod pull {
         let secret = secret.trim().as_bytes().to_vec();
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
-        let base = format!("{}/api/v1", args.url.trim_end_matches('/'));
-        let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
-            .build()?;
-        let auth = format!("Bearer {}", args.token.trim());
+        let client = PullClient::new(&args.url, &args.token)?;
         let mut cursor: Option<String> = None;
         let mut count = 0;
         loop {
-            let mut request = client
-                .get(format!("{base}/reports"))
-                .header(reqwest::header::AUTHORIZATION, &auth)
-                .query(&[("status", "pending"), ("limit", "100")]);
-            if let Some(c) = &cursor {
-                request = request.query(&[("cursor", c)]);
-            }
-            let res = request.send().await?;
-            let status = res.status();
-            let body = res.text().await?;
-            if !status.is_success() {
-                return Err(anyhow::anyhow!(problem(status, &body)));
-            }
-            let page: Page = serde_json::from_str(&body).context("unexpected list response")?;
+            let page = client.pending(cursor.as_deref()).await?;
             for item in &page.items {
-                fetch_one(
-                    &client,
-                    &base,
-                    &auth,
-                    &key,
-                    &secret,
-                    &args.out,
-                    &item.case_number,
-                )
-                .await?;
+                fetch_one(&client, &key, &secret, &args.out, &item.case_number).await?;
                 count += 1;
             }
             match page.next_cursor {
@@ -191,28 +147,13 @@ mod pull {
     }
 
     async fn fetch_one(
-        client: &reqwest::Client,
-        base: &str,
-        auth: &str,
+        client: &PullClient,
         key: &crate::crypto::PolicePrivateKey,
         secret: &[u8],
         out: &Path,
         case_number: &str,
     ) -> anyhow::Result<()> {
-        let url = format!("{base}/reports/{case_number}");
-        let res = client
-            .get(&url)
-            .header(reqwest::header::AUTHORIZATION, auth)
-            .send()
-            .await?;
-        let status = res.status();
-        let envelope_text = res.text().await?;
-        if !status.is_success() {
-            return Err(anyhow::anyhow!(
-                "{case_number}: {}",
-                problem(status, &envelope_text)
-            ));
-        }
+        let envelope_text = client.envelope(case_number).await?;
         let envelope = Envelope::from_json(&envelope_text)?;
         let meta = envelope.metadata()?;
         if meta.case_number.as_str() != case_number {
@@ -234,21 +175,7 @@ mod pull {
             .and_then(|()| std::fs::rename(&tmp, &path))
             .with_context(|| format!("cannot write {}", path.display()))?;
         let receipt = receipt::compute(secret, case_number, envelope_text.as_bytes());
-        let res = client
-            .post(format!("{url}/receipt"))
-            .header(reqwest::header::AUTHORIZATION, auth)
-            .json(&serde_json::json!({ "receipt": receipt }))
-            .send()
-            .await?;
-        let status = res.status();
-        if !status.is_success() {
-            let body = res.text().await.unwrap_or_default();
-            return Err(anyhow::anyhow!(
-                "{case_number}: receipt refused: {}",
-                problem(status, &body)
-            ));
-        }
-        Ok(())
+        client.acknowledge(case_number, &receipt).await
     }
 }
 

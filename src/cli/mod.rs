@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clerk;
 pub mod forms;
 mod healthcheck;
+pub mod inbox;
 pub mod keys;
 pub mod police_sim;
 pub mod queue;
@@ -63,6 +64,8 @@ pub enum Command {
     Retention(retention::RetentionCommand),
     /// A local police endpoint that receives pushed reports (tests, demos).
     PoliceSim(police_sim::PoliceSimArgs),
+    /// The police inbox: receives, opens and triages reports inside the police network.
+    Inbox(inbox::InboxArgs),
 }
 
 pub fn main() -> ExitCode {
@@ -81,5 +84,6 @@ pub fn main() -> ExitCode {
         Command::Queue(cmd) => queue::run(cmd),
         Command::Retention(cmd) => retention::run(cmd),
         Command::PoliceSim(args) => police_sim::run(args),
+        Command::Inbox(args) => inbox::run(args),
     }
 }

@@ -97,17 +97,38 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
     };
     finish(runtime().block_on(async {
         match cmd {
-            UserCommand::Add(args) => user_add(&settings, &args).await,
-            UserCommand::Disable { username } => user_disable(&settings, &username).await,
+            UserCommand::Add(args) => {
+                let db = open_db(&settings).await?;
+                let roles = [Role::Clerk, Role::Admin, Role::Operator];
+                let added = user_add(&db, &args, &roles).await;
+                db.close().await;
+                added
+            }
+            UserCommand::Disable { username } => {
+                let key = audit_key(&settings)?;
+                let db = open_db(&settings).await?;
+                let done = user_disable(&db, &key, &username).await;
+                db.close().await;
+                done
+            }
             UserCommand::ResetPassword { username } => {
-                user_reset_password(&settings, &username).await
+                let key = audit_key(&settings)?;
+                let db = open_db(&settings).await?;
+                let done = user_reset_password(&db, &key, &username).await;
+                db.close().await;
+                done
             }
         }
     }))
 }
 
-async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()> {
-    let role = Role::parse(&args.role).context("--role must be clerk, admin or operator")?;
+/// Adds the account of `args` to `db` (the intake's or the inbox's), refusing roles the
+/// side does not serve.
+pub async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Result<()> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let role = Role::parse(&args.role)
+        .filter(|r| roles.contains(r))
+        .with_context(|| format!("--role must be one of {}", names.join(", ")))?;
     let state = match (role, &args.state) {
         (Role::Operator, None) => None,
         (Role::Operator, Some(_)) => {
@@ -130,9 +151,8 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
         ));
     }
     let hash = password_hash_from_stdin()?;
-    let db = open_db(settings).await?;
     let added = store_staff::add_user(
-        &db,
+        db,
         username,
         &hash,
         role.as_str(),
@@ -140,7 +160,6 @@ async fn user_add(settings: &Settings, args: &UserAddArgs) -> anyhow::Result<()>
         chrono::Utc::now(),
     )
     .await?;
-    db.close().await;
     match added {
         Some(_) => {
             println!(
@@ -221,12 +240,10 @@ fn audit_key(settings: &Settings) -> anyhow::Result<AuditKey> {
     AuditKey::load(&settings.audit_key, &settings.data_dir).context("cannot load the audit key")
 }
 
-async fn user_disable(settings: &Settings, username: &str) -> anyhow::Result<()> {
-    let key = audit_key(settings)?;
-    let db = open_db(settings).await?;
-    let audit = cli_audit(&key, action::USER_DISABLE, username);
-    let done = staff_admin::disable_user(&db, username, chrono::Utc::now(), &audit).await;
-    db.close().await;
+/// Disables an account on `db` (the intake's or the inbox's) and ends its sessions.
+pub async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
+    let audit = cli_audit(key, action::USER_DISABLE, username);
+    let done = staff_admin::disable_user(db, username, chrono::Utc::now(), &audit).await;
     match done? {
         true => {
             println!("disabled {username}; its sessions have ended");
@@ -236,13 +253,11 @@ async fn user_disable(settings: &Settings, username: &str) -> anyhow::Result<()>
     }
 }
 
-async fn user_reset_password(settings: &Settings, username: &str) -> anyhow::Result<()> {
+/// Sets a new password (read from standard input) on `db` and ends the account's sessions.
+pub async fn user_reset_password(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
     let hash = password_hash_from_stdin()?;
-    let key = audit_key(settings)?;
-    let db = open_db(settings).await?;
-    let audit = cli_audit(&key, action::PASSWORD_RESET, username);
-    let done = staff_admin::set_password(&db, username, &hash, &audit).await;
-    db.close().await;
+    let audit = cli_audit(key, action::PASSWORD_RESET, username);
+    let done = staff_admin::set_password(db, username, &hash, &audit).await;
     match done? {
         true => {
             println!("new password set for {username}; its sessions have ended");

@@ -9,3 +9,4 @@ pub mod middleware;
 pub mod page;
 pub mod rate_limit;
 pub mod response;
+pub mod staff_session;

@@ -70,6 +70,15 @@ pub fn safe_local_path(next: Option<&str>) -> String {
     }
 }
 
+/// `GET /sprache/{code}?next=...` on either side: remember the language, go back.
+pub fn switch_language(code: &str, next: Option<&str>, secure: bool) -> actix_web::HttpResponse {
+    let lang = Lang::from_code(code).unwrap_or_default();
+    actix_web::HttpResponse::SeeOther()
+        .cookie(lang_cookie(lang, secure))
+        .insert_header((actix_web::http::header::LOCATION, safe_local_path(next)))
+        .finish()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,12 @@
-//! A stand-in for a state police system's receiving end (`internetwache police-sim`), for
-//! tests and demos. It does what the README's delivery protocol asks of a real receiver: checks the
-//! signature, opens the envelope, stores each report once per idempotency key, and answers
-//! with a receipt. Failures can be injected to exercise retries.
+//! `internetwache police-sim`: the inbox's receiver (`inbox::push`, `inbox::receiver`) with
+//! fault injection around it, for tests and demos. It is not a second receiver: signature
+//! check, storing once per case number (in `OUT.inbox/inbox.db`) and the receipt are the inbox's.
+//! What it adds: `/_control` and `--mode` to inject failures, `/_stats` counters, and the
+//! opened report written to `OUT/<case number>.json`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,8 +14,15 @@ use actix_web::dev::ServerHandle;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::{Envelope, PolicePrivateKey};
+use crate::config::DatabaseUrl;
+use crate::crypto::audit_chain::AuditKey;
+use crate::crypto::PolicePrivateKey;
 use crate::delivery::receipt::{self, ReceiptBody};
+use crate::inbox::keyring::Keyring;
+use crate::inbox::push::{self, PushHeaders};
+use crate::inbox::receiver::Receiver;
+use crate::reports::document::ReportDocument;
+use crate::store::Db;
 
 /// How the sim answers the next requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -73,7 +81,9 @@ struct SimState {
     config: SimConfig,
     control: Mutex<(Mode, Option<u64>)>,
     stats: Mutex<Stats>,
-    stored: Mutex<HashSet<String>>,
+    receiver: Receiver,
+    /// The inbox database is migrated once, on the first request.
+    ready: tokio::sync::OnceCell<()>,
 }
 
 impl SimState {
@@ -128,6 +138,8 @@ pub enum SimError {
     Bind(SocketAddr, std::io::Error),
     #[error("cannot create {0}: {1}")]
     Out(String, std::io::Error),
+    #[error("cannot set up the inbox store in {0}: {1}")]
+    Store(String, String),
 }
 
 /// Starts the sim on `bind` (port 0 works); the returned server future must be driven
@@ -143,11 +155,24 @@ pub fn start(
         .local_addr()
         .map_err(|e| SimError::Bind(bind, e))?
         .port();
+    let inbox_dir = inbox_dir(&config.out);
+    let shown = inbox_dir.display().to_string();
+    let url = DatabaseUrl::Sqlite(format!("sqlite://{}", inbox_dir.join("inbox.db").display()));
+    let db =
+        Db::connect_lazy(&url, 4).map_err(|e| SimError::Store(shown.clone(), e.to_string()))?;
+    let audit_key =
+        AuditKey::load("", &inbox_dir).map_err(|e| SimError::Store(shown, e.to_string()))?;
+    let receiver = Receiver::new(
+        db,
+        Arc::new(Keyring::from_keys([config.key.clone()])),
+        Arc::new(audit_key),
+    );
     let state = Arc::new(SimState {
         config,
         control: Mutex::new((Mode::Ok, None)),
         stats: Mutex::new(Stats::default()),
-        stored: Mutex::new(HashSet::new()),
+        receiver,
+        ready: tokio::sync::OnceCell::new(),
     });
     let data = web::Data::from(state.clone());
     let server = HttpServer::new(move || {
@@ -192,25 +217,12 @@ impl Drop for InFlight {
 }
 
 async fn intake(req: HttpRequest, state: web::Data<SimState>, body: web::Bytes) -> HttpResponse {
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string()
-    };
-    let signed = receipt::verify_request(
-        &state.config.secret,
-        &header(receipt::HEADER_TIMESTAMP),
-        &body,
-        &header(receipt::HEADER_SIGNATURE),
-        chrono::Utc::now().timestamp(),
-    );
-    if !signed {
+    let headers = PushHeaders::of(&req);
+    if !headers.authentic(&state.config.secret, &body) {
         state.stats().rejected_signatures += 1;
-        return HttpResponse::Unauthorized().body("bad signature");
+        return push::unauthorized();
     }
-    let key = header(receipt::HEADER_IDEMPOTENCY_KEY);
+    let key = headers.idempotency_key.clone();
     if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return HttpResponse::BadRequest().body("missing or malformed Idempotency-Key");
     }
@@ -228,44 +240,52 @@ async fn intake(req: HttpRequest, state: web::Data<SimState>, body: web::Bytes) 
         Mode::Slow => tokio::time::sleep(state.config.slow).await,
         _ => {}
     }
-    let case_number = match store(&state, &key, &body) {
-        Ok(case_number) => case_number,
-        Err(response) => return *response,
-    };
-    let receipt = receipt::compute(&state.config.secret, &case_number, &body);
+    if let Err(e) = state
+        .ready
+        .get_or_try_init(|| state.receiver.db().migrate())
+        .await
+    {
+        tracing::error!(error = %e, "police-sim cannot prepare its inbox database");
+        return HttpResponse::ServiceUnavailable().body("inbox database unavailable");
+    }
+    let (accepted, receipt) =
+        match push::accept(&state.receiver, &state.config.secret, &headers, &body).await {
+            Ok(done) => done,
+            Err(e) => return push::error_response(&e),
+        };
+    if accepted.first {
+        if let Some(opened) = &accepted.opened {
+            if let Err(e) = write_report(&state.config.out, &key, &opened.document) {
+                tracing::warn!(error = %e, "police-sim cannot write the opened report");
+            }
+        }
+        *state.stats().writes.entry(key).or_default() += 1;
+    }
+    let case_number = accepted.case_number.as_str();
     match mode {
         Mode::Drop => HttpResponse::Ok().streaming(futures_util::stream::once(async {
             Err::<web::Bytes, _>(std::io::Error::other("injected connection drop"))
         })),
         Mode::BadReceipt => HttpResponse::Ok().json(ReceiptBody {
-            receipt: receipt::compute(b"not the shared secret", &case_number, &body),
+            receipt: receipt::compute(b"not the shared secret", case_number, &body),
         }),
         Mode::NoReceipt => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
-        _ => HttpResponse::Ok().json(ReceiptBody { receipt }),
+        _ => HttpResponse::Ok().json(receipt),
     }
 }
 
-/// Opens the envelope and writes the report once per key; returns the case number.
-fn store(state: &SimState, key: &str, body: &[u8]) -> Result<String, Box<HttpResponse>> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Box::new(HttpResponse::BadRequest().body("body is not UTF-8")))?;
-    let envelope = Envelope::from_json(text)
-        .map_err(|e| Box::new(HttpResponse::BadRequest().body(e.to_string())))?;
-    let plaintext = envelope
-        .open_with(&state.config.key)
-        .map_err(|e| Box::new(HttpResponse::UnprocessableEntity().body(e.to_string())))?;
-    let case_number = envelope
-        .metadata()
-        .map_err(|e| Box::new(HttpResponse::BadRequest().body(e.to_string())))?
-        .case_number
-        .to_string();
-    let mut stored = state.stored.lock().unwrap_or_else(|p| p.into_inner());
-    let path = state.config.out.join(format!("{key}.json"));
-    if !stored.contains(key) && !path.exists() {
-        std::fs::write(&path, &plaintext)
-            .map_err(|_| Box::new(HttpResponse::InternalServerError().body("cannot store")))?;
-        *state.stats().writes.entry(key.to_string()).or_default() += 1;
-    }
-    stored.insert(key.to_string());
-    Ok(case_number)
+/// The sim's inbox database and audit key live next to `OUT` (`OUT.inbox/`), so `OUT` holds
+/// exactly one file per report.
+pub fn inbox_dir(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(".inbox");
+    out.with_file_name(name)
+}
+
+/// `OUT/<case number>.json`, the opened report, written completely and then renamed.
+fn write_report(out: &Path, key: &str, doc: &ReportDocument) -> std::io::Result<()> {
+    let json = serde_json::to_vec_pretty(doc).map_err(std::io::Error::other)?;
+    let tmp = out.join(format!(".{key}.json.tmp"));
+    std::fs::write(&tmp, json)?;
+    std::fs::rename(tmp, out.join(format!("{key}.json")))
 }

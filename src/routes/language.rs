@@ -1,12 +1,10 @@
 //! The German/English switch, remembered in a cookie.
 
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use crate::app_state::AppState;
-use crate::http::page::{lang_cookie, safe_local_path};
-use crate::i18n::Lang;
+use crate::http::page::switch_language;
 
 #[derive(Deserialize)]
 pub struct SwitchQuery {
@@ -19,9 +17,9 @@ pub async fn switch(
     code: web::Path<String>,
     query: web::Query<SwitchQuery>,
 ) -> HttpResponse {
-    let lang = Lang::from_code(&code).unwrap_or_default();
-    HttpResponse::SeeOther()
-        .cookie(lang_cookie(lang, state.settings.secure_cookies()))
-        .insert_header((header::LOCATION, safe_local_path(query.next.as_deref())))
-        .finish()
+    switch_language(
+        &code,
+        query.next.as_deref(),
+        state.settings.secure_cookies(),
+    )
 }

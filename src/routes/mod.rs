@@ -14,6 +14,7 @@ pub mod health;
 pub mod landing;
 pub mod language;
 pub mod staff;
+pub mod status_events;
 
 /// A fixed route outside the staff table: method and path pattern.
 #[derive(Debug, Clone, Copy)]
@@ -49,6 +50,7 @@ fixed_routes! {
     get "/datenschutz" => about::privacy;
     get "/leichte-sprache" => about::easy_language;
     get "/gebaerdensprache" => about::sign_language;
+    post "/api/v1/status" => status_events::post_status;
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -9,6 +9,7 @@ use crate::store::audit::{self as store_audit, Audited, NewAuditEntry};
 use crate::store::{Db, StoreError};
 
 pub mod receipts;
+pub mod sessions;
 
 /// What a staff account may do. Every role but `Operator` is scoped to one state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

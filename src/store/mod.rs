@@ -20,11 +20,13 @@ pub mod audit;
 pub mod delivery;
 pub mod drafts;
 pub mod forms;
+pub mod inbox;
 pub mod jobs;
 pub mod reports;
 pub mod retention;
 pub mod staff;
 pub mod staff_admin;
+pub mod status_events;
 pub mod text_column;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.

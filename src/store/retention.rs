@@ -32,7 +32,7 @@ const DUE: &str =
     "SELECT id FROM reports WHERE state = $1 AND status = 'delivered' AND delivered_at <= $2";
 
 /// (kind, statement) in the order foreign keys need; `$1` state, `$2` cutoff, `$3` now.
-fn statements() -> [(&'static str, String); 6] {
+fn statements() -> [(&'static str, String); 7] {
     [
         (
             "envelopes",
@@ -54,6 +54,13 @@ fn statements() -> [(&'static str, String); 6] {
         (
             "mail_outbox",
             format!("DELETE FROM mail_outbox WHERE report_id IN ({DUE})"),
+        ),
+        (
+            "status_events",
+            format!(
+                "DELETE FROM report_status_events WHERE case_number IN \
+                 (SELECT case_number FROM reports WHERE id IN ({DUE}))"
+            ),
         ),
         (
             "drafts",

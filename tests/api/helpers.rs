@@ -62,7 +62,7 @@ impl TestApp {
 }
 
 /// A throw-away PostgreSQL database, dropped when the test ends.
-struct PgTestDatabase {
+pub struct PgTestDatabase {
     admin_url: String,
     name: String,
 }
@@ -120,7 +120,7 @@ pub fn postgres_admin_url() -> Option<String> {
     Some(url)
 }
 
-async fn create_pg_database(admin_url: &str) -> (String, PgTestDatabase) {
+pub async fn create_pg_database(admin_url: &str) -> (String, PgTestDatabase) {
     use sqlx::Connection;
     let name = format!("iw_test_{}", uuid::Uuid::new_v4().simple());
     let mut conn = sqlx::PgConnection::connect(admin_url)

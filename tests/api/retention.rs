@@ -101,6 +101,13 @@ async fn deletes_exactly_what_is_due(backend: Backend) {
             .await
             .unwrap()
     );
+    // A status event for each of A and B (the citizen's status goes with the index row).
+    for (event, report_id) in [("ev-a", a.report_id), ("ev-b", b.report_id)] {
+        internetwache::with_db!(db, pool => sqlx::query(
+            "INSERT INTO report_status_events (event_id, case_number, status, office_id, at, received_at) \
+             SELECT $1, case_number, 'in_bearbeitung', NULL, $3, $3 FROM reports WHERE id = $2")
+            .bind(event).bind(report_id).bind(t0).execute(pool).await.map(|_| ()).unwrap());
+    }
     // U: never delivered, filed long before.
     let u = file_report(db, &key, None, t0 - Duration::days(400)).await;
     // A demo mail file written now.
@@ -145,6 +152,7 @@ async fn deletes_exactly_what_is_due(backend: Backend) {
             ("be/jobs", 2),
             ("be/mail_outbox", 1),
             ("be/reports", 1),
+            ("be/status_events", 1),
         ])
     );
     assert!(!exists(&app, a.report_id).await);
@@ -164,11 +172,15 @@ async fn deletes_exactly_what_is_due(backend: Backend) {
     // Years later: B goes; U, undelivered, stays with its envelope.
     assert_eq!(
         sweep(&app, t0 + Duration::days(2000), false).await,
-        expect(&[("be/jobs", 1), ("be/reports", 1)])
+        expect(&[("be/jobs", 1), ("be/reports", 1), ("be/status_events", 1)])
     );
     assert!(!exists(&app, b.report_id).await);
     assert!(exists(&app, u.report_id).await && has_envelope(&app, u.report_id).await);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM reports").await, 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM report_status_events").await,
+        0
+    );
 }
 with_both_engines!(deletes_exactly_what_is_due);
 

@@ -116,7 +116,7 @@ impl ResponseError for ApiError {
 }
 
 /// The state a bearer token may read.
-async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal, ApiError> {
+pub async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal, ApiError> {
     let token = req
         .headers()
         .get(header::AUTHORIZATION)

@@ -4,12 +4,12 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{NaiveDate, TimeZone, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 
 use super::{nav, require, require_post, CasePath, StaffError, StaffNav};
 use crate::app_state::AppState;
-use crate::clock::local_display;
+use crate::clock::{local_day_start as parse_day, local_display};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
@@ -112,14 +112,6 @@ fn row(app: &AppState, r: &ReportRow, german: bool) -> Row {
         status: r.status.clone(),
         office: office_name(app, r.state.as_str(), r.office_id.as_deref()),
     }
-}
-
-fn parse_day(s: &str) -> Option<chrono::DateTime<Utc>> {
-    let day = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()?;
-    let local = chrono_tz::Europe::Berlin
-        .from_local_datetime(&day.and_hms_opt(0, 0, 0)?)
-        .earliest()?;
-    Some(local.with_timezone(&Utc))
 }
 
 fn clean(v: &Option<String>) -> Option<String> {
@@ -290,6 +282,8 @@ struct ReportPage {
     error: String,
     receipt: String,
     can_act: bool,
+    /// (time, status, office) sent back by the police inbox, oldest first.
+    status_history: Vec<(String, String, String)>,
 }
 
 async fn render_report(
@@ -302,6 +296,22 @@ async fn render_report(
 ) -> Result<HttpResponse, StaffError> {
     let german = app.page(req).lang == crate::i18n::Lang::De;
     let (nav, cookies) = nav(app, req, principal);
+    let status_history = crate::store::status_events::for_case(&app.db, &report.case_number)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let label = e
+                .status
+                .parse::<crate::inbox::triage::CoarseStatus>()
+                .map(|s| s.label(german).to_owned())
+                .unwrap_or(e.status);
+            (
+                local_display(e.at, Utc::now(), german),
+                label,
+                e.office_id.unwrap_or_default(),
+            )
+        })
+        .collect();
     let body = ReportPage {
         page: app.page(req),
         nav,
@@ -315,6 +325,7 @@ async fn render_report(
         error,
         receipt,
         can_act: principal.role == Role::Clerk,
+        status_history,
     }
     .render()?;
     Ok(html(body, cookies))

@@ -5,18 +5,15 @@
 //! and lists them in [`ROUTES`], which the state-isolation test walks, so a new route
 //! cannot escape that test.
 
-use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use chrono::{Duration, Utc};
+use actix_web::cookie::Cookie;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
 
 use crate::app_state::AppState;
-use crate::crypto::token_hash;
 use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
-use crate::http::response::see_other;
 use crate::staff::{Principal, Role};
 use crate::state_code::StateCode;
-use crate::store::staff as store_staff;
 
 mod admin;
 pub mod api;
@@ -79,64 +76,13 @@ route_table! {
     post "/api/v1/reports/{case_number}/receipt" => api::receipt, Api;
 }
 
-pub const SESSION_COOKIE: &str = "iw_staff";
-pub const SIGN_IN_PATH: &str = "/anmelden";
-
-/// Errors of staff pages: a missing sign-in redirects, everything else is a page error.
-#[derive(Debug, thiserror::Error)]
-pub enum StaffError {
-    #[error("sign-in required")]
-    SignIn,
-    #[error(transparent)]
-    Page(#[from] PageError),
-}
-
-impl From<crate::store::StoreError> for StaffError {
-    fn from(e: crate::store::StoreError) -> Self {
-        StaffError::Page(e.into())
-    }
-}
-
-impl From<askama::Error> for StaffError {
-    fn from(e: askama::Error) -> Self {
-        StaffError::Page(e.into())
-    }
-}
-
-impl ResponseError for StaffError {
-    fn status_code(&self) -> actix_web::http::StatusCode {
-        match self {
-            StaffError::SignIn => actix_web::http::StatusCode::SEE_OTHER,
-            StaffError::Page(e) => e.status_code(),
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        match self {
-            StaffError::SignIn => see_other(SIGN_IN_PATH),
-            StaffError::Page(e) => e.error_response(),
-        }
-    }
-}
+pub use crate::http::staff_session::{
+    clear_session_cookie, session_cookie, StaffError, SESSION_COOKIE, SIGN_IN_PATH,
+};
 
 /// A 403/404 page in the visitor's language.
 pub fn denied(req: &HttpRequest, status: actix_web::http::StatusCode) -> HttpResponse {
     error_page(request_lang(req), status)
-}
-
-pub fn session_cookie(token: &str, secure: bool) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token.to_owned())
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .finish()
-}
-
-pub fn clear_session_cookie(secure: bool) -> Cookie<'static> {
-    let mut c = session_cookie("", secure);
-    c.make_removal();
-    c
 }
 
 /// The signed-in staff member, if the session cookie names a live session. Expired
@@ -146,28 +92,13 @@ pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Princip
     let Some(cookie) = req.cookie(SESSION_COOKIE) else {
         return Ok(None);
     };
-    if cookie.value().len() < 32 {
-        return Ok(None);
-    }
-    let id = token_hash(cookie.value());
-    let Some(row) = store_staff::session(&app.db, &id).await? else {
-        return Ok(None);
-    };
-    let now = Utc::now();
-    let idle = Duration::minutes(i64::from(app.settings.staff_session_idle_minutes));
-    if row.expires_at <= now || row.last_seen_at + idle <= now {
-        store_staff::delete_session(&app.db, &id).await?;
-        return Ok(None);
-    }
-    store_staff::touch_session(&app.db, &id, now).await?;
-    let Some(role) = Role::parse(&row.role) else {
-        return Ok(None);
-    };
-    Ok(Some(Principal {
-        actor: row.username,
-        role,
-        state: row.state,
-    }))
+    Ok(crate::staff::sessions::principal(
+        &app.db,
+        &app.session_policy(),
+        cookie.value(),
+        Utc::now(),
+    )
+    .await?)
 }
 
 /// The signed-in staff member with one of `roles`; 303 to sign-in without a session,

@@ -1,0 +1,281 @@
+//! `internetwache inbox ...`: the police side, run inside the police network.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::serve::{runtime, EXIT_CONFIG};
+use crate::crypto::audit_chain::AuditKey;
+use crate::inbox::context::Inbox;
+use crate::inbox::keyring::Keyring;
+use crate::inbox::server;
+use crate::inbox::settings::InboxSettings;
+use crate::store::{audit, Db};
+
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    #[command(subcommand)]
+    pub command: Option<InboxCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Receive reports (push endpoint) and run the inbox's workers (the default).
+    Serve,
+    /// Check the HMAC chain of the inbox's own audit log.
+    #[command(subcommand)]
+    Audit(InboxAuditCommand),
+    /// The private keys the inbox holds.
+    #[command(subcommand)]
+    Keys(InboxKeysCommand),
+    /// Tokens for the export API the VBS polls.
+    #[command(subcommand)]
+    Token(InboxTokenCommand),
+    /// Write a report's VBS export bundle to the drop folder (`<data dir>/export`).
+    Export(ExportArgs),
+    /// Accounts of the clerk pages (roles clerk and admin, one state each).
+    #[command(subcommand)]
+    User(super::staff::UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxTokenCommand {
+    /// A new export-API token for one state, shown once (only its SHA-256 is stored).
+    Add {
+        #[arg(long)]
+        state: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The case number.
+    pub case_number: String,
+    /// Who exports (goes into the inbox's audit log).
+    #[arg(long)]
+    pub clerk: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxAuditCommand {
+    /// Exit 0 if the chain is intact, 1 at the first broken entry.
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxKeysCommand {
+    /// One line per key: state and key id (never the secret).
+    List,
+}
+
+pub fn run(args: InboxArgs) -> ExitCode {
+    let settings = match InboxSettings::load() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("internetwache inbox: invalid configuration: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match args.command.unwrap_or(InboxCommand::Serve) {
+        InboxCommand::Serve => serve(settings),
+        InboxCommand::Audit(InboxAuditCommand::Verify) => verify_audit(settings),
+        InboxCommand::Keys(InboxKeysCommand::List) => list_keys(&settings),
+        InboxCommand::Token(InboxTokenCommand::Add { state, name }) => {
+            add_token(&settings, &state, &name)
+        }
+        InboxCommand::Export(args) => export(settings, &args),
+        InboxCommand::User(cmd) => user(&settings, cmd),
+    }
+}
+
+/// `inbox user ...`: the intake's user commands, on the inbox's database, roles and audit log.
+fn user(settings: &InboxSettings, cmd: super::staff::UserCommand) -> ExitCode {
+    use super::staff::{user_add, user_disable, user_reset_password, UserCommand};
+    let result = runtime().block_on(async {
+        Db::ensure_database(&settings.database()).await?;
+        let db = Db::connect_lazy(&settings.database(), 2)?;
+        db.migrate().await?;
+        let done = match cmd {
+            UserCommand::Add(args) => user_add(&db, &args, settings.session_policy().roles).await,
+            UserCommand::Disable { username } => {
+                let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
+                user_disable(&db, &key, &username).await
+            }
+            UserCommand::ResetPassword { username } => {
+                let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
+                user_reset_password(&db, &key, &username).await
+            }
+        };
+        db.close().await;
+        done
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("internetwache inbox: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: InboxSettings) -> ExitCode {
+    crate::telemetry::init_logging(crate::config::LogFormat::Text, &settings.log_level);
+    runtime().block_on(async move {
+        let inbox = match Inbox::open(&settings).await {
+            Ok(inbox) => Arc::new(inbox),
+            Err(e) => {
+                eprintln!("internetwache inbox: {e:#}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let listener = match TcpListener::bind(settings.bind) {
+            Ok(l) => l,
+            Err(e) => {
+                eprintln!(
+                    "internetwache inbox: cannot listen on {}: {e}",
+                    settings.bind
+                );
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let server = match server::http_server(inbox.clone(), listener) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("internetwache inbox: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        tokio::spawn(crate::inbox::status::run_sender(inbox.clone()));
+        tokio::spawn(crate::inbox::pull::run_scheduler(
+            inbox.clone(),
+            std::time::Duration::from_secs(settings.pull_interval_secs),
+        ));
+        println!("inbox listening on 127.0.0.1:{port}");
+        tracing::info!(port, states = ?inbox.states.keys().collect::<Vec<_>>(), "inbox serving");
+        // actix stops gracefully on SIGTERM/SIGINT.
+        let served = server.await;
+        inbox.receiver.db().close().await;
+        match served {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("internetwache inbox: server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn verify_audit(settings: InboxSettings) -> ExitCode {
+    runtime().block_on(async move {
+        let result = async {
+            let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
+                .map_err(|e| format!("cannot load the audit key: {e}"))?;
+            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
+            let rows = audit::all(&db).await.map_err(|e| e.to_string())?;
+            db.close().await;
+            Ok::<_, String>(audit::verify_chain(&key, &rows))
+        }
+        .await;
+        match result {
+            Ok(Ok(n)) => {
+                println!("inbox audit log intact: {n} entries");
+                ExitCode::SUCCESS
+            }
+            Ok(Err(broken)) => {
+                eprintln!("{broken}");
+                ExitCode::FAILURE
+            }
+            Err(message) => {
+                eprintln!("error: {message}");
+                ExitCode::from(EXIT_CONFIG)
+            }
+        }
+    })
+}
+
+fn list_keys(settings: &InboxSettings) -> ExitCode {
+    match Keyring::load_dirs(&settings.key_dirs()) {
+        Ok(ring) => {
+            for key in ring.keys() {
+                println!("{}\t{}", key.state, key.key_id);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("internetwache inbox: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
+    let Ok(state) = crate::state_code::StateCode::parse(state) else {
+        eprintln!("internetwache inbox: --state must be two letters, e.g. be");
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    runtime().block_on(async move {
+        let result = async {
+            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
+            db.migrate().await.map_err(|e| e.to_string())?;
+            let token = crate::crypto::generate_token().map_err(|e| e.to_string())?;
+            crate::store::staff::add_token(
+                &db,
+                &crate::crypto::token_hash(&token),
+                &state,
+                name,
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            db.close().await;
+            Ok::<_, String>(token)
+        }
+        .await;
+        match result {
+            Ok(token) => {
+                println!("{token}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("internetwache inbox: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+fn export(settings: InboxSettings, args: &ExportArgs) -> ExitCode {
+    runtime().block_on(async move {
+        let inbox = match Inbox::open(&settings).await {
+            Ok(inbox) => inbox,
+            Err(e) => {
+                eprintln!("internetwache inbox: {e:#}");
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        let dir = settings.export_dir();
+        let result = crate::inbox::export::to_drop_folder(
+            &inbox.receiver,
+            &args.clerk,
+            args.case_number.trim(),
+            &dir,
+        )
+        .await;
+        inbox.receiver.db().close().await;
+        match result {
+            Ok(path) => {
+                println!("{}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("internetwache inbox: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}

@@ -1,0 +1,158 @@
+//! The clerks' pages of the inbox, server-rendered in the intake's layout: sign-in (the
+//! intake's `staff::sessions`, against the inbox's own accounts), the Posteingang, the
+//! report page with its triage forms, the print view and attachments. Every page is
+//! scoped to the signed-in clerk's state: another state's report is "not found".
+
+use actix_web::cookie::Cookie;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+
+use super::context::Inbox;
+use crate::http::errors::PageError;
+use crate::http::page::PageContext;
+use crate::http::staff_session::{StaffError, SESSION_COOKIE};
+use crate::reports::case_number::CaseNumber;
+use crate::staff::sessions;
+use crate::staff::{Principal, Role};
+use crate::store::inbox::{self as store, InboxReportRow};
+
+mod actions;
+mod list;
+mod report;
+mod sign_in;
+
+pub const INBOX_PATH: &str = "/posteingang";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/anmelden", web::get().to(sign_in::form))
+        .route("/anmelden", web::post().to(sign_in::submit))
+        .route("/abmelden", web::post().to(sign_in::sign_out))
+        .route("/", web::get().to(home))
+        .route("/posteingang", web::get().to(list::list))
+        .route("/posteingang/{case_number}", web::get().to(report::show))
+        .route(
+            "/posteingang/{case_number}/druck",
+            web::get().to(report::print),
+        )
+        .route("/posteingang/{case_number}/pdf", web::get().to(report::pdf))
+        .route(
+            "/posteingang/{case_number}/anhang/{index}",
+            web::get().to(report::attachment),
+        )
+        .route(
+            "/posteingang/{case_number}/status",
+            web::post().to(actions::status),
+        )
+        .route(
+            "/posteingang/{case_number}/zuweisen",
+            web::post().to(actions::assign),
+        )
+        .route(
+            "/posteingang/{case_number}/weiterleiten",
+            web::post().to(actions::reroute),
+        )
+        .route(
+            "/posteingang/{case_number}/notiz",
+            web::post().to(actions::note),
+        )
+        .route(
+            "/static/app.css",
+            web::get().to(crate::http::assets::stylesheet),
+        )
+        .route("/static/app.js", web::get().to(crate::http::assets::script))
+        .route("/sprache/{code}", web::get().to(switch_language));
+}
+
+#[derive(serde::Deserialize)]
+struct SwitchQuery {
+    next: Option<String>,
+}
+
+async fn switch_language(
+    inbox: web::Data<Inbox>,
+    code: web::Path<String>,
+    query: web::Query<SwitchQuery>,
+) -> HttpResponse {
+    crate::http::page::switch_language(&code, query.next.as_deref(), inbox.web.secure_cookies)
+}
+
+#[tracing::instrument(skip_all)]
+async fn home(req: HttpRequest, inbox: web::Data<Inbox>) -> Result<HttpResponse, StaffError> {
+    require(&inbox, &req).await?;
+    Ok(crate::http::response::see_other(INBOX_PATH))
+}
+
+fn page(inbox: &Inbox, req: &HttpRequest) -> PageContext {
+    // The inbox never runs on demo keys it generated itself; no demo banner.
+    PageContext::new(req, &inbox.web.assets, false)
+}
+
+/// The signed-in clerk or admin of this inbox; 303 to sign-in without a session.
+pub async fn require(inbox: &Inbox, req: &HttpRequest) -> Result<Principal, StaffError> {
+    let cookie = req.cookie(SESSION_COOKIE).ok_or(StaffError::SignIn)?;
+    let db = inbox.receiver.db();
+    sessions::principal(db, &inbox.web.sessions, cookie.value(), Utc::now())
+        .await?
+        .ok_or(StaffError::SignIn)
+}
+
+/// The report of `raw` if `principal` may see it; "not found" for another state's report,
+/// so case numbers of other states cannot be probed.
+pub async fn report_for(
+    inbox: &Inbox,
+    principal: &Principal,
+    raw: &str,
+) -> Result<(CaseNumber, InboxReportRow), StaffError> {
+    let case_number: CaseNumber = raw.parse().map_err(|_| PageError::NotFound)?;
+    let row = store::get(inbox.receiver.db(), case_number.as_str())
+        .await?
+        .filter(|r| {
+            principal
+                .state
+                .as_ref()
+                .is_some_and(|s| s.as_str() == r.state)
+        })
+        .ok_or(PageError::NotFound)?;
+    Ok((case_number, row))
+}
+
+/// Checks the CSRF field of a clerk form.
+pub fn check_csrf(inbox: &Inbox, req: &HttpRequest, token: Option<&str>) -> Result<(), StaffError> {
+    if inbox.web.csrf.verify(req, token) {
+        Ok(())
+    } else {
+        Err(PageError::Forbidden.into())
+    }
+}
+
+/// What the navigation of every clerk page shows.
+#[derive(Debug, Clone)]
+pub struct ClerkNav {
+    pub username: String,
+    pub role: Role,
+    pub scope: String,
+    pub csrf: String,
+}
+
+/// Navigation data and the CSRF cookie to set, for a page of `principal`.
+pub fn nav(
+    inbox: &Inbox,
+    req: &HttpRequest,
+    principal: &Principal,
+) -> (ClerkNav, Vec<Cookie<'static>>) {
+    let (csrf, cookie) = inbox.web.csrf.issue(req, inbox.web.secure_cookies);
+    let scope = principal
+        .state
+        .as_ref()
+        .map(|s| s.upper())
+        .unwrap_or_default();
+    (
+        ClerkNav {
+            username: principal.actor.clone(),
+            role: principal.role,
+            scope,
+            csrf,
+        },
+        cookie.into_iter().collect(),
+    )
+}

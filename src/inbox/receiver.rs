@@ -1,0 +1,193 @@
+//! The one receiving side of the delivery protocol: whatever brought the envelope (a push,
+//! a pull, or `police-sim` around it), it is checked, opened for the triage index, stored
+//! once per case number, and audited. Only after this returns `Ok` may a receipt go out.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::keyring::Keyring;
+use super::opening::{self, OpenedReport};
+use super::triage;
+use crate::crypto::audit_chain::AuditKey;
+use crate::crypto::Envelope;
+use crate::delivery::receipt::sha256_hex;
+use crate::reports::case_number::CaseNumber;
+use crate::store::audit::{self, NewAuditEntry};
+use crate::store::inbox::{self as store, NewInboxReport, Stored, TriageColumns};
+use crate::store::{Db, StoreError};
+
+/// Audit actions of the receiving side.
+pub const ACTION_RECEIVE: &str = "inbox_receive";
+pub const ACTION_CONFLICT: &str = "inbox_receive_conflict";
+
+/// How an envelope arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Push,
+    Pull,
+}
+
+impl Via {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Push => "push",
+            Via::Pull => "pull",
+        }
+    }
+}
+
+/// A stored envelope.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub case_number: CaseNumber,
+    /// False for a repeat of bytes stored before.
+    pub first: bool,
+    /// The opened report when this arrival was the first and the envelope opened.
+    pub opened: Option<OpenedReport>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// The sender's bug: nothing to store (not an envelope, or the wrong case number).
+    #[error("{0}")]
+    Malformed(String),
+    /// Other bytes were stored for this case number before; they are kept.
+    #[error("a different envelope was received before for case {0}")]
+    Conflict(String),
+    #[error("the inbox database is not available: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The receiving side: the inbox database, the private keys and the audit key.
+#[derive(Clone)]
+pub struct Receiver {
+    db: Db,
+    keyring: Arc<Keyring>,
+    audit_key: Arc<AuditKey>,
+}
+
+impl Receiver {
+    pub fn new(db: Db, keyring: Arc<Keyring>, audit_key: Arc<AuditKey>) -> Receiver {
+        Receiver {
+            db,
+            keyring,
+            audit_key,
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    pub fn audit_key(&self) -> &AuditKey {
+        &self.audit_key
+    }
+
+    /// Stores `body` (exact bytes) for the case number `idempotency_key` names.
+    pub async fn receive(
+        &self,
+        idempotency_key: &str,
+        body: &[u8],
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, ReceiveError> {
+        let case_number = CaseNumber::parse(idempotency_key)
+            .ok()
+            .filter(|c| c.as_str() == idempotency_key.trim())
+            .ok_or_else(|| {
+                ReceiveError::Malformed("the Idempotency-Key is not a case number".into())
+            })?;
+        let text = std::str::from_utf8(body)
+            .map_err(|_| ReceiveError::Malformed("the body is not UTF-8".into()))?;
+        let envelope =
+            Envelope::from_json(text).map_err(|e| ReceiveError::Malformed(e.to_string()))?;
+        if let Ok(meta) = envelope.metadata() {
+            if meta.case_number != case_number {
+                return Err(ReceiveError::Malformed(
+                    "the envelope names another case number than the Idempotency-Key".into(),
+                ));
+            }
+        }
+        let opened = opening::open(&self.keyring, &envelope);
+        let (triage, unreadable) = match &opened {
+            Ok(report) => (triage::index_of(&report.document), None),
+            Err(reason) => (TriageColumns::default(), Some(reason.0.clone())),
+        };
+        let sha = sha256_hex(body);
+        let state = case_number.state().to_ascii_lowercase();
+        let new = NewInboxReport {
+            case_number: case_number.as_str(),
+            state: &state,
+            key_id: &envelope.key_id,
+            envelope: text,
+            envelope_sha256: &sha,
+            received_via: via.as_str(),
+            received_at: now,
+            unreadable_reason: unreadable.as_deref(),
+            triage: &triage,
+        };
+        match store::insert(&self.db, &new).await? {
+            Stored::New { .. } => {
+                if let Some(reason) = &unreadable {
+                    tracing::warn!(case_number = %case_number, %reason, "received an envelope that cannot be opened (nicht lesbar)");
+                }
+                self.audit(ACTION_RECEIVE, &state, case_number.as_str(), now)
+                    .await?;
+                Ok(Accepted {
+                    case_number,
+                    first: true,
+                    opened: opened.ok(),
+                })
+            }
+            Stored::Repeat { .. } => Ok(Accepted {
+                case_number,
+                first: false,
+                opened: None,
+            }),
+            Stored::Conflict { .. } => {
+                tracing::warn!(case_number = %case_number, "refused a second, different envelope for a stored case number");
+                self.audit(ACTION_CONFLICT, &state, case_number.as_str(), now)
+                    .await?;
+                Err(ReceiveError::Conflict(case_number.to_string()))
+            }
+        }
+    }
+
+    /// Appends one entry to the inbox's own audit chain.
+    pub async fn audit(
+        &self,
+        action: &str,
+        state: &str,
+        object: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.audit_as("inbox", action, state, object, now).await
+    }
+
+    pub async fn audit_as(
+        &self,
+        actor: &str,
+        action: &str,
+        state: &str,
+        object: &str,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        audit::append(
+            &self.db,
+            &self.audit_key,
+            &NewAuditEntry {
+                actor,
+                action,
+                state: Some(state),
+                object: Some(object),
+            },
+            now,
+        )
+        .await
+    }
+}

@@ -1,0 +1,421 @@
+//! The police inbox's tables (migration 0004): received envelopes with their triage index,
+//! the triage status, and clerks' notes. Used by `internetwache inbox` on its own database.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::with_db;
+
+/// The searchable index extracted from a report when it arrived; `None` where the report
+/// did not say, or when the envelope could not be opened.
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct TriageColumns {
+    pub form_id: Option<String>,
+    pub form_version: Option<i64>,
+    pub category: Option<String>,
+    pub office_id: Option<String>,
+    pub scene_postal_code: Option<String>,
+    pub scene_place: Option<String>,
+    pub offence_time: Option<String>,
+    pub damage_eur_cents: Option<i64>,
+}
+
+/// One received envelope, as it is written.
+#[derive(Debug, Clone)]
+pub struct NewInboxReport<'a> {
+    pub case_number: &'a str,
+    pub state: &'a str,
+    pub key_id: &'a str,
+    /// Exactly the bytes that arrived (their SHA-256 is `envelope_sha256`).
+    pub envelope: &'a str,
+    pub envelope_sha256: &'a str,
+    pub received_via: &'a str,
+    pub received_at: DateTime<Utc>,
+    /// Why it could not be opened ("nicht lesbar"), or `None`.
+    pub unreadable_reason: Option<&'a str>,
+    pub triage: &'a TriageColumns,
+}
+
+/// What storing an envelope did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    /// First arrival of this case number.
+    New { id: i64 },
+    /// The same bytes arrived before: nothing changed.
+    Repeat { id: i64 },
+    /// Different bytes arrived before under this case number: nothing changed.
+    Conflict { id: i64 },
+}
+
+/// One row of the index (never the envelope).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboxReportRow {
+    pub id: i64,
+    pub case_number: String,
+    pub state: String,
+    pub key_id: String,
+    pub envelope_sha256: String,
+    pub received_via: String,
+    pub received_at: DateTime<Utc>,
+    pub unreadable_reason: Option<String>,
+    /// Empty when the envelope could not be opened.
+    #[sqlx(flatten)]
+    pub triage: TriageColumns,
+    pub status: String,
+    pub status_office_id: Option<String>,
+    pub assigned_to: Option<String>,
+    pub exported_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "id, case_number, state, key_id, envelope_sha256, received_via, \
+     received_at, unreadable_reason, form_id, form_version, category, office_id, \
+     scene_postal_code, scene_place, offence_time, damage_eur_cents, status, \
+     status_office_id, assigned_to, exported_at";
+
+/// Stores an envelope once per case number. A repeat with the same bytes and a
+/// conflicting one with other bytes both leave the stored row untouched.
+pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
+    let t = new.triage;
+    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO inbox_reports (case_number, state, key_id, envelope, envelope_sha256, \
+         received_via, received_at, unreadable_reason, form_id, form_version, category, \
+         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         ON CONFLICT (case_number) DO NOTHING RETURNING id",
+    )
+    .bind(new.case_number)
+    .bind(new.state)
+    .bind(new.key_id)
+    .bind(new.envelope)
+    .bind(new.envelope_sha256)
+    .bind(new.received_via)
+    .bind(new.received_at)
+    .bind(new.unreadable_reason)
+    .bind(&t.form_id)
+    .bind(t.form_version)
+    .bind(&t.category)
+    .bind(&t.office_id)
+    .bind(&t.scene_postal_code)
+    .bind(&t.scene_place)
+    .bind(&t.offence_time)
+    .bind(t.damage_eur_cents)
+    .fetch_optional(pool)
+    .await?);
+    if let Some(id) = inserted {
+        return Ok(Stored::New { id });
+    }
+    let (id, sha): (i64, String) = with_db!(db, pool => sqlx::query_as(
+        "SELECT id, envelope_sha256 FROM inbox_reports WHERE case_number = $1",
+    )
+    .bind(new.case_number)
+    .fetch_one(pool)
+    .await?);
+    Ok(if sha == new.envelope_sha256 {
+        Stored::Repeat { id }
+    } else {
+        Stored::Conflict { id }
+    })
+}
+
+pub async fn get(db: &Db, case_number: &str) -> StoreResult<Option<InboxReportRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM inbox_reports WHERE case_number = $1");
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, InboxReportRow>(&sql)
+        .bind(case_number)
+        .fetch_optional(pool)
+        .await?),
+    )
+}
+
+/// The index, oldest first, `limit` rows after `after_id`.
+pub async fn list(db: &Db, after_id: i64, limit: i64) -> StoreResult<Vec<InboxReportRow>> {
+    let sql = format!("SELECT {COLUMNS} FROM inbox_reports WHERE id > $1 ORDER BY id LIMIT $2");
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, InboxReportRow>(&sql)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// What the clerks' list is narrowed to; `None` leaves a column open.
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub state: String,
+    pub case_number: Option<String>,
+    pub status: Option<String>,
+    pub category: Option<String>,
+    /// Matches the office a report was routed to or handed to.
+    pub office: Option<String>,
+    pub assignee: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// One page of a state's reports matching `filter`, newest first.
+pub async fn search(
+    db: &Db,
+    filter: &InboxFilter,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<InboxReportRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM inbox_reports WHERE state = $1 \
+         AND ($2 IS NULL OR case_number = $2) AND ($3 IS NULL OR status = $3) \
+         AND ($4 IS NULL OR category = $4) \
+         AND ($5 IS NULL OR office_id = $5 OR status_office_id = $5) \
+         AND ($6 IS NULL OR assigned_to = $6) AND ($7 IS NULL OR received_at >= $7) \
+         AND ($8 IS NULL OR received_at < $8) \
+         ORDER BY received_at DESC, id DESC LIMIT $9 OFFSET $10"
+    );
+    Ok(
+        with_db!(db, pool => sqlx::query_as::<_, InboxReportRow>(&sql)
+        .bind(&filter.state)
+        .bind(filter.case_number.as_deref())
+        .bind(filter.status.as_deref())
+        .bind(filter.category.as_deref())
+        .bind(filter.office.as_deref())
+        .bind(filter.assignee.as_deref())
+        .bind(filter.from)
+        .bind(filter.until)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(pool)
+        .await?),
+    )
+}
+
+/// How many of a state's reports are still `eingegangen` (nobody looked at them yet).
+pub async fn count_new(db: &Db, state: &str) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM inbox_reports WHERE state = $1 AND status = 'eingegangen'",
+    )
+    .bind(state)
+    .fetch_one(pool)
+    .await?))
+}
+
+/// The envelope exactly as received.
+pub async fn envelope(db: &Db, case_number: &str) -> StoreResult<Option<String>> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT envelope FROM inbox_reports WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// Assigns the report to a clerk (`None` clears it); false for an unknown case number.
+pub async fn assign(db: &Db, case_number: &str, clerk: Option<&str>) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET assigned_to = $2 WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(clerk)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
+
+/// An internal note on a report.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct NoteRow {
+    pub id: i64,
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+pub async fn add_note(
+    db: &Db,
+    report_id: i64,
+    author: &str,
+    body: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar(
+        "INSERT INTO inbox_notes (report_id, author, body, created_at) \
+         VALUES ($1, $2, $3, $4) RETURNING id",
+    )
+    .bind(report_id)
+    .bind(author)
+    .bind(body)
+    .bind(now)
+    .fetch_one(pool)
+    .await?))
+}
+
+pub async fn notes(db: &Db, report_id: i64) -> StoreResult<Vec<NoteRow>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, NoteRow>(
+        "SELECT id, author, body, created_at FROM inbox_notes WHERE report_id = $1 ORDER BY id",
+    )
+    .bind(report_id)
+    .fetch_all(pool)
+    .await?))
+}
+
+/// A status change for the intake, queued with the change itself.
+#[derive(Debug, Clone)]
+pub struct NewStatusEvent<'a> {
+    pub event_id: &'a str,
+    pub status: &'a str,
+    pub office_id: Option<&'a str>,
+}
+
+/// Moves a report from `from` to `to` (only if it is still at `from`) and queues the event
+/// for the intake, in one transaction. Returns false if the report was not at `from`.
+pub async fn change_status(
+    db: &Db,
+    case_number: &str,
+    from: &str,
+    to: &str,
+    office_id: Option<&str>,
+    event: Option<&NewStatusEvent<'_>>,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE inbox_reports SET status = $3, \
+             status_office_id = COALESCE($4, status_office_id) \
+             WHERE case_number = $1 AND status = $2",
+        )
+        .bind(case_number)
+        .bind(from)
+        .bind(to)
+        .bind(office_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed != 1 {
+            return Ok(false);
+        }
+        if let Some(e) = event {
+            sqlx::query(
+                "INSERT INTO inbox_status_outbox (event_id, case_number, state, status, \
+                 office_id, at, run_at) \
+                 SELECT $1, case_number, state, $2, $3, $4, $4 FROM inbox_reports \
+                 WHERE case_number = $5",
+            )
+            .bind(e.event_id)
+            .bind(e.status)
+            .bind(e.office_id)
+            .bind(now)
+            .bind(case_number)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// A claimed status event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxEvent {
+    pub id: i64,
+    pub event_id: String,
+    pub case_number: String,
+    pub state: String,
+    pub status: String,
+    pub office_id: Option<String>,
+    pub at: DateTime<Utc>,
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due, unsent events until `now + lease` (an expired claim is taken
+/// over). The conditions are repeated outside the subquery, so two instances on
+/// PostgreSQL re-check them on the locked row and never both win.
+pub async fn claim_status_events(
+    db: &Db,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+    limit: i64,
+) -> StoreResult<Vec<OutboxEvent>> {
+    const DUE: &str =
+        "sent_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1)";
+    let sql = format!(
+        "UPDATE inbox_status_outbox SET locked_until = $2, attempts = attempts + 1 \
+         WHERE id IN (SELECT id FROM inbox_status_outbox WHERE {DUE} ORDER BY id LIMIT $3) \
+         AND {DUE} \
+         RETURNING id, event_id, case_number, state, status, office_id, at, attempts"
+    );
+    Ok(with_db!(db, pool => sqlx::query_as::<_, OutboxEvent>(&sql)
+        .bind(now)
+        .bind(now + lease)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?))
+}
+
+pub async fn status_event_sent(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_status_outbox SET sent_at = $2, locked_until = NULL, last_error = NULL \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+/// Records a failed attempt; the event is tried again at `retry_at`. `error` carries no
+/// personal data (status, office and HTTP outcomes only).
+pub async fn status_event_failed(
+    db: &Db,
+    id: i64,
+    error: &str,
+    retry_at: DateTime<Utc>,
+) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_status_outbox SET run_at = $2, locked_until = NULL, last_error = $3 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(retry_at)
+    .bind(error)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+/// Events not yet acknowledged by the intake.
+pub async fn unsent_status_events(db: &Db) -> StoreResult<i64> {
+    Ok(with_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inbox_status_outbox WHERE sent_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await?))
+}
+
+/// Marks a report exported to the VBS (the latest export time is kept).
+pub async fn mark_exported(db: &Db, case_number: &str, now: DateTime<Utc>) -> StoreResult<()> {
+    with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET exported_at = $2 WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|_| ())?);
+    Ok(())
+}
+
+/// Re-routes a report to another office (without changing its status); false for an
+/// unknown case number.
+pub async fn reroute(db: &Db, case_number: &str, office_id: &str) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE inbox_reports SET status_office_id = $2 WHERE case_number = $1",
+    )
+    .bind(case_number)
+    .bind(office_id)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}

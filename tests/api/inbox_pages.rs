@@ -1,0 +1,365 @@
+//! The inbox's clerk pages on both engines: sign-in with the shared staff code, the
+//! Posteingang (filters, search, bounded paging), the report page with every entered value,
+//! attachments in a sandboxed response, triage forms with CSRF, and state isolation.
+
+use chrono::Utc;
+use internetwache::delivery::receipt;
+use internetwache::reports::case_number::CaseNumber;
+use internetwache::reports::document::{Answer, Attachment, ReportDocument};
+use internetwache::store::inbox as store;
+
+use crate::filing::{csrf_token, PNG};
+use crate::helpers::{browser, TestApp};
+use crate::inbox_support::*;
+use crate::on_both_engines;
+use crate::staff::{add_user, PASSWORD};
+
+/// A browser on the test inbox's pages.
+struct Clerk {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Clerk {
+    fn new(inbox: &TestInbox) -> Clerk {
+        Clerk {
+            client: browser(),
+            base: format!("http://127.0.0.1:{}", inbox.port),
+        }
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    async fn text(&self, path: &str) -> String {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.unwrap()
+    }
+
+    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Signs in; returns the answer's status.
+    async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+        let csrf = csrf_token(&self.text("/anmelden").await);
+        self.post(
+            "/anmelden",
+            &[
+                ("csrf_token", &csrf),
+                ("username", name),
+                ("password", password),
+            ],
+        )
+        .await
+    }
+
+    /// A CSRF token issued to this browser by a page it may see.
+    async fn csrf(&self) -> String {
+        csrf_token(&self.text("/posteingang").await)
+    }
+}
+
+/// The test report with a PNG and a repeatable group (two stolen items).
+fn report_with_png(case: &CaseNumber) -> ReportDocument {
+    let mut doc = report(case);
+    doc.answers.push(Answer {
+        step_id: "gegenstaende".into(),
+        step_title: "Gestohlene Gegenstände".into(),
+        field_id: "gegenstaende".into(),
+        label: "Weitere Gegenstände".into(),
+        value: serde_json::json!([
+            {"art": "Fahrradschloss", "wert": "25,00 €"},
+            {"art": "Satteltasche", "wert": "40,00 €"}
+        ]),
+        display: "Fahrradschloss, Satteltasche".into(),
+    });
+    use base64::Engine;
+    doc.attachments.push(Attachment {
+        field_id: "fotos".into(),
+        filename: "rad.png".into(),
+        mime_type: "image/png".into(),
+        size: PNG.len() as u64,
+        sha256: receipt::sha256_hex(PNG),
+        data: base64::engine::general_purpose::STANDARD.encode(PNG),
+    });
+    doc
+}
+
+async fn deliver(
+    inbox: &TestInbox,
+    doc: &ReportDocument,
+    key: &internetwache::crypto::PolicePrivateKey,
+) {
+    let body = seal(doc, key, Utc::now());
+    let case = doc.case_number.as_str();
+    receipt_of(
+        push(
+            &inbox.push_url(),
+            INBOX_SECRET,
+            case,
+            &body,
+            Utc::now().timestamp(),
+        )
+        .await,
+    )
+    .await;
+}
+
+async fn clerk_reads_and_triages_a_report(app: TestApp) {
+    let db = &app.state.db;
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(db, vec![key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    let doc = report_with_png(&case);
+    deliver(&inbox, &doc, &key).await;
+    add_user(&app, "anna", "clerk", Some("be")).await;
+    let clerk = Clerk::new(&inbox);
+
+    // Without a session every page sends the visitor to sign in.
+    let res = clerk.get("/posteingang").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/anmelden");
+    let wrong = clerk.sign_in("anna", "not the password").await;
+    assert_eq!(wrong.status(), 200);
+    assert!(wrong
+        .text()
+        .await
+        .unwrap()
+        .contains("Benutzername oder Passwort ist falsch"));
+    assert_eq!(clerk.sign_in("anna", PASSWORD).await.status(), 303);
+
+    // The list: index columns, the count of new reports, filters and search.
+    let list = clerk.text("/posteingang").await;
+    for shown in [
+        case.as_str(),
+        "fahrraddiebstahl",
+        "10178 Berlin",
+        "2026-11-20 08:15",
+        "899,00 €",
+        "eingegangen",
+        "dir3",
+    ] {
+        assert!(list.contains(shown), "the list shows {shown}");
+    }
+    assert!(
+        list.contains("<strong>1</strong> neuer Bericht"),
+        "one new report at a glance"
+    );
+    let search = clerk
+        .text(&format!("/posteingang?q={}", case.as_str()))
+        .await;
+    assert!(search.contains(case.as_str()));
+    let other = clerk.text("/posteingang?status=abgeschlossen").await;
+    assert!(
+        !other.contains(case.as_str()),
+        "the status filter narrows the list"
+    );
+    let other = clerk.text("/posteingang?assignee=bernd").await;
+    assert!(
+        !other.contains(case.as_str()),
+        "the assignee filter narrows the list"
+    );
+    let dated = clerk
+        .text("/posteingang?from=2000-01-01&to=2000-01-02")
+        .await;
+    assert!(
+        !dated.contains(case.as_str()),
+        "the date range narrows the list"
+    );
+    let bad = clerk.text("/posteingang?from=gestern&q=nix").await;
+    assert!(
+        bad.contains("error-summary")
+            && bad.contains("kein Datum")
+            && bad.contains("keine Vorgangsnummer")
+    );
+    for page in ["0", "-3", "abc", "1001", "99999999999999999999999"] {
+        let res = clerk.get(&format!("/posteingang?page={page}")).await;
+        assert_eq!(
+            res.status(),
+            400,
+            "page={page} is refused, not a server error"
+        );
+    }
+
+    // The report page shows every entered value with its label, and the form version.
+    let path = format!("/posteingang/{}", case.as_str());
+    let page = clerk.text(&path).await;
+    for a in &doc.answers {
+        assert!(page.contains(&a.label), "label {}", a.label);
+        if a.value.is_array() {
+            for v in ["Fahrradschloss", "Satteltasche", "25,00 €", "40,00 €"] {
+                assert!(page.contains(v), "group value {v}");
+            }
+        } else {
+            assert!(page.contains(&a.display), "value {}", a.display);
+        }
+    }
+    assert!(page.contains(&doc.form.content_hash) && page.contains("Fahrraddiebstahl"));
+    assert!(page.contains("rad.png") && page.contains(&receipt::sha256_hex(PNG)));
+
+    // The image attachment, sandboxed, byte for byte; the text file only as a download.
+    let res = clerk.get(&format!("{path}/anhang/1")).await;
+    assert_eq!(res.status(), 200);
+    let headers = res.headers().clone();
+    assert_eq!(headers["content-type"], "image/png");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .starts_with("sandbox"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("inline"));
+    assert_eq!(
+        receipt::sha256_hex(&res.bytes().await.unwrap()),
+        receipt::sha256_hex(PNG)
+    );
+    let res = clerk.get(&format!("{path}/anhang/0")).await;
+    assert_eq!(res.headers()["content-type"], "application/octet-stream");
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(clerk.get(&format!("{path}/anhang/7")).await.status(), 404);
+    let print = clerk.text(&format!("{path}/druck")).await;
+    assert!(print.contains("899,00 €") && !print.contains("csrf_token"));
+    let res = clerk.get(&format!("{path}/pdf")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"), "a PDF");
+    let needle = case.as_str().as_bytes();
+    assert!(
+        pdf.windows(needle.len()).any(|w| w == needle),
+        "the PDF names the case number"
+    );
+
+    // Triage: without the CSRF field nothing happens; a wrong step is explained.
+    let res = clerk
+        .post(&format!("{path}/status"), &[("status", "in_pruefung")])
+        .await;
+    assert_eq!(res.status(), 403);
+    let csrf = clerk.csrf().await;
+    let res = clerk
+        .post(
+            &format!("{path}/status"),
+            &[("csrf_token", &csrf), ("status", "abgeschlossen")],
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("nicht möglich"));
+    for (action, form) in [
+        ("status", vec![("status", "in_pruefung")]),
+        ("zuweisen", vec![("assignee", "anna")]),
+        ("weiterleiten", vec![("office", "dir5")]),
+        ("notiz", vec![("note", "Rückruf vereinbart")]),
+    ] {
+        let mut fields = vec![("csrf_token", csrf.as_str())];
+        fields.extend(form);
+        let res = clerk.post(&format!("{path}/{action}"), &fields).await;
+        assert_eq!(res.status(), 303, "{action}");
+    }
+    let row = store::get(db, case.as_str()).await.unwrap().unwrap();
+    assert_eq!(row.status, "in_pruefung");
+    assert_eq!(row.assigned_to.as_deref(), Some("anna"));
+    assert_eq!(row.status_office_id.as_deref(), Some("dir5"));
+    let page = clerk.text(&path).await;
+    assert!(page.contains("in Prüfung") && page.contains("Rückruf vereinbart"));
+    let list = clerk
+        .text("/posteingang?assignee=anna&office=dir5&status=in_pruefung")
+        .await;
+    assert!(list.contains(case.as_str()) && list.contains("<strong>0</strong> neue Berichte"));
+
+    // Every view, print and attachment is in the inbox's audit log under the clerk's name.
+    let entries = internetwache::store::audit::recent(db, Some("be"), 200)
+        .await
+        .unwrap();
+    for action in [
+        "inbox_view",
+        "inbox_print",
+        "inbox_attachment_download",
+        "inbox_status",
+        "sign_in",
+    ] {
+        assert!(
+            entries
+                .iter()
+                .any(|e| e.action == action && e.actor == "anna"),
+            "{action} is audited"
+        );
+    }
+}
+
+async fn a_clerk_sees_nothing_of_another_state(app: TestApp) {
+    let db = &app.state.db;
+    let (_, be_key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(db, vec![be_key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    deliver(&inbox, &report_with_png(&case), &be_key).await;
+    add_user(&app, "bernd", "clerk", Some("bb")).await;
+    add_user(&app, "olaf", "operator", None).await;
+
+    let operator = Clerk::new(&inbox);
+    assert_eq!(
+        operator.sign_in("olaf", PASSWORD).await.status(),
+        200,
+        "the inbox serves clerks and admins, not the intake's operators"
+    );
+
+    let clerk = Clerk::new(&inbox);
+    assert_eq!(clerk.sign_in("bernd", PASSWORD).await.status(), 303);
+    let list = clerk.text("/posteingang").await;
+    assert!(!list.contains(case.as_str()));
+    let found = clerk
+        .text(&format!("/posteingang?q={}", case.as_str()))
+        .await;
+    assert!(!found.contains(&format!("/posteingang/{}", case.as_str())));
+    let path = format!("/posteingang/{}", case.as_str());
+    for get in [
+        path.clone(),
+        format!("{path}/druck"),
+        format!("{path}/anhang/0"),
+    ] {
+        assert_eq!(clerk.get(&get).await.status(), 404, "GET {get}");
+    }
+    let csrf = clerk.csrf().await;
+    for action in ["status", "zuweisen", "weiterleiten", "notiz"] {
+        let res = clerk
+            .post(
+                &format!("{path}/{action}"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("status", "in_pruefung"),
+                    ("assignee", "bernd"),
+                    ("office", "x"),
+                    ("note", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 404, "POST {action}");
+    }
+    let row = store::get(db, case.as_str()).await.unwrap().unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.assigned_to),
+        ("eingegangen", None)
+    );
+    assert!(store::notes(db, row.id).await.unwrap().is_empty());
+}
+
+on_both_engines!(
+    clerk_reads_and_triages_a_report,
+    a_clerk_sees_nothing_of_another_state
+);
