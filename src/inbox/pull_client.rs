@@ -78,15 +78,68 @@ impl PullClient {
             .with_context(|| format!("{case_number}: receipt refused"))
     }
 
+    /// Sends with a few retries for what passes (a dropped connection, 429, 502-504):
+    /// every call is idempotent, and a busy intake should slow a pull down, not end it.
     async fn send(&self, request: reqwest::RequestBuilder) -> anyhow::Result<String> {
+        let mut delay = Duration::from_millis(500);
+        for _ in 1..TRIES {
+            let retry = request.try_clone().context("request cannot be repeated")?;
+            match Self::send_once(retry).await {
+                Err(Failure::Transient(wait)) => {
+                    tokio::time::sleep(wait.unwrap_or(delay).min(MAX_WAIT)).await;
+                    delay *= 2;
+                }
+                done => return done.map_err(Failure::into_error),
+            }
+        }
+        Self::send_once(request).await.map_err(Failure::into_error)
+    }
+
+    async fn send_once(request: reqwest::RequestBuilder) -> Result<String, Failure> {
         // Without the URL: a case number in a path stays out of error messages and logs.
-        let res = request.send().await.map_err(|e| e.without_url())?;
+        let res = match request.send().await {
+            Ok(res) => res,
+            Err(e) if e.is_connect() || e.is_timeout() || e.is_request() => {
+                return Err(Failure::Transient(None))
+            }
+            Err(e) => return Err(Failure::Final(e.without_url().into())),
+        };
         let status = res.status();
-        let body = res.text().await.map_err(|e| e.without_url())?;
-        if status.is_success() {
-            Ok(body)
-        } else {
-            Err(anyhow::anyhow!(problem(status, &body)))
+        let retry_after = res
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = res
+            .text()
+            .await
+            .map_err(|e| Failure::Final(e.without_url().into()))?;
+        match status.as_u16() {
+            _ if status.is_success() => Ok(body),
+            429 | 502..=504 => Err(Failure::Transient(retry_after)),
+            _ => Err(Failure::Final(anyhow::anyhow!(problem(status, &body)))),
+        }
+    }
+}
+
+/// Attempts per call, and the longest wait between two.
+const TRIES: u32 = 5;
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+enum Failure {
+    /// Worth another try, after the server's `Retry-After` if it sent one.
+    Transient(Option<Duration>),
+    Final(anyhow::Error),
+}
+
+impl Failure {
+    fn into_error(self) -> anyhow::Error {
+        match self {
+            Failure::Transient(_) => {
+                anyhow::anyhow!("the intake stayed busy or unreachable after {TRIES} tries")
+            }
+            Failure::Final(e) => e,
         }
     }
 }

@@ -350,3 +350,42 @@ macro_rules! with_both_engines {
         }
     )+};
 }
+
+/// The delivery attempts of `jobs` jobs show each job held by one worker at a time: attempts
+/// numbered 1..n without overlap (each ends before the next is claimed), and exactly one
+/// done, the last. An earlier attempt may have failed without reaching the police (a dropped
+/// keep-alive connection under load); the police-sim's own counts prove one request each.
+/// Returns how many jobs needed more than one attempt.
+pub fn assert_one_claim_at_a_time(
+    attempts: &[&internetwache::store::delivery::Attempt],
+    jobs: usize,
+) -> usize {
+    let mut by_job: std::collections::BTreeMap<i64, Vec<_>> = Default::default();
+    for a in attempts {
+        by_job.entry(a.job_id).or_default().push(*a);
+    }
+    assert_eq!(by_job.len(), jobs, "jobs with attempts");
+    for (job, list) in &mut by_job {
+        list.sort_by_key(|a| a.attempt);
+        let numbers: Vec<i64> = list.iter().map(|a| a.attempt).collect();
+        assert_eq!(
+            numbers,
+            (1..=list.len() as i64).collect::<Vec<_>>(),
+            "job {job}"
+        );
+        let (last, earlier) = list.split_last().unwrap();
+        assert_eq!(last.outcome.as_deref(), Some("done"), "job {job}: {list:?}");
+        for pair in list.windows(2) {
+            let ended = pair[0].finished_at.expect("an earlier attempt ended");
+            assert!(
+                ended <= pair[1].claimed_at,
+                "job {job} overlapped: {list:?}"
+            );
+        }
+        assert!(
+            earlier.iter().all(|a| a.outcome.as_deref() != Some("done")),
+            "job {job} done twice: {list:?}"
+        );
+    }
+    by_job.values().filter(|l| l.len() > 1).count()
+}

@@ -206,13 +206,12 @@ async fn two_serve_processes_take_500_reports_between_them() {
         .iter()
         .filter(|a| deliver_jobs.contains(&a.job_id))
         .collect();
-    assert_eq!(deliveries.len(), 500);
+    let retried = crate::delivery_support::assert_one_claim_at_a_time(&deliveries, 500);
     let mut per_worker: BTreeMap<&str, usize> = BTreeMap::new();
     for a in &deliveries {
-        assert_eq!(a.attempt, 1);
-        assert_eq!(a.outcome.as_deref(), Some("done"));
         *per_worker.entry(a.worker.as_str()).or_default() += 1;
     }
+    println!("{retried} jobs needed a second attempt that never reached the police");
     println!("500 reports filed over HTTP through two serve processes; claims per worker: {per_worker:?}");
 }
 
