@@ -352,35 +352,12 @@ mod tests {
 
     use super::*;
 
-    /// Query strings built from the keys the API knows, unknown keys and junk values.
-    fn query_string() -> impl Strategy<Value = String> {
-        let key = prop_oneof![
-            Just("limit".to_owned()),
-            Just("cursor".to_owned()),
-            Just("status".to_owned()),
-            "[a-z%]{0,6}",
-        ];
-        let value = prop_oneof![
-            "-?[0-9]{0,40}",
-            Just("all".to_owned()),
-            Just("pending".to_owned()),
-            "[ -~]{0,16}",
-        ];
-        proptest::collection::vec((key, value), 0..6).prop_map(|pairs| {
-            pairs
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect::<Vec<_>>()
-                .join("&")
-        })
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
         /// Any query gives a bounded list query or a 400 problem, never a panic.
         #[test]
-        fn list_queries_parse_into_bounds_or_a_bad_request(raw in query_string()) {
+        fn list_queries_parse_into_bounds_or_a_bad_request(raw in "((limit|cursor|status|x)=-?[0-9a-z%]{0,40}&?){0,5}") {
             match ListQuery::parse(&raw) {
                 Ok(q) => {
                     prop_assert!((1..=MAX_LIMIT).contains(&q.limit));
