@@ -154,6 +154,13 @@ pub enum PageError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
+impl PageError {
+    /// The database (or the drafts kept in it) cannot be reached: worth sending again later.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, PageError::Store(_) | PageError::Draft(_))
+    }
+}
+
 impl From<crate::http::form_body::BodyError> for PageError {
     fn from(e: crate::http::form_body::BodyError) -> Self {
         use crate::http::form_body::BodyError;

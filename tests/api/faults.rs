@@ -11,6 +11,9 @@ use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use internetwache::state_code::StateCode;
+
+use crate::filing::Filler;
 use crate::helpers::{browser, postgres_admin_url, ServeProcess};
 
 /// Forwards TCP to `target` until cut: a cut drops every open connection and refuses new
@@ -287,4 +290,130 @@ async fn db_ready_follows_readiness_through_a_database_cut() {
         up.as_secs_f64()
     );
     service.drop_database().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filing_during_a_cut_keeps_typed_values_then_one_case_number_delivered_once() {
+    use crate::delivery_support::{delivered_count, police_key, push_config, start_sim, wait_for};
+    let Some(admin) = postgres_admin_url() else {
+        return;
+    };
+    let admin_url = url::Url::parse(&admin).unwrap();
+    let target = format!(
+        "{}:{}",
+        admin_url.host_str().unwrap(),
+        admin_url.port().unwrap_or(5432)
+    );
+    let proxy = CutProxy::start(target.parse().unwrap()).await;
+    let (direct, database) = crate::helpers::create_pg_database(&admin).await;
+    let mut proxied = url::Url::parse(&direct).unwrap();
+    proxied.set_port(Some(proxy.port)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let sim = start_sim(&key, &dir.path().join("received"), Duration::from_secs(30));
+    let config = push_config(&key, &sim.url());
+    let app = crate::helpers::spawn_app_configured(
+        crate::helpers::Backend::Sqlite,
+        Some(&config),
+        &[
+            ("IW_DATABASE_URL", proxied.as_str()),
+            ("IW_WORKERS", "1"),
+            ("IW_WORKER_POLL_MS", "200"),
+            ("IW_DATABASE_DEADLINE_SECS", "2"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(app.state.db, internetwache::store::Db::Postgres(_)),
+        "the app runs behind the proxy"
+    );
+    let variant = app
+        .state
+        .forms
+        .live(&app.state.db, &StateCode::parse("be").unwrap(), "hinweis")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut filler = Filler::new(&crate::filing::postal_code_for(&app, "be"), "Cut");
+    let mut url = crate::filing::start(&app, "be", "hinweis").await;
+
+    // A step posted during the cut comes back with its typed values and a 503.
+    let html = app.get(&url).await.text().await.unwrap();
+    let step_csrf = crate::filing::csrf_token(&html);
+    proxy.cut();
+    let typed = [
+        ("csrf_token", step_csrf.as_str()),
+        ("f-typed", "Fahrrad Cut-Probe 42"),
+    ];
+    let res = app
+        .client
+        .post(app.url(&url))
+        .form(&typed)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 503);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("Ihre Angaben sind nicht verloren"), "{body}");
+    assert!(body.contains("value=\"Fahrrad Cut-Probe 42\""), "{body}");
+    proxy.restore();
+    wait_for(
+        "the step page after restore",
+        Duration::from_secs(30),
+        || async { app.get(&url).await.status() == 200 },
+    )
+    .await;
+
+    while url.contains("/schritt/") {
+        url = crate::filing::complete_step(&app, &variant, &url, &mut filler).await;
+    }
+    let review = app.get(&url).await.text().await.unwrap();
+    let csrf = crate::filing::csrf_token(&review);
+    let submit = app.url(&url.replace("/pruefen", "/absenden"));
+
+    proxy.cut();
+    let asked = Instant::now();
+    let res = app
+        .client
+        .post(&submit)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let took = asked.elapsed();
+    assert_eq!(res.status(), 503);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("vorübergehend nicht verfügbar"), "{body}");
+    assert!(!body.contains("bestaetigung"), "{body}");
+
+    proxy.restore();
+    let restored = Instant::now();
+    wait_for(
+        "the review page after restore",
+        Duration::from_secs(30),
+        || async { app.get(&url).await.status() == 200 },
+    )
+    .await;
+    let back = restored.elapsed();
+    let filed = crate::filing::submit_from_review(&app, &url, variant).await;
+    let db = &app.state.db;
+    let reports: i64 = internetwache::with_db!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM reports").fetch_one(pool).await.unwrap());
+    assert_eq!(reports, 1, "the cut submission left no report behind");
+    wait_for("the report delivered", Duration::from_secs(60), || async {
+        delivered_count(db).await == 1
+    })
+    .await;
+    let stats = sim.stats();
+    assert_eq!(stats.requests.get(&filed.case_number), Some(&1));
+    assert_eq!(stats.total_requests, 1);
+    eprintln!(
+        "submit during a database cut: 503 after {:.1} s, no case number; review back {:.1} s \
+         after restore; one case number, delivered once, no restart",
+        took.as_secs_f64(),
+        back.as_secs_f64()
+    );
+    drop(app);
+    drop(database);
 }

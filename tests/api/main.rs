@@ -15,6 +15,7 @@ mod faults;
 mod field_errors;
 mod health;
 mod hostile;
+mod hostile_props;
 mod inbox;
 mod inbox_export;
 mod inbox_pages;

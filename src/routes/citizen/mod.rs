@@ -13,6 +13,7 @@ mod confirmation;
 mod review;
 mod start;
 mod step;
+mod unavailable;
 
 /// The `/{state}/...` patterns; the fixed `/melden` paths are in the route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {

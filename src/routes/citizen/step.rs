@@ -4,12 +4,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
+use super::unavailable::step_unavailable;
 use super::{draft_for, DraftFor, FormPath};
 use crate::app_state::AppState;
 use crate::clock::{local_display, local_now};
 use crate::drafts::{Draft, DRAFT_COOKIE};
 use crate::forms::render::StepFields;
-use crate::forms::{input_base, validate_step, FieldError, FormVariant, GroupAction, Referral};
+use crate::forms::{
+    input_base, validate_step, FieldError, FormVariant, GroupAction, RawStepInput, Referral,
+};
 use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body;
@@ -224,9 +227,10 @@ pub async fn save(
     if !app.csrf.verify(&req, raw.first(CSRF_FIELD)) {
         return Err(PageError::Forbidden);
     }
-    let (mut draft, variant) = match open_draft(&app, &req, &form_path).await? {
-        Ok(found) => found,
-        Err(response) => return Ok(response),
+    let (mut draft, variant) = match open_draft(&app, &req, &form_path).await {
+        Ok(Ok(found)) => found,
+        Ok(Err(response)) => return Ok(response),
+        Err(e) => return kept_or(e, &app, &req, &raw),
     };
     let base = form_path.base();
     if draft.case_number.is_some() {
@@ -246,7 +250,10 @@ pub async fn save(
     draft.payload.answers = result.answers;
     if let Some(input) = body.oversized_file {
         // The rest of the step is kept; only the file is refused, with the limit named.
-        let saved = app.drafts.save(&app.db, &draft, now).await?;
+        let saved = match app.drafts.save(&app.db, &draft, now).await {
+            Ok(saved) => saved,
+            Err(e) => return kept_or(e.into(), &app, &req, &raw),
+        };
         let Some(expires) = saved else {
             return Ok(see_other(&format!("{base}/bestaetigung")));
         };
@@ -269,7 +276,10 @@ pub async fn save(
     if let Some(group_action) = &group_action {
         group_action.apply(&variant, &mut draft.payload.answers);
     }
-    let saved = app.drafts.save(&app.db, &draft, now).await?;
+    let saved = match app.drafts.save(&app.db, &draft, now).await {
+        Ok(saved) => saved,
+        Err(e) => return kept_or(e.into(), &app, &req, &raw),
+    };
     match saved {
         None => return Ok(see_other(&format!("{base}/bestaetigung"))),
         Some(expires) => draft.expires = expires,
@@ -298,6 +308,21 @@ pub async fn save(
         Some(next) if !draft.payload.reached_review => see_other(&step_url(&base, &variant, *next)),
         _ => see_other(&format!("{base}/pruefen")),
     })
+}
+
+/// A database that cannot be reached gives the step's values back with a 503; any other
+/// error stays what it is.
+fn kept_or(
+    err: PageError,
+    app: &AppState,
+    req: &HttpRequest,
+    raw: &RawStepInput,
+) -> Result<HttpResponse, PageError> {
+    if err.is_unavailable() {
+        step_unavailable(app, req, raw)
+    } else {
+        Err(err)
+    }
 }
 
 fn too_large(input_id: String, field_id: String, max_mb: u32) -> FieldError {

@@ -143,11 +143,62 @@ pub async fn openapi() -> HttpResponse {
         .body(OPENAPI)
 }
 
-#[derive(Debug, Deserialize)]
+/// A pull-API list query, parsed from the raw query string: which status, how many, and
+/// after which report. Unknown keys are ignored; a repeated key is refused, not guessed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
-    status: Option<String>,
-    limit: Option<String>,
-    cursor: Option<String>,
+    pub status: Option<String>,
+    pub limit: i64,
+    pub after_id: Option<i64>,
+}
+
+impl ListQuery {
+    pub fn parse(raw: &str) -> Result<ListQuery, ApiError> {
+        let (mut status, mut limit, mut cursor) = (None, None, None);
+        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+            let slot = match key.as_ref() {
+                "status" => &mut status,
+                "limit" => &mut limit,
+                "cursor" => &mut cursor,
+                _ => continue,
+            };
+            if slot.replace(value.into_owned()).is_some() {
+                return Err(ApiError::BadRequest(format!(
+                    "{key} is given more than once"
+                )));
+            }
+        }
+        let status = match status.as_deref().unwrap_or("pending") {
+            "pending" => Some("pending".to_owned()),
+            "delivered" => Some("delivered".to_owned()),
+            "all" => None,
+            _ => {
+                return Err(ApiError::BadRequest(
+                    "status must be pending, delivered or all".into(),
+                ))
+            }
+        };
+        let limit = match limit.as_deref() {
+            None => DEFAULT_LIMIT,
+            Some(l) => l
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| ApiError::BadRequest(format!("limit must be 1 to {MAX_LIMIT}")))?,
+        };
+        let after_id =
+            match cursor.as_deref() {
+                None | Some("") => None,
+                Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    ApiError::BadRequest("cursor is not one this API issued".into())
+                })?),
+            };
+        Ok(ListQuery {
+            status,
+            limit,
+            after_id,
+        })
+    }
 }
 
 /// One report in a list: the plaintext index only.
@@ -195,39 +246,13 @@ pub struct ReportPage {
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(
-    req: HttpRequest,
-    app: web::Data<AppState>,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn list(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
-    let status = match query.status.as_deref().unwrap_or("pending") {
-        "pending" => Some("pending".to_owned()),
-        "delivered" => Some("delivered".to_owned()),
-        "all" => None,
-        _ => {
-            return Err(ApiError::BadRequest(
-                "status must be pending, delivered or all".into(),
-            ))
-        }
-    };
-    let limit = match query.limit.as_deref() {
-        None => DEFAULT_LIMIT,
-        Some(l) => l
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_LIMIT).contains(n))
-            .ok_or_else(|| ApiError::BadRequest(format!("limit must be 1 to {MAX_LIMIT}")))?,
-    };
-    let after_id = match query.cursor.as_deref() {
-        None | Some("") => None,
-        Some(c) => Some(
-            c.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| ApiError::BadRequest("cursor is not one this API issued".into()))?,
-        ),
-    };
+    let ListQuery {
+        status,
+        limit,
+        after_id,
+    } = ListQuery::parse(req.query_string())?;
     let filter = ReportFilter {
         state: principal.state_filter(),
         status,
@@ -318,5 +343,42 @@ pub async fn receipt(
         Err(e @ (ReceiptError::Secret(_) | ReceiptError::Check(_))) => {
             Err(ApiError::Internal(Box::new(e)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+        /// Any query gives a bounded list query or a 400 problem, never a panic.
+        #[test]
+        fn list_queries_parse_into_bounds_or_a_bad_request(raw in "((limit|cursor|status|x)=-?[0-9a-z%]{0,40}&?){0,5}") {
+            match ListQuery::parse(&raw) {
+                Ok(q) => {
+                    prop_assert!((1..=MAX_LIMIT).contains(&q.limit));
+                    prop_assert!(q.after_id.is_none_or(|id| id >= 0));
+                }
+                Err(e) => prop_assert_eq!(e.status_code(), StatusCode::BAD_REQUEST),
+            }
+        }
+    }
+
+    #[test]
+    fn a_repeated_limit_is_refused_and_unknown_keys_are_ignored() {
+        assert!(ListQuery::parse("limit=1&limit=2").is_err());
+        let q = ListQuery::parse("x=1&limit=7&cursor=3&status=all").unwrap();
+        assert_eq!(
+            q,
+            ListQuery {
+                status: None,
+                limit: 7,
+                after_id: Some(3)
+            }
+        );
     }
 }
