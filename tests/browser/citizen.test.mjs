@@ -405,8 +405,12 @@ describe('accessibility of every page type', () => {
       await startReport(page, server.url, 'be', 'fahrraddiebstahl');
       const cookie = (await page.context().cookies()).find((c) => c.name === 'iw_draft');
       assert.ok(cookie, 'a draft cookie is set');
-      // Drafts are keyed by the SHA-256 of the cookie token; move the idle expiry into the past.
-      const id = createHash('sha256').update(cookie.value).digest('hex');
+      // Drafts are keyed by a labelled SHA-256 of the cookie's secret (crypto/draft_secret.rs,
+      // `row_id`); move the idle expiry into the past.
+      const secret = Buffer.from(cookie.value, 'base64url');
+      const id = createHash('sha256')
+        .update(Buffer.concat([Buffer.from('internetwache/draft-id/v1'), secret]))
+        .digest('hex');
       const changed = sqlite(`UPDATE drafts SET idle_expires_at = '2000' || substr(idle_expires_at, 5) WHERE id = '${id}'; SELECT changes();`);
       assert.equal(changed, '1');
       await page.goto(`${server.url}/be/fahrraddiebstahl/schritt/meldende_person`);
