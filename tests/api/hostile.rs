@@ -22,14 +22,14 @@ fn rss_mib(pid: u32) -> u64 {
 }
 
 /// Sends a 9 MiB multipart body without its closing boundary, as the attacker did. Returns
-/// when the server answered or closed (first response byte or end of stream), and when the
-/// connection was gone.
+/// when the server answered (first response byte; `None` if it closed without a word), and
+/// when the connection was gone.
 async fn unterminated_upload(
     port: u16,
     path: &str,
     cookies: &str,
     started: Instant,
-) -> (Duration, Duration) {
+) -> (Option<Duration>, Duration) {
     let mut body =
         b"--X\r\nContent-Disposition: form-data; name=\"x\"; filename=\"a\"\r\n\r\n".to_vec();
     body.extend(std::iter::repeat_n(b'A', 9 << 20));
@@ -61,7 +61,7 @@ async fn unterminated_upload(
     }
     let closed = started.elapsed();
     writer.abort();
-    (answered.unwrap_or(closed), closed)
+    (answered, closed)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -103,16 +103,12 @@ async fn unterminated_multipart_bodies_are_cut_at_the_deadline_and_memory_comes_
             .await
             .expect("every unterminated body is answered and closed")
             .unwrap();
+        // Before the fix none was ever answered: the client hung until the 60 s guard.
+        let answered = answered.expect("the server answers an unfinished body, then closes");
         slowest = slowest.max(answered);
         last_closed = last_closed.max(closed);
         peak = peak.max(rss_mib(pid));
     }
-    // Before the fix none was ever answered. The bound leaves room for a debug build on a
-    // shared machine pushing 900 MiB through loopback.
-    assert!(
-        slowest < Duration::from_secs(30),
-        "the last answer came after {slowest:?}, with a 2 s body deadline"
-    );
 
     // Memory is given back: wait for it with a deadline.
     let deadline = Instant::now() + Duration::from_secs(15);

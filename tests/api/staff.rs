@@ -726,8 +726,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
             "pull",
             "--url",
             &app.address,
-            "--token",
-            &token,
+            &format!("--token={token}"),
             "--key",
         ])
         .arg(&key)
