@@ -35,7 +35,8 @@ pub enum InboxCommand {
     Token(InboxTokenCommand),
     /// Write a report's VBS export bundle to the drop folder (`<data dir>/export`).
     Export(ExportArgs),
-    /// Accounts of the clerk pages (roles clerk and admin, one state each).
+    /// Accounts of the clerk pages (roles clerk, lead and admin; one state each, optionally
+    /// one office).
     #[command(subcommand)]
     User(super::staff::UserCommand),
 }
@@ -100,7 +101,9 @@ fn user(settings: &InboxSettings, cmd: super::staff::UserCommand) -> ExitCode {
         let db = Db::connect_lazy(&settings.database(), 2)?;
         db.migrate().await?;
         let done = match cmd {
-            UserCommand::Add(args) => user_add(&db, &args, settings.session_policy().roles).await,
+            UserCommand::Add(args) => {
+                user_add(&db, &args, settings.session_policy().roles, true).await
+            }
             UserCommand::Disable { username } => {
                 let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
                 user_disable(&db, &key, &username).await

@@ -34,12 +34,17 @@ pub enum UserCommand {
 
 #[derive(Debug, Args)]
 pub struct UserAddArgs {
-    /// clerk (police, one state), admin (forms and queue, one state), operator (all states).
+    /// clerk (police, one state), admin (forms and queue, one state), operator (all states);
+    /// in the inbox: clerk, lead or admin.
     #[arg(long)]
     pub role: String,
     /// Two-letter state code; not for operators.
     #[arg(long)]
     pub state: Option<String>,
+    /// Inbox only: the one office (id as in the form catalogue) whose reports the account
+    /// sees; without it, every office of the state.
+    #[arg(long)]
+    pub office: Option<String>,
     #[arg(long)]
     pub username: String,
 }
@@ -100,7 +105,7 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
             UserCommand::Add(args) => {
                 let db = open_db(&settings).await?;
                 let roles = [Role::Clerk, Role::Admin, Role::Operator];
-                let added = user_add(&db, &args, &roles).await;
+                let added = user_add(&db, &args, &roles, false).await;
                 db.close().await;
                 added
             }
@@ -123,8 +128,13 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
 }
 
 /// Adds the account of `args` to `db` (the intake's or the inbox's), refusing roles the
-/// side does not serve.
-pub async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Result<()> {
+/// side does not serve, and an office where the side has no office scope.
+pub async fn user_add(
+    db: &Db,
+    args: &UserAddArgs,
+    roles: &[Role],
+    office_scope: bool,
+) -> anyhow::Result<()> {
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     let role = Role::parse(&args.role)
         .filter(|r| roles.contains(r))
@@ -139,6 +149,7 @@ pub async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Re
         (_, None) => return Err(anyhow::anyhow!("--state is required for clerks and admins")),
         (_, Some(s)) => Some(StateCode::parse(s).with_context(|| format!("--state {s:?}"))?),
     };
+    let office = office_of(args.office.as_deref(), office_scope)?;
     let username = args.username.trim();
     if username.is_empty()
         || username.len() > 64
@@ -157,19 +168,35 @@ pub async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Re
         &hash,
         role.as_str(),
         state.as_ref(),
+        office,
         chrono::Utc::now(),
     )
     .await?;
     match added {
         Some(_) => {
             println!(
-                "added {} {username}{}",
+                "added {} {username}{}{}",
                 role.as_str(),
-                state.map(|s| format!(" for {s}")).unwrap_or_default()
+                state.map(|s| format!(" for {s}")).unwrap_or_default(),
+                office.map(|o| format!(", office {o}")).unwrap_or_default()
             );
             Ok(())
         }
         None => Err(anyhow::anyhow!("user name {username:?} is taken")),
+    }
+}
+
+/// The office of `--office`: only where the side scopes by office, 1-100 characters.
+fn office_of(raw: Option<&str>, office_scope: bool) -> anyhow::Result<Option<&str>> {
+    match raw.map(str::trim) {
+        None => Ok(None),
+        Some(_) if !office_scope => Err(anyhow::anyhow!(
+            "--office is for inbox accounts (`internetwache inbox user add`)"
+        )),
+        Some(o) if o.is_empty() || o.len() > 100 || o.chars().any(char::is_control) => {
+            Err(anyhow::anyhow!("--office must have 1-100 characters"))
+        }
+        Some(o) => Ok(Some(o)),
     }
 }
 

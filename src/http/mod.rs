@@ -9,4 +9,5 @@ pub mod middleware;
 pub mod page;
 pub mod rate_limit;
 pub mod response;
+pub mod staff_door;
 pub mod staff_session;

@@ -5,7 +5,7 @@
 //! - `GET /api/v1/exports/{case_number}`: the `internetwache.vbs-export.v1` bundle
 //!   (audited, marks the report exported).
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use super::export::{self, ExportError};
 use super::push::problem;
 use super::reading::ReadError;
 use crate::crypto::token_hash;
+use crate::http::staff_door::bearer_token;
 use crate::state_code::StateCode;
 use crate::store::inbox as store;
 use crate::store::staff as store_staff;
@@ -37,14 +38,7 @@ async fn authenticate(
             "Send a valid export token as `Authorization: Bearer <token>`.".into(),
         )
     };
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 256)
-        .ok_or_else(unauthorized)?;
+    let token = bearer_token(req).ok_or_else(unauthorized)?;
     match store_staff::token(inbox.receiver.db(), &token_hash(token)).await {
         Ok(Some((state, name))) => Ok((state, format!("token:{name}"))),
         Ok(None) => Err(unauthorized()),

@@ -223,14 +223,14 @@ impl InboxSettings {
         }
     }
 
-    /// Sign-in limits of the clerk pages; the inbox serves clerks and admins.
+    /// Sign-in limits of the clerk pages; the inbox serves clerks, leads and admins.
     pub fn session_policy(&self) -> SessionPolicy {
         SessionPolicy {
             max_failures: self.sign_in_max_failures,
             lockout_minutes: self.sign_in_lockout_minutes,
             session_max_hours: self.session_max_hours,
             session_idle_minutes: self.session_idle_minutes,
-            roles: &[Role::Clerk, Role::Admin],
+            roles: &[Role::Clerk, Role::Lead, Role::Admin],
         }
     }
 

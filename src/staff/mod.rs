@@ -11,11 +11,15 @@ use crate::store::{Db, StoreError};
 pub mod receipts;
 pub mod sessions;
 
-/// What a staff account may do. Every role but `Operator` is scoped to one state.
+/// What a staff account may do. Every role but `Operator` is scoped to one state, and an
+/// inbox account may also be scoped to one office of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
-    /// Police clerk: the state's reports, envelopes and receipts.
+    /// Police clerk: the state's reports, envelopes and receipts; in the inbox, reads and
+    /// triages reports, assigning only to themselves.
     Clerk,
+    /// Inbox team lead: a clerk who may also assign reports to others and re-route them.
+    Lead,
     /// State admin: the state's form variants and delivery queue.
     Admin,
     /// Federal operator: reads every state.
@@ -26,6 +30,7 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "clerk" => Some(Role::Clerk),
+            "lead" => Some(Role::Lead),
             "admin" => Some(Role::Admin),
             "operator" => Some(Role::Operator),
             _ => None,
@@ -35,6 +40,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Clerk => "clerk",
+            Role::Lead => "lead",
             Role::Admin => "admin",
             Role::Operator => "operator",
         }
@@ -49,6 +55,8 @@ pub struct Principal {
     pub role: Role,
     /// `None` for the operator.
     pub state: Option<StateCode>,
+    /// The one office whose reports an inbox account sees; `None`: every office.
+    pub office: Option<String>,
 }
 
 impl Principal {
@@ -59,6 +67,18 @@ impl Principal {
             (_, Some(own)) => own == state,
             (_, None) => false,
         }
+    }
+
+    /// Whether this principal may see a report of `state` that is now with `office`
+    /// (re-routed or handed over, else routed at filing; `None`: no office).
+    pub fn sees_report(&self, state: &StateCode, office: Option<&str>) -> bool {
+        self.sees(state) && self.office.as_deref().is_none_or(|own| office == Some(own))
+    }
+
+    /// Whether this principal may assign reports to others and re-route them to another
+    /// office (lead and admin; a clerk assigns only to themselves).
+    pub fn routes(&self) -> bool {
+        matches!(self.role, Role::Lead | Role::Admin | Role::Operator)
     }
 
     /// The state filter for lists: `None` means all (operator only).
@@ -212,13 +232,26 @@ mod tests {
             actor: "a".into(),
             role: Role::Clerk,
             state: Some(code("be")),
+            office: None,
         };
         assert!(clerk.sees(&code("be")));
         assert!(!clerk.sees(&code("bb")));
+        assert!(clerk.sees_report(&code("be"), Some("be-dir-1")));
+        assert!(clerk.sees_report(&code("be"), None));
+        assert!(!clerk.routes());
+        let office_clerk = Principal {
+            office: Some("be-dir-1".into()),
+            ..clerk
+        };
+        assert!(office_clerk.sees_report(&code("be"), Some("be-dir-1")));
+        assert!(!office_clerk.sees_report(&code("be"), Some("be-dir-2")));
+        assert!(!office_clerk.sees_report(&code("be"), None));
+        assert!(!office_clerk.sees_report(&code("bb"), Some("be-dir-1")));
         let op = Principal {
             actor: "o".into(),
             role: Role::Operator,
             state: None,
+            office: None,
         };
         assert!(op.sees(&code("bb")));
         assert_eq!(op.state_filter(), None);

@@ -162,6 +162,7 @@ pub async fn principal(
         actor: row.username,
         role,
         state: row.state,
+        office: row.office,
     }))
 }
 

@@ -151,6 +151,9 @@ pub struct InboxFilter {
     pub assignee: Option<String>,
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
+    /// The office scope of the account: only reports now with this office (re-routed or
+    /// handed over there, else routed there at filing).
+    pub scope_office: Option<String>,
 }
 
 /// One page of a state's reports matching `filter`, newest first.
@@ -167,6 +170,7 @@ pub async fn search(
          AND ($5 IS NULL OR office_id = $5 OR status_office_id = $5) \
          AND ($6 IS NULL OR assigned_to = $6) AND ($7 IS NULL OR received_at >= $7) \
          AND ($8 IS NULL OR received_at < $8) \
+         AND ($11 IS NULL OR COALESCE(status_office_id, office_id) = $11) \
          ORDER BY received_at DESC, id DESC LIMIT $9 OFFSET $10"
     );
     Ok(
@@ -181,17 +185,21 @@ pub async fn search(
         .bind(filter.until)
         .bind(limit)
         .bind(offset)
+        .bind(filter.scope_office.as_deref())
         .fetch_all(pool)
         .await?),
     )
 }
 
-/// How many of a state's reports are still `eingegangen` (nobody looked at them yet).
-pub async fn count_new(db: &Db, state: &str) -> StoreResult<i64> {
+/// How many of a state's reports (of `office` only, if given) are still `eingegangen`
+/// (nobody looked at them yet).
+pub async fn count_new(db: &Db, state: &str, office: Option<&str>) -> StoreResult<i64> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM inbox_reports WHERE state = $1 AND status = 'eingegangen'",
+        "SELECT COUNT(*) FROM inbox_reports WHERE state = $1 AND status = 'eingegangen' \
+         AND ($2 IS NULL OR COALESCE(status_office_id, office_id) = $2)",
     )
     .bind(state)
+    .bind(office)
     .fetch_one(pool)
     .await?))
 }

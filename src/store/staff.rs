@@ -15,6 +15,7 @@ pub struct UserRow {
     pub password_hash: String,
     pub role: String,
     pub state: Option<StateCode>,
+    pub office: Option<String>,
 }
 
 /// Adds an account; `None` when the user name is taken.
@@ -24,16 +25,18 @@ pub async fn add_user(
     password_hash: &str,
     role: &str,
     state: Option<&StateCode>,
+    office: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
-        "INSERT INTO staff_users (username, password_hash, role, state, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO NOTHING RETURNING id",
+        "INSERT INTO staff_users (username, password_hash, role, state, office, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
     )
     .bind(username)
     .bind(password_hash)
     .bind(role)
     .bind(state)
+    .bind(office)
     .bind(now)
     .fetch_optional(pool)
     .await?))
@@ -41,7 +44,7 @@ pub async fn add_user(
 
 pub async fn user_by_name(db: &Db, username: &str) -> StoreResult<Option<UserRow>> {
     Ok(with_db!(db, pool => sqlx::query_as::<_, UserRow>(
-        "SELECT id, username, password_hash, role, state FROM staff_users WHERE username = $1 \
+        "SELECT id, username, password_hash, role, state, office FROM staff_users WHERE username = $1 \
          AND disabled_at IS NULL",
     )
     .bind(username)
@@ -56,6 +59,7 @@ pub struct SessionRow {
     pub username: String,
     pub role: String,
     pub state: Option<StateCode>,
+    pub office: Option<String>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -83,7 +87,7 @@ pub async fn create_session(
 
 pub async fn session(db: &Db, id_hash: &str) -> StoreResult<Option<SessionRow>> {
     Ok(with_db!(db, pool => sqlx::query_as::<_, SessionRow>(
-        "SELECT s.user_id, u.username, u.role, u.state, s.last_seen_at, s.expires_at \
+        "SELECT s.user_id, u.username, u.role, u.state, u.office, s.last_seen_at, s.expires_at \
          FROM staff_sessions s JOIN staff_users u ON u.id = s.user_id WHERE s.id = $1 \
          AND u.disabled_at IS NULL",
     )

@@ -21,10 +21,18 @@ pub const PASSWORD: &str = "correct horse battery";
 pub async fn add_user(app: &TestApp, name: &str, role: &str, state: Option<&str>) {
     let hash = hash_password(PASSWORD).unwrap();
     let state = state.map(|s| StateCode::parse(s).unwrap());
-    store_staff::add_user(&app.state.db, name, &hash, role, state.as_ref(), Utc::now())
-        .await
-        .unwrap()
-        .expect("user added");
+    store_staff::add_user(
+        &app.state.db,
+        name,
+        &hash,
+        role,
+        state.as_ref(),
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap()
+    .expect("user added");
 }
 
 pub async fn add_token(app: &TestApp, state: &str) -> String {

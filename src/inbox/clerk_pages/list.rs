@@ -11,11 +11,13 @@ use crate::clock::{local_day_start, local_display};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::html;
+use crate::http::staff_door::paging_links;
 use crate::http::staff_session::StaffError;
 use crate::i18n::Lang;
 use crate::inbox::context::Inbox;
 use crate::inbox::triage::Status;
 use crate::reports::case_number::CaseNumber;
+use crate::staff::Principal;
 use crate::store::inbox::{self as store, InboxFilter, InboxReportRow};
 
 pub const PAGE_SIZE: i64 = 50;
@@ -143,7 +145,7 @@ fn page_number(raw: &str) -> Result<i64, PageError> {
 }
 
 /// The filter of a query, and what is wrong with it (shown in the error summary).
-fn filter_of(query: &ListQuery, state: String, lang: Lang) -> (InboxFilter, Vec<String>) {
+fn filter_of(query: &ListQuery, principal: &Principal, lang: Lang) -> (InboxFilter, Vec<String>) {
     let mut errors = Vec::new();
     let mut day = |raw: &str, de: &'static str, en: &'static str| {
         let at = clean(raw).map(|s| local_day_start(&s));
@@ -185,7 +187,10 @@ fn filter_of(query: &ListQuery, state: String, lang: Lang) -> (InboxFilter, Vec<
         );
     }
     let filter = InboxFilter {
-        state,
+        state: principal
+            .state
+            .as_ref()
+            .map_or_else(String::new, |s| s.as_str().to_owned()),
         case_number: parsed.and_then(Result::ok).map(|c| c.as_str().to_owned()),
         status: status.filter(|s| s.parse::<Status>().is_ok()),
         category: clean(&query.category),
@@ -193,6 +198,7 @@ fn filter_of(query: &ListQuery, state: String, lang: Lang) -> (InboxFilter, Vec<
         assignee: clean(&query.assignee),
         from,
         until,
+        scope_office: principal.office.clone(),
     };
     (filter, errors)
 }
@@ -213,50 +219,37 @@ pub async fn list(
         .as_ref()
         .map(|s| s.as_str().to_owned())
         .ok_or(PageError::Forbidden)?;
-    let (filter, errors) = filter_of(&query, state.clone(), page_ctx.lang);
+    let (filter, errors) = filter_of(&query, &principal, page_ctx.lang);
     let db = inbox.receiver.db();
     let found = store::search(db, &filter, PAGE_SIZE + 1, (page_number - 1) * PAGE_SIZE).await?;
-    let new_count = store::count_new(db, &state).await?;
+    let new_count = store::count_new(db, &state, principal.office.as_deref()).await?;
     let has_next = found.len() as i64 > PAGE_SIZE && page_number < MAX_PAGE;
     let rows = found
         .iter()
         .take(PAGE_SIZE as usize)
         .map(|r| row(r, german))
         .collect();
-    let page_url = |n: i64| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("q", &query.q),
-            ("status", &query.status),
-            ("category", &query.category),
-            ("office", &query.office),
-            ("assignee", &query.assignee),
-            ("from", &query.from),
-            ("to", &query.to),
-        ] {
-            if !v.trim().is_empty() {
-                q.append_pair(k, v.trim());
-            }
-        }
-        q.append_pair("page", &n.to_string());
-        format!("{INBOX_PATH}?{}", q.finish())
-    };
+    let params: Vec<(&str, String)> = [
+        ("q", &query.q),
+        ("status", &query.status),
+        ("category", &query.category),
+        ("office", &query.office),
+        ("assignee", &query.assignee),
+        ("from", &query.from),
+        ("to", &query.to),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| clean(v).map(|v| (k, v)))
+    .collect();
+    let (prev_url, next_url) = paging_links(INBOX_PATH, &params, page_number, has_next);
     let (nav, cookies) = nav(&inbox, &req, &principal);
     let body = ListPage {
         statuses: Status::ALL
             .iter()
             .map(|s| (s.as_str(), s.label(german)))
             .collect(),
-        prev_url: if page_number > 1 {
-            page_url(page_number - 1)
-        } else {
-            String::new()
-        },
-        next_url: if has_next {
-            page_url(page_number + 1)
-        } else {
-            String::new()
-        },
+        prev_url,
+        next_url,
         page: page_ctx,
         nav,
         rows,

@@ -1,19 +1,20 @@
 //! The clerks' pages of the inbox, server-rendered in the intake's layout: sign-in (the
 //! intake's `staff::sessions`, against the inbox's own accounts), the Posteingang, the
 //! report page with its triage forms, the print view and attachments. Every page is
-//! scoped to the signed-in clerk's state: another state's report is "not found".
+//! scoped to the signed-in account's state and, if it has one, its office: any other
+//! report is "not found". Assigning to others and re-routing are for leads and admins.
 
 use actix_web::cookie::Cookie;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 
 use super::context::Inbox;
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::http::staff_session::{StaffError, SESSION_COOKIE};
+use crate::http::staff_door::Door;
+use crate::http::staff_session::StaffError;
 use crate::reports::case_number::CaseNumber;
-use crate::staff::sessions;
 use crate::staff::{Principal, Role};
+use crate::state_code::StateCode;
 use crate::store::inbox::{self as store, InboxReportRow};
 
 mod actions;
@@ -40,20 +41,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(report::attachment),
         )
         .route(
-            "/posteingang/{case_number}/status",
-            web::post().to(actions::status),
-        )
-        .route(
-            "/posteingang/{case_number}/zuweisen",
-            web::post().to(actions::assign),
-        )
-        .route(
-            "/posteingang/{case_number}/weiterleiten",
-            web::post().to(actions::reroute),
-        )
-        .route(
-            "/posteingang/{case_number}/notiz",
-            web::post().to(actions::note),
+            "/posteingang/{case_number}/{action}",
+            web::post().to(actions::act),
         )
         .route(
             "/static/app.css",
@@ -87,17 +76,32 @@ fn page(inbox: &Inbox, req: &HttpRequest) -> PageContext {
     PageContext::new(req, &inbox.web.assets, false)
 }
 
-/// The signed-in clerk or admin of this inbox; 303 to sign-in without a session.
-pub async fn require(inbox: &Inbox, req: &HttpRequest) -> Result<Principal, StaffError> {
-    let cookie = req.cookie(SESSION_COOKIE).ok_or(StaffError::SignIn)?;
-    let db = inbox.receiver.db();
-    sessions::principal(db, &inbox.web.sessions, cookie.value(), Utc::now())
-        .await?
-        .ok_or(StaffError::SignIn)
+/// The inbox's staff door: its own accounts, sessions, audit log and CSRF key.
+pub fn door(inbox: &Inbox) -> Door<'_> {
+    Door {
+        db: inbox.receiver.db(),
+        audit_key: inbox.receiver.audit_key(),
+        policy: inbox.web.sessions,
+        csrf: &inbox.web.csrf,
+        secure_cookies: inbox.web.secure_cookies,
+    }
 }
 
-/// The report of `raw` if `principal` may see it; "not found" for another state's report,
-/// so case numbers of other states cannot be probed.
+/// The signed-in account of this inbox; 303 to sign-in without a session.
+pub async fn require(inbox: &Inbox, req: &HttpRequest) -> Result<Principal, StaffError> {
+    door(inbox).require(req).await
+}
+
+/// The office a report is with now: where it was re-routed or handed over, else where
+/// it was routed at filing.
+pub fn office_of(row: &InboxReportRow) -> Option<&str> {
+    row.status_office_id
+        .as_deref()
+        .or(row.triage.office_id.as_deref())
+}
+
+/// The report of `raw` if `principal` may see it; "not found" for another state's or
+/// (for an account with an office) another office's report, so they cannot be probed.
 pub async fn report_for(
     inbox: &Inbox,
     principal: &Principal,
@@ -107,10 +111,7 @@ pub async fn report_for(
     let row = store::get(inbox.receiver.db(), case_number.as_str())
         .await?
         .filter(|r| {
-            principal
-                .state
-                .as_ref()
-                .is_some_and(|s| s.as_str() == r.state)
+            StateCode::parse(&r.state).is_ok_and(|s| principal.sees_report(&s, office_of(r)))
         })
         .ok_or(PageError::NotFound)?;
     Ok((case_number, row))
@@ -118,11 +119,7 @@ pub async fn report_for(
 
 /// Checks the CSRF field of a clerk form.
 pub fn check_csrf(inbox: &Inbox, req: &HttpRequest, token: Option<&str>) -> Result<(), StaffError> {
-    if inbox.web.csrf.verify(req, token) {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden.into())
-    }
+    door(inbox).check_csrf(req, token)
 }
 
 /// What the navigation of every clerk page shows.
@@ -132,6 +129,8 @@ pub struct ClerkNav {
     pub role: Role,
     pub scope: String,
     pub csrf: String,
+    /// Whether the triage forms offer assigning to others and re-routing.
+    pub routes: bool,
 }
 
 /// Navigation data and the CSRF cookie to set, for a page of `principal`.
@@ -141,17 +140,22 @@ pub fn nav(
     principal: &Principal,
 ) -> (ClerkNav, Vec<Cookie<'static>>) {
     let (csrf, cookie) = inbox.web.csrf.issue(req, inbox.web.secure_cookies);
-    let scope = principal
+    let state = principal
         .state
         .as_ref()
         .map(|s| s.upper())
         .unwrap_or_default();
+    let scope = match &principal.office {
+        Some(office) => format!("{state} · {office}"),
+        None => state,
+    };
     (
         ClerkNav {
             username: principal.actor.clone(),
             role: principal.role,
             scope,
             csrf,
+            routes: principal.routes(),
         },
         cookie.into_iter().collect(),
     )

@@ -271,6 +271,23 @@ struct PrintPage {
     report: ReportView,
 }
 
+/// The report of the path opened for printing (audited as a print): its view, the opened
+/// document and the page context.
+async fn printed(
+    inbox: &Inbox,
+    req: &HttpRequest,
+    raw_case: &str,
+) -> Result<(ReportView, OpenedReport, PageContext), StaffError> {
+    let principal = require(inbox, req).await?;
+    let (case_number, row) = report_for(inbox, &principal, raw_case).await?;
+    let opened = triage_actions::print(&inbox.receiver, &principal.actor, case_number.as_str())
+        .await
+        .map_err(page_error)?;
+    let page_ctx = page(inbox, req);
+    let view = view_of(&opened, &row, page_ctx.lang == Lang::De);
+    Ok((view, opened, page_ctx))
+}
+
 /// A print view without navigation or forms (audited as a print).
 #[tracing::instrument(skip_all)]
 pub async fn print(
@@ -278,18 +295,8 @@ pub async fn print(
     inbox: web::Data<Inbox>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, StaffError> {
-    let principal = require(&inbox, &req).await?;
-    let (case_number, row) = report_for(&inbox, &principal, &path).await?;
-    let opened = triage_actions::print(&inbox.receiver, &principal.actor, case_number.as_str())
-        .await
-        .map_err(page_error)?;
-    let page_ctx = page(&inbox, &req);
-    let german = page_ctx.lang == Lang::De;
-    let body = PrintPage {
-        report: view_of(&opened, &row, german),
-        page: page_ctx,
-    }
-    .render()?;
+    let (report, _, page) = printed(&inbox, &req, &path).await?;
+    let body = PrintPage { report, page }.render()?;
     Ok(html(body, Vec::new()))
 }
 
@@ -300,13 +307,8 @@ pub async fn pdf(
     inbox: web::Data<Inbox>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, StaffError> {
-    let principal = require(&inbox, &req).await?;
-    let (case_number, row) = report_for(&inbox, &principal, &path).await?;
-    let opened = triage_actions::print(&inbox.receiver, &principal.actor, case_number.as_str())
-        .await
-        .map_err(page_error)?;
-    let german = page(&inbox, &req).lang == Lang::De;
-    let view = view_of(&opened, &row, german);
+    let (view, opened, _) = printed(&inbox, &req, &path).await?;
+    let file_name = format!("attachment; filename=\"{}.pdf\"", view.case_number);
     let bytes = web::block(move || case_file::pdf(&opened.document, &view.received, &view.status))
         .await
         .map_err(PageError::internal)?
@@ -315,10 +317,7 @@ pub async fn pdf(
         .insert_header((header::CONTENT_TYPE, "application/pdf"))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{}.pdf\"", case_number.as_str()),
-        ))
+        .insert_header((header::CONTENT_DISPOSITION, file_name))
         .body(bytes))
 }
 

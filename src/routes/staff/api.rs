@@ -10,6 +10,7 @@ use super::CasePath;
 use crate::app_state::AppState;
 use crate::crypto::token_hash;
 use crate::delivery::receipt::ReceiptBody;
+use crate::http::staff_door::bearer_token;
 use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{download_envelope, Principal, Role};
@@ -117,14 +118,7 @@ impl ResponseError for ApiError {
 
 /// The state a bearer token may read.
 pub async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal, ApiError> {
-    let token = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty() && t.len() <= 256)
-        .ok_or(ApiError::Unauthorized)?;
+    let token = bearer_token(req).ok_or(ApiError::Unauthorized)?;
     let hash = token_hash(token);
     let (state, name) = store_staff::token(&app.db, &hash)
         .await?
@@ -133,6 +127,7 @@ pub async fn authenticate(app: &AppState, req: &HttpRequest) -> Result<Principal
         actor: format!("token:{name}"),
         role: Role::Clerk,
         state: Some(state),
+        office: None,
     })
 }
 

@@ -13,6 +13,7 @@ use crate::clock::{local_day_start as parse_day, local_display};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
+use crate::http::staff_door::paging_links;
 use crate::reports::case_number::CaseNumber;
 use crate::staff::receipts::{self, ReceiptError};
 use crate::staff::{download_envelope, Principal, Role};
@@ -197,14 +198,7 @@ pub async fn list(
             params.push((k, v));
         }
     }
-    let page_url = |n: i64| {
-        let mut q = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in &params {
-            q.append_pair(k, v);
-        }
-        q.append_pair("page", &n.to_string());
-        format!("/polizei/berichte?{}", q.finish())
-    };
+    let (prev_url, next_url) = paging_links("/polizei/berichte", &params, page_number, has_next);
     let (nav, cookies) = nav(&app, &req, &principal);
     let body = ListPage {
         page: app.page(&req),
@@ -219,16 +213,8 @@ pub async fn list(
         categories,
         offices,
         page_number,
-        prev_url: if page_number > 1 {
-            page_url(page_number - 1)
-        } else {
-            String::new()
-        },
-        next_url: if has_next {
-            page_url(page_number + 1)
-        } else {
-            String::new()
-        },
+        prev_url,
+        next_url,
     }
     .render()?;
     Ok(html(body, cookies))

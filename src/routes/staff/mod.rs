@@ -5,15 +5,14 @@
 //! and lists them in [`ROUTES`], which the state-isolation test walks, so a new route
 //! cannot escape that test.
 
-use actix_web::cookie::Cookie;
-use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
-
 use crate::app_state::AppState;
 use crate::http::errors::{error_page, PageError};
 use crate::http::page::request_lang;
+use crate::http::staff_door::Door;
 use crate::staff::{Principal, Role};
 use crate::state_code::StateCode;
+use actix_web::cookie::Cookie;
+use actix_web::{web, HttpRequest, HttpResponse};
 
 mod admin;
 pub mod api;
@@ -85,20 +84,22 @@ pub fn denied(req: &HttpRequest, status: actix_web::http::StatusCode) -> HttpRes
     error_page(request_lang(req), status)
 }
 
+/// The intake's staff door: its accounts, sessions, audit log and CSRF key.
+pub fn door(app: &AppState) -> Door<'_> {
+    Door {
+        db: &app.db,
+        audit_key: &app.audit_key,
+        policy: app.session_policy(),
+        csrf: &app.csrf,
+        secure_cookies: app.settings.secure_cookies(),
+    }
+}
+
 /// The signed-in staff member, if the session cookie names a live session. Expired
 /// sessions are deleted on sight; live ones are touched (idle expiry).
 #[tracing::instrument(skip_all)]
 pub async fn current(app: &AppState, req: &HttpRequest) -> Result<Option<Principal>, StaffError> {
-    let Some(cookie) = req.cookie(SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    Ok(crate::staff::sessions::principal(
-        &app.db,
-        &app.session_policy(),
-        cookie.value(),
-        Utc::now(),
-    )
-    .await?)
+    door(app).current(req).await
 }
 
 /// The signed-in staff member with one of `roles`; 303 to sign-in without a session,
@@ -141,11 +142,7 @@ pub fn check_csrf(
     req: &HttpRequest,
     token: Option<&str>,
 ) -> Result<(), StaffError> {
-    if app.csrf.verify(req, token) {
-        Ok(())
-    } else {
-        Err(PageError::Forbidden.into())
-    }
+    door(app).check_csrf(req, token)
 }
 
 /// What every staff page shows in its navigation.
@@ -159,7 +156,7 @@ pub struct StaffNav {
 
 impl StaffNav {
     pub fn is_clerk_side(&self) -> bool {
-        matches!(self.role, Role::Clerk | Role::Operator)
+        matches!(self.role, Role::Clerk | Role::Lead | Role::Operator)
     }
 
     pub fn is_admin_side(&self) -> bool {
