@@ -12,7 +12,7 @@ use crate::filing::{csrf_token, PNG};
 use crate::helpers::{browser, TestApp};
 use crate::inbox_support::*;
 use crate::on_both_engines;
-use crate::staff::{add_user, PASSWORD};
+use crate::staff::{add_user, binary, PASSWORD};
 
 /// A browser on the test inbox's pages.
 struct Clerk {
@@ -124,7 +124,8 @@ async fn clerk_reads_and_triages_a_report(app: TestApp) {
     let case = CaseNumber::generate("be").unwrap();
     let doc = report_with_png(&case);
     deliver(&inbox, &doc, &key).await;
-    add_user(&app, "anna", "clerk", Some("be")).await;
+    // Anna leads the desk: she also re-routes (a clerk may not, see below).
+    add_user(&app, "anna", "lead", Some("be")).await;
     let clerk = Clerk::new(&inbox);
 
     // Without a session every page sends the visitor to sign in.
@@ -316,7 +317,7 @@ async fn a_clerk_sees_nothing_of_another_state(app: TestApp) {
     assert_eq!(
         operator.sign_in("olaf", PASSWORD).await.status(),
         200,
-        "the inbox serves clerks and admins, not the intake's operators"
+        "the inbox serves clerks, leads and admins, not the intake's operators"
     );
 
     let clerk = Clerk::new(&inbox);
@@ -359,7 +360,200 @@ async fn a_clerk_sees_nothing_of_another_state(app: TestApp) {
     assert!(store::notes(db, row.id).await.unwrap().is_empty());
 }
 
+/// `internetwache inbox user add ...` as a real process on the test inbox's database.
+async fn inbox_user_add(app: &TestApp, args: &[&str]) -> (bool, String) {
+    use std::process::Stdio;
+    use tokio::io::AsyncWriteExt;
+    let mut child = binary()
+        .args(["inbox", "user", "add"])
+        .args(args)
+        .env("IW_INBOX_DATABASE_URL", &app.database_url)
+        .env("IW_INBOX_DATA_DIR", &app.data_dir)
+        .current_dir(app.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    input
+        .write_all(format!("{PASSWORD}\n").as_bytes())
+        .await
+        .unwrap();
+    drop(input);
+    let out = child.wait_with_output().await.unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+async fn office_scope_and_roles(app: TestApp) {
+    let db = &app.state.db;
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(db, vec![key.clone()]);
+    let ours = CaseNumber::generate("be").unwrap();
+    deliver(&inbox, &report_with_png(&ours), &key).await;
+    let theirs = CaseNumber::generate("be").unwrap();
+    let mut other = report_with_png(&theirs);
+    other.office = Some(internetwache::reports::document::Office {
+        id: "dir7".into(),
+        name: "Direktion 7".into(),
+    });
+    deliver(&inbox, &other, &key).await;
+
+    // Accounts come from the inbox's own command line, with role and office.
+    let (ok, out) = inbox_user_add(
+        &app,
+        &[
+            "--role",
+            "clerk",
+            "--state",
+            "be",
+            "--office",
+            "dir3",
+            "--username",
+            "carla",
+        ],
+    )
+    .await;
+    assert!(
+        ok && out.contains("added clerk carla for be, office dir3"),
+        "{out}"
+    );
+    let (ok, out) = inbox_user_add(
+        &app,
+        &["--role", "lead", "--state", "be", "--username", "lena"],
+    )
+    .await;
+    assert!(ok, "{out}");
+    let (ok, out) = inbox_user_add(
+        &app,
+        &["--role", "chief", "--state", "be", "--username", "x"],
+    )
+    .await;
+    assert!(!ok && out.contains("clerk, lead, admin"), "{out}");
+
+    // A clerk of office dir3 sees dir3's report and nothing of dir7's.
+    let carla = Clerk::new(&inbox);
+    assert_eq!(carla.sign_in("carla", PASSWORD).await.status(), 303);
+    let list = carla.text("/posteingang").await;
+    assert!(list.contains(ours.as_str()) && !list.contains(theirs.as_str()));
+    assert!(
+        list.contains("BE · dir3"),
+        "the navigation names the office"
+    );
+    let found = carla
+        .text(&format!("/posteingang?q={}", theirs.as_str()))
+        .await;
+    assert!(!found.contains(&format!("/posteingang/{}", theirs.as_str())));
+    let theirs_path = format!("/posteingang/{}", theirs.as_str());
+    for get in ["", "/druck", "/pdf", "/anhang/0"] {
+        let res = carla.get(&format!("{theirs_path}{get}")).await;
+        assert_eq!(res.status(), 404, "GET {get}");
+    }
+    let csrf = carla.csrf().await;
+    for action in ["status", "zuweisen", "weiterleiten", "notiz"] {
+        let res = carla
+            .post(
+                &format!("{theirs_path}/{action}"),
+                &[
+                    ("csrf_token", &csrf),
+                    ("status", "in_pruefung"),
+                    ("assignee", "carla"),
+                    ("office", "dir3"),
+                    ("note", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 404, "POST {action}");
+    }
+
+    // On her own report she triages and takes it, but does not route it elsewhere.
+    let path = format!("/posteingang/{}", ours.as_str());
+    let page = carla.text(&path).await;
+    assert!(page.contains("Mir zuweisen") && !page.contains("/weiterleiten\""));
+    for (action, form) in [
+        ("weiterleiten", vec![("office", "dir7")]),
+        ("zuweisen", vec![("assignee", "lena")]),
+        ("status", vec![("status", "abgegeben"), ("office", "dir7")]),
+    ] {
+        let mut fields = vec![("csrf_token", csrf.as_str())];
+        fields.extend(form);
+        let res = carla.post(&format!("{path}/{action}"), &fields).await;
+        assert_eq!(res.status(), 403, "{action}");
+        let text = res.text().await.unwrap();
+        assert!(
+            text.contains("dürfen nur Teamleitung und Verwaltung"),
+            "{action}: the page says why"
+        );
+    }
+    let row = store::get(db, ours.as_str()).await.unwrap().unwrap();
+    assert_eq!(
+        (row.status.as_str(), row.status_office_id, row.assigned_to),
+        ("eingegangen", None, None),
+        "nothing refused changed the report"
+    );
+    for (action, form) in [
+        ("zuweisen", vec![("assignee", "carla")]),
+        ("status", vec![("status", "in_pruefung")]),
+        ("notiz", vec![("note", "Zeugin anrufen")]),
+    ] {
+        let mut fields = vec![("csrf_token", csrf.as_str())];
+        fields.extend(form);
+        let res = carla.post(&format!("{path}/{action}"), &fields).await;
+        assert_eq!(res.status(), 303, "{action}");
+    }
+
+    // The lead assigns to someone else and re-routes to dir7; carla loses sight of it.
+    let lena = Clerk::new(&inbox);
+    assert_eq!(lena.sign_in("lena", PASSWORD).await.status(), 303);
+    let list = lena.text("/posteingang").await;
+    assert!(list.contains(ours.as_str()) && list.contains(theirs.as_str()));
+    assert!(lena.text(&path).await.contains("/weiterleiten\""));
+    let csrf = lena.csrf().await;
+    for (action, form) in [
+        ("zuweisen", vec![("assignee", "bernd")]),
+        ("weiterleiten", vec![("office", "dir7")]),
+    ] {
+        let mut fields = vec![("csrf_token", csrf.as_str())];
+        fields.extend(form);
+        let res = lena.post(&format!("{path}/{action}"), &fields).await;
+        assert_eq!(res.status(), 303, "{action}");
+    }
+    let row = store::get(db, ours.as_str()).await.unwrap().unwrap();
+    assert_eq!(row.assigned_to.as_deref(), Some("bernd"));
+    assert_eq!(row.status_office_id.as_deref(), Some("dir7"));
+    assert_eq!(carla.get(&path).await.status(), 404);
+    assert!(!carla.text("/posteingang").await.contains(ours.as_str()));
+
+    // The audit log has each action, and each refusal, under the account's name.
+    let entries = internetwache::store::audit::recent(db, Some("be"), 200)
+        .await
+        .unwrap();
+    let count = |actor: &str, action: &str| {
+        entries
+            .iter()
+            .filter(|e| e.actor == actor && e.action == action)
+            .count()
+    };
+    assert_eq!(count("carla", "inbox_refused"), 3);
+    for (actor, action) in [
+        ("carla", "inbox_assign"),
+        ("carla", "inbox_status"),
+        ("carla", "inbox_note"),
+        ("lena", "inbox_assign"),
+        ("lena", "inbox_reroute"),
+    ] {
+        assert_eq!(count(actor, action), 1, "{actor} {action}");
+    }
+    assert_eq!(count("carla", "inbox_reroute"), 0);
+}
+
 on_both_engines!(
     clerk_reads_and_triages_a_report,
-    a_clerk_sees_nothing_of_another_state
+    a_clerk_sees_nothing_of_another_state,
+    office_scope_and_roles
 );
