@@ -329,3 +329,20 @@ async fn token_revoke(settings: &Settings, id: i64) -> anyhow::Result<()> {
         false => Err(anyhow::anyhow!("no active token with id {id}")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::office_of;
+
+    #[test]
+    fn an_office_only_where_the_side_scopes_by_office() {
+        assert_eq!(office_of(None, false).unwrap(), None);
+        assert_eq!(office_of(Some(" dir3 "), true).unwrap(), Some("dir3"));
+        assert!(
+            office_of(Some("dir3"), false).is_err(),
+            "the intake has no office"
+        );
+        assert!(office_of(Some("  "), true).is_err());
+        assert!(office_of(Some(&"x".repeat(101)), true).is_err());
+    }
+}
