@@ -1031,3 +1031,5 @@ fn every_registered_kind_round_trips_through_the_stored_schema() {
         assert_eq!(serde_json::to_string(&back).unwrap(), json, "{name}");
     }
 }
+
+mod pinned;
