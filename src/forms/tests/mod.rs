@@ -641,11 +641,11 @@ fn shipped_catalog_states_routing_and_overlays() {
     // tighten
     assert!(matches!(
         be_bike.field("tathergang").unwrap().kind,
-        FieldKind::Textarea { max_length: 3000 }
+        FieldKind::Textarea(ref p) if p.max_length == 3000
     ));
     assert!(matches!(
         bb_bike.field("tathergang").unwrap().kind,
-        FieldKind::Textarea { max_length: 4000 }
+        FieldKind::Textarea(ref p) if p.max_length == 4000
     ));
     // relabel
     let bb_fraud = c.variant(&bb, "betrug").unwrap();
@@ -693,10 +693,7 @@ fn overlays_that_widen_or_name_unknown_things_are_refused() {
     let ok = upload("[[patch]]\nfield = \"wert\"\nmax = 10000\n").unwrap();
     assert!(matches!(
         ok.field("wert").unwrap().kind,
-        FieldKind::Money {
-            max: Some(10000),
-            ..
-        }
+        FieldKind::Money(ref p) if p.max == Some(10000)
     ));
     let cases = [
         (
@@ -1019,7 +1016,7 @@ fn every_registered_kind_round_trips_through_the_stored_schema() {
     let memorable = parse_upload(&state(), "geburt.toml", MEMORABLE, &Catalog::default()).unwrap();
     let steps: Vec<Step> = all.steps.into_iter().chain(memorable.steps).collect();
     let fields = schema::all_fields(&steps);
-    for name in kinds::names() {
+    for name in kinds::registry::names() {
         let field = fields
             .iter()
             .find(|f| f.kind.name() == name)
