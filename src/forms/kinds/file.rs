@@ -34,6 +34,14 @@ impl FieldKind {
     }
 }
 
+/// The keys of a file field.
+fn params(field: &Field) -> Option<&Params> {
+    match &field.kind {
+        FieldKind::File(p) => Some(p),
+        _ => None,
+    }
+}
+
 fn accept_key(ctx: &mut Ctx, raw: &RawField) -> Vec<FileType> {
     let Some(a) = &raw.accept else {
         return vec![FileType::Jpeg, FileType::Png, FileType::Webp, FileType::Pdf];
@@ -138,14 +146,10 @@ impl Kind for File {
             prev,
             errors,
         } = input;
-        let FieldKind::File(Params {
-            max_files,
-            max_size_kb,
-            accept,
-        }) = &field.kind
-        else {
+        let Some(p) = params(field) else {
             return AnswerValue::Files(Vec::new());
         };
+        let (max_files, max_size_kb, accept) = (p.max_files, p.max_size_kb, &p.accept);
         let remove = raw.all(&format!("{base}-remove"));
         let mut files: Vec<UploadedFile> = match prev {
             Some(AnswerValue::Files(f)) => f
@@ -195,7 +199,7 @@ impl Kind for File {
                 ));
                 continue;
             };
-            if rf.bytes.len() as u64 > u64::from(*max_size_kb) * 1024 {
+            if rf.bytes.len() as u64 > u64::from(max_size_kb) * 1024 {
                 errors.push(error(
                     base.into(),
                     field,
@@ -208,7 +212,7 @@ impl Kind for File {
             if files.iter().any(|f| f.sha256 == sha256) {
                 continue;
             }
-            if files.len() >= *max_files as usize {
+            if files.len() >= max_files as usize {
                 errors.push(error(
                     base.into(),
                     field,
@@ -233,11 +237,11 @@ impl Kind for File {
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        let (FieldKind::File(Params { max_files, .. }), AnswerValue::Files(f)) = (&field.kind, value)
-        else {
+        let (Some(p), AnswerValue::Files(f)) = (params(field), value) else {
             return mismatch(field);
         };
-        if f.len() > *max_files as usize {
+        let max_files = p.max_files;
+        if f.len() > max_files as usize {
             return bad(
                 field,
                 &format!("höchstens {max_files} Dateien."),
@@ -263,21 +267,17 @@ impl Kind for File {
     }
 
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        let FieldKind::File(Params {
-            max_files,
-            max_size_kb,
-            accept,
-        }) = &field.kind
-        else {
+        let Some(p) = params(field) else {
             return;
         };
+        let (max_files, max_size_kb, accept) = (p.max_files, p.max_size_kb, &p.accept);
         fv.accept = accept
             .iter()
             .map(|t| t.mime())
             .collect::<Vec<_>>()
             .join(",");
-        fv.limit_hint = limit_hint(*max_files, *max_size_kb, accept, cx.lang);
-        fv.multiple = *max_files > 1;
+        fv.limit_hint = limit_hint(max_files, max_size_kb, accept, cx.lang);
+        fv.multiple = max_files > 1;
         if let Some(AnswerValue::Files(list)) = cx.value {
             fv.files = list
                 .iter()
