@@ -1,13 +1,10 @@
 //! Adding and removing items of a repeatable group (the "add"/"remove" buttons).
 
 use super::answers::{AnswerValue, Answers};
-use super::schema::{FieldKind, FormVariant};
+use super::schema::FormVariant;
 
 fn group(variant: &FormVariant, group_id: &str) -> Option<u32> {
-    match &variant.field(group_id)?.kind {
-        FieldKind::Group { max_items, .. } => Some(*max_items),
-        _ => None,
-    }
+    variant.field(group_id)?.kind.max_items()
 }
 
 /// Appends an empty item to a repeatable group; false if unknown or full.

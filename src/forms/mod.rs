@@ -31,14 +31,16 @@ pub use answers::{
 };
 pub use catalog::{parse_upload, Catalog};
 pub use groups::{add_group_item, remove_group_item, GroupAction};
-pub use kinds::anchor_id;
+pub use kinds::registry::anchor_id;
 pub use kinds::spec::input_base;
+pub use kinds::NoKeys;
 pub use review::{display_value, review, ReviewRow, ReviewStep};
 pub use schema::{
-    Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FileType, FormVariant, Referral, Step,
+    Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FormVariant, Referral, Step,
 };
 pub use state_info::{Office, PostalRange, Retention, Route, StateInfo};
 pub use validate::{prune_hidden, validate_all, validate_step};
+pub use values::FileType;
 pub use visibility::condition_holds;
 
 /// One problem found in a form file, shown as `path:line: message`.

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::kinds::field::parse_field;
-use super::kinds::of;
+use super::kinds::registry::of;
 use super::raw::{Ctx, RawForm, RawPatch, Resolved};
-use super::schema::{all_fields, Condition, Field, FieldKind, Step};
+use super::schema::{all_fields, Condition, Field, Step};
 
 impl Ctx<'_> {
     pub(crate) fn overlay(
@@ -251,9 +251,10 @@ fn remove_field(fields: &mut Vec<Field>, id: &str) -> bool {
         fields.remove(i);
         return true;
     }
-    fields.iter_mut().any(|f| match &mut f.kind {
-        FieldKind::Group { fields, .. } => remove_field(fields, id),
-        _ => false,
+    fields.iter_mut().any(|f| {
+        f.kind
+            .sub_fields_mut()
+            .is_some_and(|fields| remove_field(fields, id))
     })
 }
 
@@ -262,7 +263,7 @@ fn find_field_mut<'a>(fields: &'a mut [Field], id: &str) -> Option<&'a mut Field
         if f.id == id {
             return Some(f);
         }
-        if let FieldKind::Group { fields, .. } = &mut f.kind {
+        if let Some(fields) = f.kind.sub_fields_mut() {
             if let Some(found) = find_field_mut(fields, id) {
                 return Some(found);
             }

@@ -2,9 +2,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::kinds::of;
+use super::kinds::registry::of;
 use super::raw::{Ctx, Resolved};
-use super::schema::{all_fields, At, Condition, Field, FieldKind, FieldRole, Step};
+use super::schema::{all_fields, At, Condition, Field, FieldRole, Step};
 use super::Problem;
 
 impl Ctx<'_> {
@@ -26,10 +26,9 @@ impl Ctx<'_> {
             }
             for f in &s.fields {
                 self.check_field_conditions(&r.steps, f, &[]);
-                if let FieldKind::Group { fields, .. } = &f.kind {
-                    for sub in fields {
-                        self.check_field_conditions(&r.steps, sub, fields);
-                    }
+                let fields = f.kind.sub_fields();
+                for sub in fields {
+                    self.check_field_conditions(&r.steps, sub, fields);
                 }
             }
         }

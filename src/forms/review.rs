@@ -1,7 +1,7 @@
 //! The "check your answers" rows; each kind shows its own value.
 
 use super::answers::{AnswerValue, Answers};
-use super::kinds::of;
+use super::kinds::registry::of;
 use super::schema::{Field, FormVariant};
 use super::visibility::shown;
 use crate::i18n::Lang;

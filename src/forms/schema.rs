@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::forms::kinds::FieldKind;
 use crate::i18n::I18nText;
 use crate::state_code::StateCode;
 
@@ -58,177 +59,11 @@ pub(crate) struct At {
     pub exit_if_line: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum FieldKind {
-    Text {
-        max_length: u32,
-        pattern: Option<String>,
-    },
-    Textarea {
-        max_length: u32,
-    },
-    Email,
-    Phone,
-    Date {
-        not_in_future: bool,
-    },
-    Time,
-    /// Exact time (from) or span (from–to); never in the future, from ≤ to.
-    TimeSpan,
-    Select {
-        options: Vec<Choice>,
-    },
-    Radio {
-        options: Vec<Choice>,
-    },
-    Checkboxes {
-        options: Vec<Choice>,
-    },
-    YesNo,
-    Number {
-        min: Option<i64>,
-        max: Option<i64>,
-    },
-    /// Amount in euros; min/max in whole euros.
-    Money {
-        min: Option<i64>,
-        max: Option<i64>,
-    },
-    PostalCode,
-    Country,
-    Iban,
-    LicencePlate,
-    Vin,
-    FrameNumber,
-    Url,
-    File {
-        max_files: u32,
-        max_size_kb: u32,
-        accept: Vec<FileType>,
-    },
-    Group {
-        min_items: u32,
-        max_items: u32,
-        item_label: I18nText,
-        fields: Vec<Field>,
-    },
-    /// A date typed into three boxes (day, month, year), e.g. a date of birth.
-    MemorableDate {
-        not_in_future: bool,
-    },
-}
-
-impl FieldKind {
-    /// The name used in TOML (`type = "..."`).
-    pub fn name(&self) -> &'static str {
-        match self {
-            FieldKind::Text { .. } => "text",
-            FieldKind::Textarea { .. } => "textarea",
-            FieldKind::Email => "email",
-            FieldKind::Phone => "phone",
-            FieldKind::Date { .. } => "date",
-            FieldKind::Time => "time",
-            FieldKind::TimeSpan => "time_span",
-            FieldKind::Select { .. } => "select",
-            FieldKind::Radio { .. } => "radio",
-            FieldKind::Checkboxes { .. } => "checkboxes",
-            FieldKind::YesNo => "yes_no",
-            FieldKind::Number { .. } => "number",
-            FieldKind::Money { .. } => "money",
-            FieldKind::PostalCode => "postal_code",
-            FieldKind::Country => "country",
-            FieldKind::Iban => "iban",
-            FieldKind::LicencePlate => "licence_plate",
-            FieldKind::Vin => "vin",
-            FieldKind::FrameNumber => "frame_number",
-            FieldKind::Url => "url",
-            FieldKind::File { .. } => "file",
-            FieldKind::Group { .. } => "group",
-            FieldKind::MemorableDate { .. } => "memorable_date",
-        }
-    }
-
-    pub const NAMES: [&'static str; 23] = [
-        "text",
-        "textarea",
-        "email",
-        "phone",
-        "date",
-        "time",
-        "time_span",
-        "select",
-        "radio",
-        "checkboxes",
-        "yes_no",
-        "number",
-        "money",
-        "postal_code",
-        "country",
-        "iban",
-        "licence_plate",
-        "vin",
-        "frame_number",
-        "url",
-        "file",
-        "group",
-        "memorable_date",
-    ];
-
-    pub fn options(&self) -> Option<&[Choice]> {
-        match self {
-            FieldKind::Select { options }
-            | FieldKind::Radio { options }
-            | FieldKind::Checkboxes { options } => Some(options),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn options_mut(&mut self) -> Option<&mut Vec<Choice>> {
-        match self {
-            FieldKind::Select { options }
-            | FieldKind::Radio { options }
-            | FieldKind::Checkboxes { options } => Some(options),
-            _ => None,
-        }
-    }
-}
-
 /// One option of a select, radio or checkboxes field.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Choice {
     pub value: String,
     pub label: I18nText,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileType {
-    Jpeg,
-    Png,
-    Webp,
-    Pdf,
-}
-
-impl FileType {
-    pub fn mime(self) -> &'static str {
-        match self {
-            FileType::Jpeg => "image/jpeg",
-            FileType::Png => "image/png",
-            FileType::Webp => "image/webp",
-            FileType::Pdf => "application/pdf",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<FileType> {
-        match name {
-            "jpeg" => Some(FileType::Jpeg),
-            "png" => Some(FileType::Png),
-            "webp" => Some(FileType::Webp),
-            "pdf" => Some(FileType::Pdf),
-            _ => None,
-        }
-    }
 }
 
 /// A condition over answers. Inside a repeatable group, a field of the same item is
@@ -356,10 +191,8 @@ impl FormVariant {
                 if f.id == id {
                     return Some(f);
                 }
-                if let FieldKind::Group { fields, .. } = &f.kind {
-                    if let Some(found) = find(fields, id) {
-                        return Some(found);
-                    }
+                if let Some(found) = find(f.kind.sub_fields(), id) {
+                    return Some(found);
                 }
             }
             None
@@ -376,11 +209,9 @@ impl FormVariant {
 impl Step {
     pub fn has_files(&self) -> bool {
         fn any(fields: &[Field]) -> bool {
-            fields.iter().any(|f| match &f.kind {
-                FieldKind::File { .. } => true,
-                FieldKind::Group { fields, .. } => any(fields),
-                _ => false,
-            })
+            fields
+                .iter()
+                .any(|f| f.kind.takes_files() || any(f.kind.sub_fields()))
         }
         any(&self.fields)
     }
@@ -392,9 +223,7 @@ pub(crate) fn all_fields(steps: &[Step]) -> Vec<&Field> {
     for s in steps {
         for f in &s.fields {
             out.push(f);
-            if let FieldKind::Group { fields, .. } = &f.kind {
-                out.extend(fields.iter());
-            }
+            out.extend(f.kind.sub_fields());
         }
     }
     out

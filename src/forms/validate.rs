@@ -9,9 +9,9 @@
 use chrono::NaiveDateTime;
 
 use super::answers::{AnswerValue, Answers, FieldError, RawStepInput, StepResult};
+use super::kinds::registry::{anchor_id, of};
 use super::kinds::spec::{input_base, Input};
-use super::kinds::{anchor_id, of};
-use super::schema::{Field, FieldKind, FieldRole, FormVariant};
+use super::schema::{Field, FieldRole, FormVariant};
 use super::visibility::{condition_holds, shown};
 
 impl FormVariant {
@@ -85,7 +85,7 @@ pub fn validate_step(
         let n = errors.len();
         of(&f.kind).validate(f, &base, &mut answers, &snapshot, now, &mut errors);
         // A rejected upload already explains an empty file field.
-        if !read_errs.is_empty() && matches!(f.kind, FieldKind::File { .. }) {
+        if !read_errs.is_empty() && f.kind.takes_files() {
             errors.truncate(n);
         }
         errors.extend(read_errs);
@@ -105,8 +105,7 @@ pub fn validate_step(
 }
 
 fn belongs(f: &Field, field_id: &str) -> bool {
-    f.id == field_id
-        || matches!(&f.kind, FieldKind::Group { fields, .. } if fields.iter().any(|s| s.id == field_id))
+    f.id == field_id || f.kind.sub_fields().iter().any(|s| s.id == field_id)
 }
 
 /// Re-validates everything at submit, against the pinned variant.

@@ -2,6 +2,7 @@
 //! and returns the normalised value, or `None` if it is not one.
 
 use chrono::{NaiveDate, NaiveTime};
+use serde::{Deserialize, Serialize};
 
 /// Euro amount in cents. Accepts "1.234,56", "1234.56", "12 €", "EUR 12,5".
 pub fn parse_money_cents(input: &str) -> Option<i64> {
@@ -236,9 +237,39 @@ pub fn parse_integer(input: &str) -> Option<i64> {
     s.parse().ok()
 }
 
+/// A file type an upload may have, recognised by its magic bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileType {
+    Jpeg,
+    Png,
+    Webp,
+    Pdf,
+}
+
+impl FileType {
+    pub fn mime(self) -> &'static str {
+        match self {
+            FileType::Jpeg => "image/jpeg",
+            FileType::Png => "image/png",
+            FileType::Webp => "image/webp",
+            FileType::Pdf => "application/pdf",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<FileType> {
+        match name {
+            "jpeg" => Some(FileType::Jpeg),
+            "png" => Some(FileType::Png),
+            "webp" => Some(FileType::Webp),
+            "pdf" => Some(FileType::Pdf),
+            _ => None,
+        }
+    }
+}
+
 /// What the magic bytes say a file is; the declared type is not trusted.
-pub fn sniff_file_type(bytes: &[u8]) -> Option<super::schema::FileType> {
-    use super::schema::FileType;
+pub fn sniff_file_type(bytes: &[u8]) -> Option<FileType> {
     if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         Some(FileType::Jpeg)
     } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {

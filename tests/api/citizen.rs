@@ -188,11 +188,12 @@ async fn script_payloads_come_out_escaped(mut app: TestApp) {
         // Every free-text field gets the payload.
         for step in &variant.steps {
             for f in &step.fields {
-                if matches!(
-                    f.kind,
-                    internetwache::forms::FieldKind::Text { pattern: None, .. }
-                        | internetwache::forms::FieldKind::Textarea { .. }
-                ) {
+                let free_text = match &f.kind {
+                    internetwache::forms::FieldKind::Text(p) => p.pattern.is_none(),
+                    internetwache::forms::FieldKind::Textarea(_) => true,
+                    _ => false,
+                };
+                if free_text {
                     filler
                         .overrides
                         .insert(format!("f-{}", f.id), payload.to_owned());

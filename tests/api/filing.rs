@@ -110,41 +110,42 @@ impl Filler {
             return;
         }
         let value: Option<String> = match &field.kind {
-            FieldKind::Text { max_length, .. } => {
+            FieldKind::Text(p) => {
                 let v = self.distinctive();
-                Some(v.chars().take(*max_length as usize).collect())
+                Some(v.chars().take(p.max_length as usize).collect())
             }
-            FieldKind::Textarea { .. } => {
+            FieldKind::Textarea(_) => {
                 let v = self.distinctive();
                 Some(format!("Beschreibung {v} mit Umlauten äöüß"))
             }
-            FieldKind::Email => {
+            FieldKind::Email(_) => {
                 let v = format!("{}{}@example.org", self.marker.to_lowercase(), self.counter);
                 self.sent_text.push(v.clone());
                 Some(v)
             }
-            FieldKind::Phone => Some("+49 30 1234567".into()),
-            FieldKind::Date { .. } => Some("1985-05-17".into()),
-            FieldKind::Time => Some("14:30".into()),
-            FieldKind::MemorableDate { .. } => {
+            FieldKind::Phone(_) => Some("+49 30 1234567".into()),
+            FieldKind::Date(_) => Some("1985-05-17".into()),
+            FieldKind::Time(_) => Some("14:30".into()),
+            FieldKind::MemorableDate(_) => {
                 post.set(&format!("{base}-day"), "17");
                 post.set(&format!("{base}-month"), "05");
                 post.set(&format!("{base}-year"), "1985");
                 None
             }
-            FieldKind::TimeSpan => {
+            FieldKind::TimeSpan(_) => {
                 post.set(&format!("{base}-from-date"), "2025-10-01");
                 post.set(&format!("{base}-from-time"), "10:00");
                 post.set(&format!("{base}-to-date"), "2025-10-01");
                 post.set(&format!("{base}-to-time"), "12:30");
                 None
             }
-            FieldKind::Select { options } | FieldKind::Radio { options } => {
-                let values: Vec<String> = options.iter().map(|o| o.value.clone()).collect();
+            FieldKind::Select(p) | FieldKind::Radio(p) => {
+                let values: Vec<String> = p.options.iter().map(|o| o.value.clone()).collect();
                 Some(safe_choice(field, &values))
             }
-            FieldKind::YesNo => Some(safe_choice(field, &["no".into(), "yes".into()])),
-            FieldKind::Checkboxes { options } => {
+            FieldKind::YesNo(_) => Some(safe_choice(field, &["no".into(), "yes".into()])),
+            FieldKind::Checkboxes(p) => {
+                let options = &p.options;
                 for o in options {
                     post.pairs.push((base.to_owned(), o.value.clone()));
                 }
@@ -154,16 +155,16 @@ impl Filler {
                 }
                 None
             }
-            FieldKind::Number { min, .. } => Some(min.unwrap_or(1).max(1).to_string()),
-            FieldKind::Money { min, .. } => Some(format!("{},45", min.unwrap_or(0).max(120))),
-            FieldKind::PostalCode => Some(self.postal_code.clone()),
-            FieldKind::Country => Some("DE".into()),
-            FieldKind::Iban => Some(IBAN.into()),
-            FieldKind::LicencePlate => Some("B-AB 1234".into()),
-            FieldKind::Vin => Some("WVWZZZ1JZXW000001".into()),
-            FieldKind::FrameNumber => Some("WBK12345678".into()),
-            FieldKind::Url => Some("https://shop.example/angebot/123".into()),
-            FieldKind::File { .. } => {
+            FieldKind::Number(p) => Some(p.min.unwrap_or(1).max(1).to_string()),
+            FieldKind::Money(p) => Some(format!("{},45", p.min.unwrap_or(0).max(120))),
+            FieldKind::PostalCode(_) => Some(self.postal_code.clone()),
+            FieldKind::Country(_) => Some("DE".into()),
+            FieldKind::Iban(_) => Some(IBAN.into()),
+            FieldKind::LicencePlate(_) => Some("B-AB 1234".into()),
+            FieldKind::Vin(_) => Some("WVWZZZ1JZXW000001".into()),
+            FieldKind::FrameNumber(_) => Some("WBK12345678".into()),
+            FieldKind::Url(_) => Some("https://shop.example/angebot/123".into()),
+            FieldKind::File(_) => {
                 if self.attach_files {
                     post.files.push((
                         base.to_owned(),
@@ -174,14 +175,12 @@ impl Filler {
                 }
                 None
             }
-            FieldKind::Group {
-                min_items, fields, ..
-            } => {
-                let items = (*min_items).max(1) as usize;
+            FieldKind::Group(p) => {
+                let items = p.min_items.max(1) as usize;
                 post.set(&format!("{base}-count"), &items.to_string());
                 let group_id = &field.id;
                 for i in 0..items {
-                    for sub in fields {
+                    for sub in &p.fields {
                         let sub_base = format!("f-{group_id}-{i}-{}", sub.id);
                         self.fill(sub, &sub_base, post);
                     }

@@ -1,9 +1,17 @@
 //! `min`/`max` keys shared by `number` and `money` (whole numbers, in euros for money).
 
+use serde::{Deserialize, Serialize};
 use toml::Spanned as S;
 
 use super::spec::widen;
 use crate::forms::raw::{Ctx, RawField, RawPatch};
+
+/// The schema keys of a `number` or `money` field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Bounds {
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+}
 
 /// Reads `min`/`max`, reporting min > max.
 pub(crate) fn parse(ctx: &mut Ctx, raw: &RawField) -> (Option<i64>, Option<i64>) {

@@ -11,6 +11,8 @@ use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct Checkboxes;
+pub(crate) const KIND: Checkboxes = Checkboxes;
+pub type Params = choice::Options;
 
 impl Kind for Checkboxes {
     fn name(&self) -> &'static str {
@@ -22,9 +24,9 @@ impl Kind for Checkboxes {
     }
 
     fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::Checkboxes {
+        FieldKind::Checkboxes(Params {
             options: choice::parse_options(ctx, raw, "checkboxes"),
-        }
+        })
     }
 
     fn roles(&self) -> &'static [FieldRole] {
@@ -50,7 +52,7 @@ impl Kind for Checkboxes {
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        let (FieldKind::Checkboxes { options }, AnswerValue::List(l)) = (&field.kind, value) else {
+        let (FieldKind::Checkboxes(Params { options }), AnswerValue::List(l)) = (&field.kind, value) else {
             return mismatch(field);
         };
         if l.iter().all(|x| options.iter().any(|o| &o.value == x)) {

@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::spec::{field_template, quote, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
@@ -11,6 +12,33 @@ use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Choice, Field, FieldKind, FieldRole};
 use crate::forms::view::{FieldView, OptionView, RenderFn};
 use crate::i18n::Lang;
+
+/// The schema keys of `select`, `radio` and `checkboxes`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Options {
+    pub options: Vec<Choice>,
+}
+
+impl FieldKind {
+    /// The options of a `select`, `radio` or `checkboxes` field.
+    pub fn options(&self) -> Option<&[Choice]> {
+        match self {
+            FieldKind::Select(o) | FieldKind::Radio(o) | FieldKind::Checkboxes(o) => {
+                Some(&o.options)
+            }
+            _ => None,
+        }
+    }
+
+    pub(crate) fn options_mut(&mut self) -> Option<&mut Vec<Choice>> {
+        match self {
+            FieldKind::Select(o) | FieldKind::Radio(o) | FieldKind::Checkboxes(o) => {
+                Some(&mut o.options)
+            }
+            _ => None,
+        }
+    }
+}
 
 /// Reads the required, non-empty `options`.
 pub(crate) fn parse_options(ctx: &mut Ctx, raw: &RawField, kind_name: &str) -> Vec<Choice> {

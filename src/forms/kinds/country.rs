@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::choice::SELECT_HTML;
+use super::NoKeys;
 use super::spec::{parsed, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::countries::{country, COUNTRIES};
@@ -12,6 +13,8 @@ use crate::forms::view::{FieldView, OptionView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct Country;
+pub(crate) const KIND: Country = Country;
+pub type Params = NoKeys;
 
 impl Kind for Country {
     fn name(&self) -> &'static str {
@@ -19,7 +22,7 @@ impl Kind for Country {
     }
 
     fn parse(&self, _ctx: &mut Ctx, _raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::Country
+        FieldKind::Country(NoKeys {})
     }
 
     fn missing(&self) -> Missing {

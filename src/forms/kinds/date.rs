@@ -2,6 +2,7 @@
 //! `not_in_future` rejects later days. Stored as ISO `YYYY-MM-DD`.
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::spec::{bad, local_date, text_of, widen, Checked, Kind, ViewCtx};
 use crate::forms::answers::AnswerValue;
@@ -12,6 +13,13 @@ use crate::forms::view::FieldView;
 use crate::i18n::Lang;
 
 pub(crate) struct Date;
+pub(crate) const KIND: Date = Date;
+
+/// The schema keys of a `date` field (and of `memorable_date`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Params {
+    pub not_in_future: bool,
+}
 
 /// `not_in_future` may be switched on by an overlay, never off.
 pub(crate) fn patch_not_in_future(ctx: &mut Ctx, p: &RawPatch, field_id: &str, cur: &mut bool) {
@@ -37,13 +45,13 @@ impl Kind for Date {
     }
 
     fn parse(&self, _ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::Date {
+        FieldKind::Date(Params {
             not_in_future: not_in_future(raw),
-        }
+        })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        if let FieldKind::Date { not_in_future } = kind {
+        if let FieldKind::Date(Params { not_in_future }) = kind {
             patch_not_in_future(ctx, p, field_id, not_in_future);
         }
     }
@@ -55,9 +63,9 @@ impl Kind for Date {
     fn check(&self, field: &Field, value: &AnswerValue, now: NaiveDateTime) -> Checked {
         let future_ok = !matches!(
             field.kind,
-            FieldKind::Date {
+            FieldKind::Date(Params {
                 not_in_future: true
-            }
+            })
         );
         match v::parse_date(text_of(value)) {
             None => bad(

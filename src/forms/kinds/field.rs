@@ -1,6 +1,6 @@
 //! Converting one `[[fields]]` table: the keys every field has, then its kind's own.
 
-use super::{named, names};
+use super::registry::{named, names};
 use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldRole};
 

@@ -1,7 +1,7 @@
 //! The view of one field: the parts every kind shares (label, hint, error, ids), then
 //! the kind's own (see [`super::spec::Kind::view`]).
 
-use super::of;
+use super::registry::of;
 use super::spec::{input_base, ViewCtx};
 use crate::forms::answers::{AnswerValue, FieldError};
 use crate::forms::schema::Field;

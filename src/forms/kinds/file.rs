@@ -3,6 +3,7 @@
 //! checkbox `<base>-remove` (value: its SHA-256).
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::spec::{
     bad, error, field_template, int_key, mismatch, narrow_upper, quote, Checked, Input, Kind,
@@ -10,12 +11,36 @@ use super::spec::{
 };
 use crate::forms::answers::{AnswerValue, UploadedFile};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
-use crate::forms::schema::{Field, FieldKind, FileType};
-use crate::forms::values as v;
+use crate::forms::schema::{Field, FieldKind};
+use crate::forms::values::{self as v, FileType};
 use crate::forms::view::{FieldView, FileView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct File;
+pub(crate) const KIND: File = File;
+
+/// The schema keys of a `file` field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Params {
+    pub max_files: u32,
+    pub max_size_kb: u32,
+    pub accept: Vec<FileType>,
+}
+
+impl FieldKind {
+    /// Whether a field of this kind takes file uploads.
+    pub fn takes_files(&self) -> bool {
+        matches!(self, FieldKind::File(_))
+    }
+}
+
+/// The keys of a file field.
+fn params(field: &Field) -> Option<&Params> {
+    match &field.kind {
+        FieldKind::File(p) => Some(p),
+        _ => None,
+    }
+}
 
 fn accept_key(ctx: &mut Ctx, raw: &RawField) -> Vec<FileType> {
     let Some(a) = &raw.accept else {
@@ -77,19 +102,19 @@ impl Kind for File {
     fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
         let max_files = int_key(ctx, &raw.max_files, "max_files", 1..=20, 5) as u32;
         let max_size_kb = int_key(ctx, &raw.max_size_kb, "max_size_kb", 1..=20_480, 10_240) as u32;
-        FieldKind::File {
+        FieldKind::File(Params {
             max_files,
             max_size_kb,
             accept: accept_key(ctx, raw),
-        }
+        })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        let FieldKind::File {
+        let FieldKind::File(Params {
             max_files,
             max_size_kb,
             ..
-        } = kind
+        }) = kind
         else {
             return;
         };
@@ -121,14 +146,10 @@ impl Kind for File {
             prev,
             errors,
         } = input;
-        let FieldKind::File {
-            max_files,
-            max_size_kb,
-            accept,
-        } = &field.kind
-        else {
+        let Some(p) = params(field) else {
             return AnswerValue::Files(Vec::new());
         };
+        let (max_files, max_size_kb, accept) = (p.max_files, p.max_size_kb, &p.accept);
         let remove = raw.all(&format!("{base}-remove"));
         let mut files: Vec<UploadedFile> = match prev {
             Some(AnswerValue::Files(f)) => f
@@ -178,7 +199,7 @@ impl Kind for File {
                 ));
                 continue;
             };
-            if rf.bytes.len() as u64 > u64::from(*max_size_kb) * 1024 {
+            if rf.bytes.len() as u64 > u64::from(max_size_kb) * 1024 {
                 errors.push(error(
                     base.into(),
                     field,
@@ -191,7 +212,7 @@ impl Kind for File {
             if files.iter().any(|f| f.sha256 == sha256) {
                 continue;
             }
-            if files.len() >= *max_files as usize {
+            if files.len() >= max_files as usize {
                 errors.push(error(
                     base.into(),
                     field,
@@ -216,11 +237,11 @@ impl Kind for File {
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        let (FieldKind::File { max_files, .. }, AnswerValue::Files(f)) = (&field.kind, value)
-        else {
+        let (Some(p), AnswerValue::Files(f)) = (params(field), value) else {
             return mismatch(field);
         };
-        if f.len() > *max_files as usize {
+        let max_files = p.max_files;
+        if f.len() > max_files as usize {
             return bad(
                 field,
                 &format!("höchstens {max_files} Dateien."),
@@ -246,21 +267,17 @@ impl Kind for File {
     }
 
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        let FieldKind::File {
-            max_files,
-            max_size_kb,
-            accept,
-        } = &field.kind
-        else {
+        let Some(p) = params(field) else {
             return;
         };
+        let (max_files, max_size_kb, accept) = (p.max_files, p.max_size_kb, &p.accept);
         fv.accept = accept
             .iter()
             .map(|t| t.mime())
             .collect::<Vec<_>>()
             .join(",");
-        fv.limit_hint = limit_hint(*max_files, *max_size_kb, accept, cx.lang);
-        fv.multiple = *max_files > 1;
+        fv.limit_hint = limit_hint(max_files, max_size_kb, accept, cx.lang);
+        fv.multiple = max_files > 1;
         if let Some(AnswerValue::Files(list)) = cx.value {
             fv.files = list
                 .iter()

@@ -4,10 +4,11 @@
 //! `f-<group>-<i>-<field>`.
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::field::parse_field;
 use super::field_view::field_view;
-use super::of;
+use super::registry::of;
 use super::spec::{error, field_template, input_base, quote, Checked, Input, Kind, ViewCtx};
 use crate::forms::answers::{AnswerValue, Answers, FieldError};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
@@ -17,6 +18,42 @@ use crate::forms::visibility::shown;
 use crate::i18n::{I18nText, Lang};
 
 pub(crate) struct Group;
+pub(crate) const KIND: Group = Group;
+
+/// The schema keys of a repeatable `group`, with its sub-fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Params {
+    pub min_items: u32,
+    pub max_items: u32,
+    pub item_label: I18nText,
+    pub fields: Vec<Field>,
+}
+
+impl FieldKind {
+    /// The sub-fields of a group; none for other kinds.
+    pub fn sub_fields(&self) -> &[Field] {
+        match self {
+            FieldKind::Group(p) => &p.fields,
+            _ => &[],
+        }
+    }
+
+    /// The sub-fields of a group, to change (overlays remove fields from groups).
+    pub(crate) fn sub_fields_mut(&mut self) -> Option<&mut Vec<Field>> {
+        match self {
+            FieldKind::Group(p) => Some(&mut p.fields),
+            _ => None,
+        }
+    }
+
+    /// How many items a group holds at most.
+    pub fn max_items(&self) -> Option<u32> {
+        match self {
+            FieldKind::Group(p) => Some(p.max_items),
+            _ => None,
+        }
+    }
+}
 
 fn sub_fields(ctx: &mut Ctx, raw: &RawField) -> Vec<Field> {
     let Some(fs) = &raw.fields else {
@@ -67,20 +104,20 @@ impl Kind for Group {
                 I18nText::default()
             }
         };
-        FieldKind::Group {
+        FieldKind::Group(Params {
             min_items,
             max_items,
             item_label,
             fields: sub_fields(ctx, raw),
-        }
+        })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        let FieldKind::Group {
+        let FieldKind::Group(Params {
             min_items,
             max_items,
             ..
-        } = kind
+        }) = kind
         else {
             return;
         };
@@ -119,9 +156,9 @@ impl Kind for Group {
     }
 
     fn read(&self, field: &Field, input: Input) -> AnswerValue {
-        let FieldKind::Group {
+        let FieldKind::Group(Params {
             max_items, fields, ..
-        } = &field.kind
+        }) = &field.kind
         else {
             return AnswerValue::Group(Vec::new());
         };
@@ -170,12 +207,12 @@ impl Kind for Group {
         now: NaiveDateTime,
         errors: &mut Vec<FieldError>,
     ) {
-        let FieldKind::Group {
+        let FieldKind::Group(Params {
             min_items,
             max_items,
             fields,
             ..
-        } = &field.kind
+        }) = &field.kind
         else {
             return;
         };
@@ -216,9 +253,9 @@ impl Kind for Group {
 
     fn display(&self, field: &Field, value: &AnswerValue, lang: Lang) -> String {
         let (
-            FieldKind::Group {
+            FieldKind::Group(Params {
                 item_label, fields, ..
-            },
+            }),
             AnswerValue::Group(items),
         ) = (&field.kind, value)
         else {
@@ -244,12 +281,12 @@ impl Kind for Group {
     }
 
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        let FieldKind::Group {
+        let FieldKind::Group(Params {
             max_items,
             item_label,
             fields,
             ..
-        } = &field.kind
+        }) = &field.kind
         else {
             return;
         };

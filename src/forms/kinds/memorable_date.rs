@@ -6,6 +6,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use super::date::{not_in_future, patch_not_in_future};
+pub use super::date::Params;
 use super::spec::{
     field_template, local_date, quote, text_input, text_of, Checked, Input, Invalid, Kind, ViewCtx,
 };
@@ -16,6 +17,7 @@ use crate::forms::view::{DatePartView, FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct MemorableDate;
+pub(crate) const KIND: MemorableDate = MemorableDate;
 
 /// The three boxes: input suffix, German and English name, width, autocomplete.
 const PARTS: [(&str, &str, &str, u8, &str); 3] = [
@@ -77,13 +79,13 @@ impl Kind for MemorableDate {
     }
 
     fn parse(&self, _ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::MemorableDate {
+        FieldKind::MemorableDate(Params {
             not_in_future: not_in_future(raw),
-        }
+        })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        if let FieldKind::MemorableDate { not_in_future } = kind {
+        if let FieldKind::MemorableDate(Params { not_in_future }) = kind {
             patch_not_in_future(ctx, p, field_id, not_in_future);
         }
     }
@@ -155,9 +157,9 @@ impl Kind for MemorableDate {
         };
         let future_ok = !matches!(
             field.kind,
-            FieldKind::MemorableDate {
+            FieldKind::MemorableDate(Params {
                 not_in_future: true
-            }
+            })
         );
         if !future_ok && date > now.date() {
             let de = "Das Datum darf nicht in der Zukunft liegen.";
@@ -199,13 +201,13 @@ impl Kind for MemorableDate {
 mod tests {
     use super::*;
     use crate::forms::answers::RawStepInput;
-    use crate::forms::kinds::of;
+    use crate::forms::kinds::registry::of;
     use crate::i18n::I18nText;
 
     fn field(not_in_future: bool) -> Field {
         Field {
             id: "geburtsdatum".into(),
-            kind: FieldKind::MemorableDate { not_in_future },
+            kind: FieldKind::MemorableDate(Params { not_in_future }),
             label: I18nText::new("Geburtsdatum", "Date of birth"),
             hint: None,
             required: true,

@@ -1,96 +1,95 @@
 //! One module per field kind, and the one list that registers them. A kind owns its
-//! schema keys and their checks, how it reads a POST, validates, shows on review and
-//! renders; see [`spec::Kind`]. To add a kind: write `<kind>.rs`, add its variant to
-//! `schema::FieldKind`, list it in [`KINDS`]; if it renders differently from a one-line
-//! input, its `Kind::template` names its own template (no dispatch in `field.html`).
+//! schema keys (its `Params`) and their checks, how it reads a POST, validates, shows on
+//! review and renders; see [`spec::Kind`].
+//!
+//! To add a kind: write `<kind>.rs` with `pub struct Params` (its schema keys, or
+//! `pub type Params = NoKeys;`) and `pub(crate) const KIND` (its [`spec::Kind`]), and add
+//! one line `<kind> => <Variant>,` to the `field_kinds!` list below. If it renders
+//! differently from a one-line input, its `Kind::template` names its own template.
+//!
+//! This file only declares the [`FieldKind`] type; the dispatch to the kinds' behaviour
+//! is in [`registry`], so the schema can hold a `FieldKind` without depending on it.
 
 mod bounds;
-mod checkboxes;
 mod choice;
-mod country;
-mod date;
-mod email;
 pub(crate) mod field;
 pub(crate) mod field_view;
-mod file;
-mod frame_number;
-mod group;
-mod iban;
-mod licence_plate;
-mod memorable_date;
-mod money;
-mod number;
-mod phone;
-mod postal_code;
-mod radio;
-mod select;
 pub(crate) mod spec;
-mod text;
-mod textarea;
-mod time;
-mod time_span;
 mod typed_text;
-mod url;
-mod vin;
-mod yes_no;
 
-use crate::forms::schema::{Field, FieldKind};
-use spec::Kind;
+use serde::{Deserialize, Serialize};
 
-/// Every kind, in the order `forms check` lists them.
-static KINDS: [&dyn Kind; 23] = [
-    &text::Text,
-    &textarea::Textarea,
-    &email::KIND,
-    &phone::KIND,
-    &date::Date,
-    &time::Time,
-    &time_span::TimeSpan,
-    &select::KIND,
-    &radio::KIND,
-    &checkboxes::Checkboxes,
-    &yes_no::YesNo,
-    &number::Number,
-    &money::Money,
-    &postal_code::KIND,
-    &country::Country,
-    &iban::KIND,
-    &licence_plate::KIND,
-    &vin::KIND,
-    &frame_number::KIND,
-    &url::KIND,
-    &file::File,
-    &group::Group,
-    &memorable_date::MemorableDate,
-];
+/// The `Params` of a kind that takes no schema keys besides the common ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoKeys {}
 
-/// The kind registered under a TOML type name.
-pub(crate) fn named(name: &str) -> Option<&'static dyn Kind> {
-    KINDS.iter().copied().find(|k| k.name() == name)
+/// Declares the kinds: for each line `module => Variant`, the module, the [`FieldKind`]
+/// variant holding the module's `Params` (stored as `{"type": "module", ...params}`) and
+/// its name; and `dispatch_to_kinds!`, which [`registry`] expands to reach each module's
+/// `KIND`.
+macro_rules! field_kinds {
+    ($($module:ident => $variant:ident,)*) => {
+        $(mod $module;)*
+
+        /// A field's kind with its own schema keys.
+        #[derive(Debug, Clone, Serialize, Deserialize)]
+        #[serde(tag = "type", rename_all = "snake_case")]
+        pub enum FieldKind {
+            $($variant($module::Params),)*
+        }
+
+        impl FieldKind {
+            /// The names used in TOML (`type = "..."`), in the order `forms check` lists them.
+            pub const NAMES: &'static [&'static str] = &[$(stringify!($module),)*];
+
+            /// The name used in TOML.
+            pub fn name(&self) -> &'static str {
+                match self {
+                    $(FieldKind::$variant(_) => stringify!($module),)*
+                }
+            }
+        }
+
+        macro_rules! dispatch_to_kinds {
+            () => {
+                /// The behaviour of a field's kind.
+                pub(crate) fn of(kind: &FieldKind) -> &'static dyn Kind {
+                    match kind {
+                        $(FieldKind::$variant(_) => &super::$module::KIND,)*
+                    }
+                }
+
+                /// Every kind, in the order of [`FieldKind::NAMES`].
+                static KINDS: &[&dyn Kind] = &[$(&super::$module::KIND,)*];
+            };
+        }
+    };
 }
 
-/// The names of all kinds, for messages and docs.
-pub(crate) fn names() -> Vec<&'static str> {
-    KINDS.iter().map(|k| k.name()).collect()
+field_kinds! {
+    text => Text,
+    textarea => Textarea,
+    email => Email,
+    phone => Phone,
+    date => Date,
+    time => Time,
+    time_span => TimeSpan,
+    select => Select,
+    radio => Radio,
+    checkboxes => Checkboxes,
+    yes_no => YesNo,
+    number => Number,
+    money => Money,
+    postal_code => PostalCode,
+    country => Country,
+    iban => Iban,
+    licence_plate => LicencePlate,
+    vin => Vin,
+    frame_number => FrameNumber,
+    url => Url,
+    file => File,
+    group => Group,
+    memorable_date => MemorableDate,
 }
 
-/// The behaviour of a field's kind.
-pub(crate) fn of(kind: &FieldKind) -> &'static dyn Kind {
-    // Every variant's name is registered; `kinds_are_registered` in the tests checks it.
-    named(kind.name()).unwrap_or(&text::Text)
-}
-
-/// The id the error summary links to for a field with this base.
-pub fn anchor_id(field: &Field, base: &str) -> String {
-    format!("{base}{}", of(&field.kind).anchor_suffix())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kinds_are_registered() {
-        assert_eq!(names(), FieldKind::NAMES.to_vec());
-    }
-}
+pub(crate) mod registry;

@@ -12,6 +12,8 @@ use crate::forms::view::FieldView;
 use crate::i18n::Lang;
 
 pub(crate) struct Money;
+pub(crate) const KIND: Money = Money;
+pub type Params = bounds::Bounds;
 
 impl Kind for Money {
     fn name(&self) -> &'static str {
@@ -28,17 +30,17 @@ impl Kind for Money {
             let span = raw.min.as_ref().map(|v| v.span()).unwrap_or(0..0);
             ctx.err(span, "money `min` must not be negative");
         }
-        FieldKind::Money { min, max }
+        FieldKind::Money(Params { min, max })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        if let FieldKind::Money { min, max } = kind {
+        if let FieldKind::Money(Params { min, max }) = kind {
             bounds::patch(ctx, p, field_id, min, max);
         }
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        let FieldKind::Money { min, max } = field.kind else {
+        let FieldKind::Money(Params { min, max }) = field.kind else {
             return mismatch(field);
         };
         let cents = match value {

@@ -11,6 +11,8 @@ use crate::forms::values as v;
 use crate::forms::view::FieldView;
 
 pub(crate) struct Number;
+pub(crate) const KIND: Number = Number;
+pub type Params = bounds::Bounds;
 
 impl Kind for Number {
     fn name(&self) -> &'static str {
@@ -23,17 +25,17 @@ impl Kind for Number {
 
     fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
         let (min, max) = bounds::parse(ctx, raw);
-        FieldKind::Number { min, max }
+        FieldKind::Number(Params { min, max })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        if let FieldKind::Number { min, max } = kind {
+        if let FieldKind::Number(Params { min, max }) = kind {
             bounds::patch(ctx, p, field_id, min, max);
         }
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        let FieldKind::Number { min, max } = field.kind else {
+        let FieldKind::Number(Params { min, max }) = field.kind else {
             return super::spec::mismatch(field);
         };
         match v::parse_integer(text_of(value)) {

@@ -1,11 +1,13 @@
 //! `radio`: radio buttons over `options`; one answer. Errors link to the first option.
 
-use super::choice::{SingleChoice, RADIOS_HTML};
+use super::choice::{Options, SingleChoice, RADIOS_HTML};
 use crate::forms::schema::FieldKind;
+
+pub type Params = Options;
 
 pub(crate) const KIND: SingleChoice = SingleChoice {
     name: "radio",
-    kind: |options| FieldKind::Radio { options },
+    kind: |options| FieldKind::Radio(Options { options }),
     template: RADIOS_HTML,
     anchor: "-0",
 };

@@ -1,11 +1,13 @@
 //! `select`: a drop-down list of `options`; one answer.
 
-use super::choice::{SingleChoice, SELECT_HTML};
+use super::choice::{Options, SingleChoice, SELECT_HTML};
 use crate::forms::schema::FieldKind;
+
+pub type Params = Options;
 
 pub(crate) const KIND: SingleChoice = SingleChoice {
     name: "select",
-    kind: |options| FieldKind::Select { options },
+    kind: |options| FieldKind::Select(Options { options }),
     template: SELECT_HTML,
     anchor: "",
 };

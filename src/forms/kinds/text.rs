@@ -1,6 +1,7 @@
 //! `text`: one line, at most `max_length` characters, optionally matching `pattern`.
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::spec::{bad, int_key, mismatch, narrow_upper, widen, Checked, Kind, ViewCtx};
 use crate::forms::answers::AnswerValue;
@@ -9,6 +10,14 @@ use crate::forms::schema::{Field, FieldKind};
 use crate::forms::view::FieldView;
 
 pub(crate) struct Text;
+pub(crate) const KIND: Text = Text;
+
+/// The schema keys of a `text` field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Params {
+    pub max_length: u32,
+    pub pattern: Option<String>,
+}
 
 /// Why a `pattern` is not a valid regex, in one line.
 fn regex_problem(pattern: &str) -> Option<String> {
@@ -40,17 +49,17 @@ impl Kind for Text {
             }
             p.get_ref().clone()
         });
-        FieldKind::Text {
+        FieldKind::Text(Params {
             max_length,
             pattern,
-        }
+        })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        let FieldKind::Text {
+        let FieldKind::Text(Params {
             max_length,
             pattern,
-        } = kind
+        }) = kind
         else {
             return;
         };
@@ -71,10 +80,10 @@ impl Kind for Text {
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
         let (
-            FieldKind::Text {
+            FieldKind::Text(Params {
                 max_length,
                 pattern,
-            },
+            }),
             AnswerValue::Text(s),
         ) = (&field.kind, value)
         else {
@@ -101,8 +110,8 @@ impl Kind for Text {
     }
 
     fn view(&self, field: &Field, fv: &mut FieldView, _cx: &ViewCtx) {
-        if let FieldKind::Text { max_length, .. } = field.kind {
-            fv.maxlength = max_length;
+        if let FieldKind::Text(p) = &field.kind {
+            fv.maxlength = p.max_length;
         }
     }
 }

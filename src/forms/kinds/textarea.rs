@@ -1,6 +1,7 @@
 //! `textarea`: several lines, at most `max_length` characters, with a visible limit.
 
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::spec::{
     bad, field_template, int_key, mismatch, narrow_upper, text_input, Checked, Input, Kind, ViewCtx,
@@ -12,6 +13,13 @@ use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct Textarea;
+pub(crate) const KIND: Textarea = Textarea;
+
+/// The schema keys of a `textarea` field.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Params {
+    pub max_length: u32,
+}
 
 impl Kind for Textarea {
     fn name(&self) -> &'static str {
@@ -24,11 +32,11 @@ impl Kind for Textarea {
 
     fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
         let max_length = int_key(ctx, &raw.max_length, "max_length", 1..=20_000, 2000) as u32;
-        FieldKind::Textarea { max_length }
+        FieldKind::Textarea(Params { max_length })
     }
 
     fn patch(&self, ctx: &mut Ctx, p: &RawPatch, field_id: &str, kind: &mut FieldKind) {
-        if let (FieldKind::Textarea { max_length }, Some(v)) = (kind, &p.max_length) {
+        if let (FieldKind::Textarea(Params { max_length }), Some(v)) = (kind, &p.max_length) {
             narrow_upper(ctx, field_id, v, max_length, "max_length");
         }
     }
@@ -40,7 +48,7 @@ impl Kind for Textarea {
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {
-        let (FieldKind::Textarea { max_length }, AnswerValue::Text(s)) = (&field.kind, value)
+        let (FieldKind::Textarea(Params { max_length }), AnswerValue::Text(s)) = (&field.kind, value)
         else {
             return mismatch(field);
         };
@@ -60,7 +68,7 @@ impl Kind for Textarea {
     }
 
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
-        let FieldKind::Textarea { max_length } = field.kind else {
+        let FieldKind::Textarea(Params { max_length }) = field.kind else {
             return;
         };
         fv.maxlength = max_length;

@@ -2,6 +2,7 @@
 
 use chrono::NaiveDateTime;
 
+use super::NoKeys;
 use super::spec::{bad, text_of, Checked, Kind, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField};
@@ -10,6 +11,8 @@ use crate::forms::values as v;
 use crate::forms::view::FieldView;
 
 pub(crate) struct Time;
+pub(crate) const KIND: Time = Time;
+pub type Params = NoKeys;
 
 impl Kind for Time {
     fn name(&self) -> &'static str {
@@ -17,7 +20,7 @@ impl Kind for Time {
     }
 
     fn parse(&self, _ctx: &mut Ctx, _raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::Time
+        FieldKind::Time(NoKeys {})
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {

@@ -4,6 +4,7 @@
 
 use chrono::{NaiveDateTime, NaiveTime};
 
+use super::NoKeys;
 use super::spec::{
     field_template, local_date, mismatch, quote, text_input, Checked, Input, Kind, ViewCtx,
 };
@@ -15,6 +16,8 @@ use crate::forms::view::{FieldView, RenderFn, SpanView};
 use crate::i18n::Lang;
 
 pub(crate) struct TimeSpan;
+pub(crate) const KIND: TimeSpan = TimeSpan;
+pub type Params = NoKeys;
 
 impl Kind for TimeSpan {
     fn name(&self) -> &'static str {
@@ -22,7 +25,7 @@ impl Kind for TimeSpan {
     }
 
     fn parse(&self, _ctx: &mut Ctx, _raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::TimeSpan
+        FieldKind::TimeSpan(NoKeys {})
     }
 
     fn roles(&self) -> &'static [FieldRole] {

@@ -3,6 +3,7 @@
 use chrono::NaiveDateTime;
 
 use super::choice::{option_view, RADIOS_HTML};
+use super::NoKeys;
 use super::spec::{quote, text_of, Checked, Kind, Missing, ViewCtx};
 use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField};
@@ -11,6 +12,8 @@ use crate::forms::view::{FieldView, RenderFn};
 use crate::i18n::Lang;
 
 pub(crate) struct YesNo;
+pub(crate) const KIND: YesNo = YesNo;
+pub type Params = NoKeys;
 
 impl Kind for YesNo {
     fn name(&self) -> &'static str {
@@ -18,7 +21,7 @@ impl Kind for YesNo {
     }
 
     fn parse(&self, _ctx: &mut Ctx, _raw: &RawField, _in_group: bool) -> FieldKind {
-        FieldKind::YesNo
+        FieldKind::YesNo(NoKeys {})
     }
 
     fn roles(&self) -> &'static [FieldRole] {
