@@ -13,6 +13,9 @@ pub struct TriageColumns {
     pub form_id: Option<String>,
     pub form_version: Option<i64>,
     pub category: Option<String>,
+    /// The category's title as the citizen's form showed it (`form.titles` of the document).
+    pub category_title_de: Option<String>,
+    pub category_title_en: Option<String>,
     pub office_id: Option<String>,
     pub scene_postal_code: Option<String>,
     pub scene_place: Option<String>,
@@ -65,12 +68,14 @@ pub struct InboxReportRow {
     pub status_office_id: Option<String>,
     pub assigned_to: Option<String>,
     pub exported_at: Option<DateTime<Utc>>,
+    /// When retention deleted the sealed envelope; the index above stays as a tombstone.
+    pub envelope_deleted_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, case_number, state, key_id, envelope_sha256, received_via, \
-     received_at, unreadable_reason, form_id, form_version, category, office_id, \
-     scene_postal_code, scene_place, offence_time, damage_eur_cents, status, \
-     status_office_id, assigned_to, exported_at";
+     received_at, unreadable_reason, form_id, form_version, category, category_title_de, \
+     category_title_en, office_id, scene_postal_code, scene_place, offence_time, \
+     damage_eur_cents, status, status_office_id, assigned_to, exported_at, envelope_deleted_at";
 
 /// Stores an envelope once per case number. A repeat with the same bytes and a
 /// conflicting one with other bytes both leave the stored row untouched.
@@ -79,8 +84,9 @@ pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
     let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
         "INSERT INTO inbox_reports (case_number, state, key_id, envelope, envelope_sha256, \
          received_via, received_at, unreadable_reason, form_id, form_version, category, \
-         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents, \
+         category_title_de, category_title_en) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (case_number) DO NOTHING RETURNING id",
     )
     .bind(new.case_number)
@@ -99,6 +105,8 @@ pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
     .bind(&t.scene_place)
     .bind(&t.offence_time)
     .bind(t.damage_eur_cents)
+    .bind(&t.category_title_de)
+    .bind(&t.category_title_en)
     .fetch_optional(pool)
     .await?);
     if let Some(id) = inserted {
@@ -193,6 +201,26 @@ pub async fn count_new(db: &Db, state: &str) -> StoreResult<i64> {
     )
     .bind(state)
     .fetch_one(pool)
+    .await?))
+}
+
+/// A category that occurs among a state's reports, with its titles (for the list's filter).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CategoryRow {
+    pub category: String,
+    pub title_de: Option<String>,
+    pub title_en: Option<String>,
+}
+
+/// Every category among a state's reports, by id.
+pub async fn categories(db: &Db, state: &str) -> StoreResult<Vec<CategoryRow>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, CategoryRow>(
+        "SELECT category, MAX(category_title_de) AS title_de, MAX(category_title_en) AS title_en \
+         FROM inbox_reports WHERE state = $1 AND category IS NOT NULL \
+         GROUP BY category ORDER BY category",
+    )
+    .bind(state)
+    .fetch_all(pool)
     .await?))
 }
 

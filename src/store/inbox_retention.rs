@@ -1,0 +1,120 @@
+//! Retention in the police inbox's database (migration 0007): which reports are due, and
+//! deleting their envelopes (keeping the index as a tombstone) or the whole row with its
+//! notes and status events. Only reports the inbox is done with are ever due: handed over,
+//! closed or rejected. A report still being worked on (or never opened) is kept, since
+//! keeping too long is the safe mistake and deleting early is not.
+
+use chrono::{DateTime, Utc};
+
+use super::{Db, StoreResult};
+use crate::with_db;
+
+/// The statuses after which the inbox has nothing left to do with a report.
+const DONE: &str = "status IN ('abgegeben', 'abgeschlossen', 'zurueckgewiesen')";
+
+/// Reports of `$1` received before `$2` that the inbox is done with.
+fn due(extra: &str) -> String {
+    format!("state = $1 AND received_at < $2 AND {DONE}{extra}")
+}
+
+/// What deleting whole reports removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IndexDeleted {
+    pub reports: u64,
+    pub notes: u64,
+    pub status_events: u64,
+}
+
+/// Case numbers whose envelope is due: received before `cutoff`, still stored.
+pub async fn envelopes_due(
+    db: &Db,
+    state: &str,
+    cutoff: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
+    let sql = format!(
+        "SELECT case_number FROM inbox_reports WHERE {} ORDER BY id",
+        due(" AND envelope_deleted_at IS NULL")
+    );
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(&sql)
+        .bind(state)
+        .bind(cutoff)
+        .fetch_all(pool)
+        .await?))
+}
+
+/// Case numbers whose whole row is due.
+pub async fn reports_due(db: &Db, state: &str, cutoff: DateTime<Utc>) -> StoreResult<Vec<String>> {
+    let sql = format!(
+        "SELECT case_number FROM inbox_reports WHERE {} ORDER BY id",
+        due("")
+    );
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(&sql)
+        .bind(state)
+        .bind(cutoff)
+        .fetch_all(pool)
+        .await?))
+}
+
+/// Empties the envelopes that are due and marks them deleted at `now`; returns how many.
+pub async fn delete_envelopes(
+    db: &Db,
+    state: &str,
+    cutoff: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> StoreResult<u64> {
+    let sql = format!(
+        "UPDATE inbox_reports SET envelope = '', envelope_deleted_at = $3 WHERE {}",
+        due(" AND envelope_deleted_at IS NULL")
+    );
+    Ok(with_db!(db, pool => sqlx::query(&sql)
+        .bind(state)
+        .bind(cutoff)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected()))
+}
+
+/// Deletes the rows that are due with their notes and status events, in one transaction.
+pub async fn delete_reports(
+    db: &Db,
+    state: &str,
+    cutoff: DateTime<Utc>,
+) -> StoreResult<IndexDeleted> {
+    let rows = due("");
+    let notes = format!(
+        "DELETE FROM inbox_notes WHERE report_id IN (SELECT id FROM inbox_reports WHERE {rows})"
+    );
+    let events = format!(
+        "DELETE FROM inbox_status_outbox WHERE case_number IN \
+         (SELECT case_number FROM inbox_reports WHERE {rows})"
+    );
+    let reports = format!("DELETE FROM inbox_reports WHERE {rows}");
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let mut deleted = IndexDeleted::default();
+        for (sql, count) in [
+            (&notes, &mut deleted.notes),
+            (&events, &mut deleted.status_events),
+            (&reports, &mut deleted.reports),
+        ] {
+            *count = sqlx::query(sql)
+                .bind(state)
+                .bind(cutoff)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    })
+}
+
+/// The states that have reports in the inbox.
+pub async fn states(db: &Db) -> StoreResult<Vec<String>> {
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
+        "SELECT DISTINCT state FROM inbox_reports ORDER BY state",
+    )
+    .fetch_all(pool)
+    .await?))
+}
