@@ -75,29 +75,35 @@ pub async fn delete_envelopes(
         .rows_affected()))
 }
 
-/// Deletes the rows that are due with their notes and status events, in one transaction.
+/// Deletes the rows that are due with their notes and status events (and the events'
+/// queue jobs), in one transaction.
 pub async fn delete_reports(
     db: &Db,
     state: &str,
     cutoff: DateTime<Utc>,
 ) -> StoreResult<IndexDeleted> {
     let rows = due("");
-    let notes = format!(
-        "DELETE FROM inbox_notes WHERE report_id IN (SELECT id FROM inbox_reports WHERE {rows})"
-    );
     let events = format!(
-        "DELETE FROM inbox_status_outbox WHERE case_number IN \
+        "SELECT id FROM inbox_status_events WHERE case_number IN \
          (SELECT case_number FROM inbox_reports WHERE {rows})"
     );
-    let reports = format!("DELETE FROM inbox_reports WHERE {rows}");
+    let jobs =
+        format!("SELECT id FROM jobs WHERE kind = 'inbox_status' AND report_id IN ({events})");
+    // Children first; the counts kept are notes, events and reports.
+    let statements = [
+        format!("DELETE FROM job_attempts WHERE job_id IN ({jobs})"),
+        format!("DELETE FROM jobs WHERE id IN ({jobs})"),
+        format!("DELETE FROM inbox_status_events WHERE id IN ({events})"),
+        format!(
+            "DELETE FROM inbox_notes WHERE report_id IN \
+             (SELECT id FROM inbox_reports WHERE {rows})"
+        ),
+        format!("DELETE FROM inbox_reports WHERE {rows}"),
+    ];
+    let mut counts = [0u64; 5];
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
-        let mut deleted = IndexDeleted::default();
-        for (sql, count) in [
-            (&notes, &mut deleted.notes),
-            (&events, &mut deleted.status_events),
-            (&reports, &mut deleted.reports),
-        ] {
+        for (sql, count) in statements.iter().zip(counts.iter_mut()) {
             *count = sqlx::query(sql)
                 .bind(state)
                 .bind(cutoff)
@@ -106,7 +112,11 @@ pub async fn delete_reports(
                 .rows_affected();
         }
         tx.commit().await?;
-        Ok(deleted)
+    });
+    Ok(IndexDeleted {
+        status_events: counts[2],
+        notes: counts[3],
+        reports: counts[4],
     })
 }
 
