@@ -211,15 +211,20 @@ fn retention_sweeps(
     })
 }
 
+/// The inbox for a one-off command; a message and the exit code when it cannot open.
+async fn open(settings: &InboxSettings) -> Result<Inbox, ExitCode> {
+    Inbox::open(settings).await.map_err(|e| {
+        eprintln!("internetwache inbox: {e:#}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
 /// `inbox retention run [--dry-run]`: one sweep, one line per state.
 fn retention_run(settings: InboxSettings, dry_run: bool) -> ExitCode {
     runtime().block_on(async move {
-        let inbox = match Inbox::open(&settings).await {
+        let inbox = match open(&settings).await {
             Ok(inbox) => inbox,
-            Err(e) => {
-                eprintln!("internetwache inbox: {e:#}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(code) => return code,
         };
         let result =
             retention::sweep(&inbox.receiver, &settings, chrono::Utc::now(), dry_run).await;
@@ -320,12 +325,9 @@ fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
 
 fn export(settings: InboxSettings, args: &ExportArgs) -> ExitCode {
     runtime().block_on(async move {
-        let inbox = match Inbox::open(&settings).await {
+        let inbox = match open(&settings).await {
             Ok(inbox) => inbox,
-            Err(e) => {
-                eprintln!("internetwache inbox: {e:#}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(code) => return code,
         };
         let dir = settings.export_dir();
         let result = crate::inbox::export::to_drop_folder(

@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::export::drop_file;
 use super::receiver::Receiver;
 use super::settings::InboxSettings;
-use crate::store::inbox_retention::{self as store, IndexDeleted};
+use crate::store::inbox_retention::{self as store, Due, IndexDeleted};
 use crate::store::StoreError;
 
 pub const ACTION_ENVELOPES: &str = "inbox_retention_envelopes";
@@ -102,8 +102,8 @@ async fn count_due(
     envelope_cutoff: DateTime<Utc>,
     index_cutoff: DateTime<Utc>,
 ) -> Result<Deleted, RetentionError> {
-    let envelopes = store::envelopes_due(receiver.db(), state, envelope_cutoff).await?;
-    let reports = store::reports_due(receiver.db(), state, index_cutoff).await?;
+    let envelopes = store::cases_due(receiver.db(), state, envelope_cutoff, Due::Envelopes).await?;
+    let reports = store::cases_due(receiver.db(), state, index_cutoff, Due::Reports).await?;
     let exports = envelopes
         .iter()
         .chain(&reports)
@@ -132,8 +132,8 @@ async fn delete_due(
     // The export files carry the full report, so they go with the envelope (and, for rows
     // that skipped that step, with the row), before the database forgets which were due.
     let mut exports = 0;
-    let envelopes_due = store::envelopes_due(db, state, envelope_cutoff).await?;
-    let reports_due = store::reports_due(db, state, index_cutoff).await?;
+    let envelopes_due = store::cases_due(db, state, envelope_cutoff, Due::Envelopes).await?;
+    let reports_due = store::cases_due(db, state, index_cutoff, Due::Reports).await?;
     for case_number in envelopes_due.iter().chain(&reports_due) {
         exports += u64::from(remove_export(export_dir, case_number)?);
     }

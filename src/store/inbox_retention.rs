@@ -25,28 +25,29 @@ pub struct IndexDeleted {
     pub status_events: u64,
 }
 
-/// Case numbers whose envelope is due: received before `cutoff`, still stored.
-pub async fn envelopes_due(
+/// What a sweep looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// Envelopes still stored.
+    Envelopes,
+    /// Whole rows.
+    Reports,
+}
+
+/// Case numbers of `state` received before `cutoff` that are due for `what`.
+pub async fn cases_due(
     db: &Db,
     state: &str,
     cutoff: DateTime<Utc>,
+    what: Due,
 ) -> StoreResult<Vec<String>> {
+    let extra = match what {
+        Due::Envelopes => " AND envelope_deleted_at IS NULL",
+        Due::Reports => "",
+    };
     let sql = format!(
         "SELECT case_number FROM inbox_reports WHERE {} ORDER BY id",
-        due(" AND envelope_deleted_at IS NULL")
-    );
-    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(&sql)
-        .bind(state)
-        .bind(cutoff)
-        .fetch_all(pool)
-        .await?))
-}
-
-/// Case numbers whose whole row is due.
-pub async fn reports_due(db: &Db, state: &str, cutoff: DateTime<Utc>) -> StoreResult<Vec<String>> {
-    let sql = format!(
-        "SELECT case_number FROM inbox_reports WHERE {} ORDER BY id",
-        due("")
+        due(extra)
     );
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(&sql)
         .bind(state)

@@ -166,3 +166,68 @@ async fn envelopes_then_index_go_for_finished_reports(app: TestApp) {
 }
 
 on_both_engines!(envelopes_then_index_go_for_finished_reports);
+
+/// `internetwache inbox retention run` as a process: `--dry-run` counts, the run deletes.
+#[tokio::test]
+async fn the_retention_command_sweeps_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = dir.path().join("keys");
+    let (_, key) = private_key(&keys, "be");
+    let url = format!("sqlite://{}/inbox.db", dir.path().display());
+    let db = internetwache::store::Db::connect_lazy(&url.parse().unwrap(), 2).unwrap();
+    db.migrate().await.unwrap();
+    let inbox = TestInbox::start(&db, vec![key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    deliver(&inbox, &report(&case), &key).await;
+    for next in [Status::InPruefung, Status::Zurueckgewiesen] {
+        status::change(
+            inbox.receiver(),
+            "anna",
+            case.as_str(),
+            next,
+            None,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+    }
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_internetwache"))
+            .args(["inbox", "retention", "run"])
+            .args(extra)
+            .env_clear()
+            .env("IW_INBOX_DATABASE_URL", &url)
+            .env(
+                "IW_INBOX_AUDIT_KEY",
+                std::str::from_utf8(AUDIT_KEY).unwrap(),
+            )
+            .env("IW_INBOX_DATA_DIR", dir.path().join("inbox-data"))
+            .env("IW_INBOX_KEY_DIRS", &keys)
+            .env("IW_INBOX_RETENTION_ENVELOPE_DAYS", "0")
+            .output()
+            .expect("run `inbox retention run`")
+    };
+    let dry = run(&["--dry-run"]);
+    assert!(dry.status.success(), "{dry:?}");
+    let line = "be envelopes=1 exports=0 reports=0";
+    assert!(
+        String::from_utf8_lossy(&dry.stdout).contains(line),
+        "{dry:?}"
+    );
+    let row = store::get(&db, case.as_str()).await.unwrap().unwrap();
+    assert!(
+        row.envelope_deleted_at.is_none(),
+        "a dry run deletes nothing"
+    );
+
+    let done = run(&[]);
+    assert!(done.status.success(), "{done:?}");
+    assert!(
+        String::from_utf8_lossy(&done.stdout).contains(line),
+        "{done:?}"
+    );
+    let row = store::get(&db, case.as_str()).await.unwrap().unwrap();
+    assert!(row.envelope_deleted_at.is_some());
+    let again = run(&[]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("be envelopes=0"));
+}
