@@ -425,10 +425,10 @@ mod tests {
         let path = dir.path().join("inbox.toml");
         std::fs::write(&path, "[retention.be]\nenvelope_days = 7\n").expect("write");
         let s =
-            InboxSettings::with_overrides(Some(&path), &[("IW_INBOX_RETENTION_INDEX_DAYS", "30")])
+            InboxSettings::with_overrides(Some(&path), &[("IW_INBOX_RETENTION_INDEX_DAYS", "200")])
                 .expect("valid");
         assert_eq!(s.retention_for("be").envelope_days, 7);
-        assert_eq!(s.retention_for("BE").index_days, 30);
+        assert_eq!(s.retention_for("BE").index_days, 200);
         assert_eq!(s.retention_for("bb").envelope_days, 180);
 
         std::fs::write(&path, "[retention.be]\nindex_days = 3\n").expect("write");
