@@ -79,6 +79,7 @@ fn document(case_number: CaseNumber) -> ReportDocument {
             version: 2,
             content_hash: "cd".repeat(32),
             title: "Fahrraddiebstahl".into(),
+            titles: Default::default(),
         },
         submitted_at: DateTime::parse_from_rfc3339("2026-11-28T18:00:00Z")
             .expect("date")

@@ -10,6 +10,7 @@ use super::serve::{runtime, EXIT_CONFIG};
 use crate::crypto::audit_chain::AuditKey;
 use crate::inbox::context::Inbox;
 use crate::inbox::keyring::Keyring;
+use crate::inbox::retention;
 use crate::inbox::server;
 use crate::inbox::settings::InboxSettings;
 use crate::store::{audit, Db};
@@ -39,6 +40,19 @@ pub enum InboxCommand {
     /// one office).
     #[command(subcommand)]
     User(super::staff::UserCommand),
+    /// Delete what is past the inbox's retention time (the running inbox does it hourly).
+    #[command(subcommand)]
+    Retention(InboxRetentionCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxRetentionCommand {
+    /// One sweep now; prints the counts per state.
+    Run {
+        /// Count what is due without deleting anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -90,6 +104,9 @@ pub fn run(args: InboxArgs) -> ExitCode {
         }
         InboxCommand::Export(args) => export(settings, &args),
         InboxCommand::User(cmd) => user(&settings, cmd),
+        InboxCommand::Retention(InboxRetentionCommand::Run { dry_run }) => {
+            retention_run(settings, dry_run)
+        }
     }
 }
 
@@ -154,6 +171,8 @@ fn serve(settings: InboxSettings) -> ExitCode {
             }
         };
         tokio::spawn(crate::inbox::status::run_sender(inbox.clone()));
+        let (stop_sweeps, sweeps_stopped) = tokio::sync::watch::channel(false);
+        let sweeps = retention_sweeps(inbox.clone(), &settings, sweeps_stopped);
         tokio::spawn(crate::inbox::pull::run_scheduler(
             inbox.clone(),
             std::time::Duration::from_secs(settings.pull_interval_secs),
@@ -162,11 +181,66 @@ fn serve(settings: InboxSettings) -> ExitCode {
         tracing::info!(port, states = ?inbox.states.keys().collect::<Vec<_>>(), "inbox serving");
         // actix stops gracefully on SIGTERM/SIGINT.
         let served = server.await;
+        let _ = stop_sweeps.send(true);
+        let _ = sweeps.await;
         inbox.receiver.db().close().await;
         match served {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("internetwache inbox: server error: {e}");
+                ExitCode::FAILURE
+            }
+        }
+    })
+}
+
+/// The retention sweep of a serving inbox, every `IW_INBOX_RETENTION_SWEEP_MINUTES`.
+fn retention_sweeps(
+    inbox: Arc<Inbox>,
+    settings: &InboxSettings,
+    stopped: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    let every = std::time::Duration::from_secs(60 * u64::from(settings.retention_sweep_minutes));
+    let settings = Arc::new(settings.clone());
+    crate::queue::pool::periodic(every, stopped, move || {
+        let (inbox, settings) = (inbox.clone(), settings.clone());
+        async move {
+            let swept =
+                retention::sweep(&inbox.receiver, &settings, chrono::Utc::now(), false).await;
+            if let Err(e) = swept {
+                tracing::warn!(error = %crate::telemetry::error_chain(&e), "inbox retention sweep failed");
+            }
+        }
+    })
+}
+
+/// The inbox for a one-off command; a message and the exit code when it cannot open.
+async fn open(settings: &InboxSettings) -> Result<Inbox, ExitCode> {
+    Inbox::open(settings).await.map_err(|e| {
+        eprintln!("internetwache inbox: {e:#}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+/// `inbox retention run [--dry-run]`: one sweep, one line per state.
+fn retention_run(settings: InboxSettings, dry_run: bool) -> ExitCode {
+    runtime().block_on(async move {
+        let inbox = match open(&settings).await {
+            Ok(inbox) => inbox,
+            Err(code) => return code,
+        };
+        let result =
+            retention::sweep(&inbox.receiver, &settings, chrono::Utc::now(), dry_run).await;
+        inbox.receiver.db().close().await;
+        match result {
+            Ok(deleted) => {
+                for d in deleted {
+                    println!("{}", d.line());
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("internetwache inbox: {}", crate::telemetry::error_chain(&e));
                 ExitCode::FAILURE
             }
         }
@@ -254,12 +328,9 @@ fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
 
 fn export(settings: InboxSettings, args: &ExportArgs) -> ExitCode {
     runtime().block_on(async move {
-        let inbox = match Inbox::open(&settings).await {
+        let inbox = match open(&settings).await {
             Ok(inbox) => inbox,
-            Err(e) => {
-                eprintln!("internetwache inbox: {e:#}");
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(code) => return code,
         };
         let dir = settings.export_dir();
         let result = crate::inbox::export::to_drop_folder(

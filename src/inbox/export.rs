@@ -109,12 +109,17 @@ pub async fn to_drop_folder(
         path: dir.display().to_string(),
         source: std::io::Error::other(e),
     })?;
-    let path = dir.join(format!("{}.vbs.json", bundle.case_number));
+    let path = drop_file(dir, &bundle.case_number);
     write_atomically(dir, &path, &json).map_err(|source| ExportError::Write {
         path: path.display().to_string(),
         source,
     })?;
     Ok(path)
+}
+
+/// Where the export of `case_number` lies in the drop folder `dir`.
+pub fn drop_file(dir: &Path, case_number: &str) -> PathBuf {
+    dir.join(format!("{case_number}.vbs.json"))
 }
 
 fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -132,6 +132,12 @@ async fn one(req: HttpRequest, inbox: web::Data<Inbox>, path: web::Path<String>)
     match export::bundle(&inbox.receiver, &actor, &case_number, Utc::now()).await {
         Ok(bundle) => HttpResponse::Ok().json(bundle),
         Err(ExportError::Read(ReadError::NotFound)) => not_found(),
+        Err(ExportError::Read(ReadError::EnvelopeDeleted)) => problem(
+            StatusCode::GONE,
+            "envelope-deleted",
+            "Umschlag gelöscht (Aufbewahrungsfrist) / envelope deleted (retention period)",
+            ReadError::EnvelopeDeleted.to_string(),
+        ),
         Err(ExportError::Read(ReadError::Store(e))) | Err(ExportError::Store(e)) => {
             unavailable(&e.to_string())
         }

@@ -15,6 +15,7 @@
 //!   back to the intake.
 //! - [`export`]: the VBS export bundle, to the drop folder or through the export API.
 //! - [`case_file`]: the report as a PDF for the case file.
+//! - [`retention`]: deletes envelopes, exports and later the index once their days are up.
 //! - [`clerk_pages`]: the clerks' pages (sign-in, Posteingang, report page, triage forms).
 //! - [`context`]: start-up and what the HTTP side and the workers share; [`server`]: HTTP.
 
@@ -30,6 +31,7 @@ pub mod pull_client;
 pub mod push;
 pub mod reading;
 pub mod receiver;
+pub mod retention;
 pub mod server;
 pub mod settings;
 pub mod status;

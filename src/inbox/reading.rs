@@ -16,6 +16,9 @@ pub const ACTION_VIEW: &str = "inbox_view";
 pub enum ReadError {
     #[error("no such report")]
     NotFound,
+    /// Retention deleted the sealed envelope; only the index is left.
+    #[error("Umschlag gelöscht (Aufbewahrungsfrist) / envelope deleted (retention period)")]
+    EnvelopeDeleted,
     #[error("nicht lesbar: {0}")]
     Unreadable(#[from] Unreadable),
     #[error("the inbox database is not available: {0}")]
@@ -31,6 +34,9 @@ pub async fn view(
     let row = store::get(receiver.db(), case_number)
         .await?
         .ok_or(ReadError::NotFound)?;
+    if row.envelope_deleted_at.is_some() {
+        return Err(ReadError::EnvelopeDeleted);
+    }
     let text = store::envelope(receiver.db(), case_number)
         .await?
         .ok_or(ReadError::NotFound)?;

@@ -13,7 +13,10 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::config::{read_table, redact_url_password, ConfigError, DatabaseUrl, SettingSpec};
+use crate::config::{
+    read_table, redact_url_password, ConfigError, DatabaseUrl, RetentionOverride, SettingSpec,
+};
+use crate::forms::Retention;
 use crate::staff::sessions::SessionPolicy;
 use crate::staff::Role;
 
@@ -25,6 +28,9 @@ macro_rules! inbox_settings {
             $( pub $field: $ty, )*
             /// Per state: how reports arrive and where status goes (`[states.<xx>]`, file only).
             pub states: BTreeMap<String, StateSettings>,
+            /// Per state: retention days overriding `IW_INBOX_RETENTION_*` (`[retention.<xx>]`,
+            /// file only).
+            pub retention: BTreeMap<String, RetentionOverride>,
         }
 
         pub const INBOX_SETTINGS: &[SettingSpec] = &[
@@ -36,6 +42,7 @@ macro_rules! inbox_settings {
                 Ok(InboxSettings {
                     $( $field: sources.parse::<$ty>(stringify!($field), $env, $default)?, )*
                     states: sources.states()?,
+                    retention: sources.retention()?,
                 })
             }
         }
@@ -69,6 +76,12 @@ inbox_settings! {
         "Failed sign-ins per user name before it is locked for a while (4× per address).";
     sign_in_lockout_minutes: u32 = "15", "IW_INBOX_SIGN_IN_LOCKOUT_MINUTES",
         "How long a locked user name or address waits.";
+    retention_envelope_days: u32 = "180", "IW_INBOX_RETENTION_ENVELOPE_DAYS",
+        "Days after receipt until the sealed envelope (with its attachments) and the VBS export file of a report the inbox is done with (abgegeben, abgeschlossen, zurückgewiesen) are deleted; the index stays. Per state: `[retention.<xx>] envelope_days`.";
+    retention_index_days: u32 = "730", "IW_INBOX_RETENTION_INDEX_DAYS",
+        "Days after receipt until such a report's index row, notes and status events are deleted. Per state: `[retention.<xx>] index_days`.";
+    retention_sweep_minutes: u32 = "60", "IW_INBOX_RETENTION_SWEEP_MINUTES",
+        "How often the running inbox deletes what is past its retention time (`inbox retention run` does it once).";
 }
 
 /// How one state's reports reach this inbox.
@@ -182,6 +195,7 @@ impl InboxSettings {
                 "IW_INBOX_SESSION_* and IW_INBOX_SIGN_IN_* must be at least 1".into(),
             ));
         }
+        self.check_retention()?;
         if self.pull_interval_secs == 0 {
             return Err(ConfigError::Inconsistent(
                 "IW_INBOX_PULL_INTERVAL_SECS must be at least 1".into(),
@@ -207,6 +221,45 @@ impl InboxSettings {
             }
         }
         Ok(())
+    }
+
+    /// Envelopes go before (or with) the index, and a sweep runs at least once a minute.
+    fn check_retention(&self) -> Result<(), ConfigError> {
+        if self.retention_sweep_minutes == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_INBOX_RETENTION_SWEEP_MINUTES must be at least 1".into(),
+            ));
+        }
+        let states = self.retention.keys().map(String::as_str);
+        for state in std::iter::once("").chain(states) {
+            let days = self.retention_for(state);
+            if days.index_days < days.envelope_days {
+                return Err(ConfigError::Inconsistent(format!(
+                    "inbox retention{}: index_days ({}) must not be less than envelope_days ({})",
+                    if state.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" [retention.{state}]")
+                    },
+                    days.index_days,
+                    days.envelope_days
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The retention days of `state`: `[retention.<state>]` over `IW_INBOX_RETENTION_*`.
+    pub fn retention_for(&self, state: &str) -> Retention {
+        let over = self
+            .retention
+            .get(&state.to_ascii_lowercase())
+            .copied()
+            .unwrap_or_default();
+        Retention {
+            envelope_days: over.envelope_days.unwrap_or(self.retention_envelope_days),
+            index_days: over.index_days.unwrap_or(self.retention_index_days),
+        }
     }
 
     /// The database: the configured URL, or SQLite under the data dir.
@@ -270,7 +323,8 @@ struct Sources {
 impl Sources {
     fn reject_unknown(&self) -> Result<(), ConfigError> {
         for key in self.table.keys() {
-            if key != "states" && !INBOX_SETTINGS.iter().any(|s| s.key == key) {
+            if key != "states" && key != "retention" && !INBOX_SETTINGS.iter().any(|s| s.key == key)
+            {
                 return Err(ConfigError::File {
                     path: self.file.clone().unwrap_or_default(),
                     problem: format!("unknown setting `{key}`"),
@@ -308,15 +362,27 @@ impl Sources {
     }
 
     fn states(&self) -> Result<BTreeMap<String, StateSettings>, ConfigError> {
-        let Some(value) = self.table.get("states") else {
+        self.table_of("states")
+    }
+
+    fn retention(&self) -> Result<BTreeMap<String, RetentionOverride>, ConfigError> {
+        self.table_of("retention")
+    }
+
+    /// The `[<name>.<xx>]` tables of the file, by state.
+    fn table_of<T: serde::de::DeserializeOwned>(
+        &self,
+        name: &str,
+    ) -> Result<BTreeMap<String, T>, ConfigError> {
+        let Some(value) = self.table.get(name) else {
             return Ok(BTreeMap::new());
         };
         value
             .clone()
-            .try_into::<BTreeMap<String, StateSettings>>()
+            .try_into::<BTreeMap<String, T>>()
             .map_err(|e| ConfigError::File {
                 path: self.file.clone().unwrap_or_default(),
-                problem: format!("[states]: {}", e.message()),
+                problem: format!("[{name}]: {}", e.message()),
             })
     }
 }
@@ -351,6 +417,23 @@ mod tests {
         std::fs::write(&path, "[states.be]\nmode = \"push\"\nsecret = \"short\"\n").expect("w");
         let err = InboxSettings::with_overrides(Some(&path), &[]).expect_err("short secret");
         assert!(err.to_string().contains("at least 16"), "{err}");
+    }
+
+    #[test]
+    fn retention_days_per_state_override_the_defaults() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("inbox.toml");
+        std::fs::write(&path, "[retention.be]\nenvelope_days = 7\n").expect("write");
+        let s =
+            InboxSettings::with_overrides(Some(&path), &[("IW_INBOX_RETENTION_INDEX_DAYS", "200")])
+                .expect("valid");
+        assert_eq!(s.retention_for("be").envelope_days, 7);
+        assert_eq!(s.retention_for("BE").index_days, 200);
+        assert_eq!(s.retention_for("bb").envelope_days, 180);
+
+        std::fs::write(&path, "[retention.be]\nindex_days = 3\n").expect("write");
+        let err = InboxSettings::with_overrides(Some(&path), &[]).expect_err("index < envelope");
+        assert!(err.to_string().contains("[retention.be]"), "{err}");
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Clerks move reports through the status flow (`triage::Status`); each change is checked,
-//! stored, audited, and — when the intake should know — queued as a coarse status event in
-//! the same transaction. [`send_due`] delivers queued events to the intake, retrying with
-//! the queue's backoff until the intake acknowledges them.
+//! stored, audited, and — when the intake should know — stored as a coarse status event with
+//! an `inbox_status` job in the inbox's own job queue (the intake's queue code, on the
+//! inbox's database), in the same transaction. [`send_due`] runs those jobs: lease, send,
+//! finish, or retry with the queue's backoff until the intake acknowledges them.
 
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use super::status_message::{self, StatusMessage};
 use super::triage::Status;
 use crate::delivery::receipt;
 use crate::queue::backoff;
-use crate::store::inbox::{self as store, NewStatusEvent, OutboxEvent};
+use crate::store::inbox::{self as store, NewStatusEvent, StatusEventRow};
+use crate::store::jobs::{self, JobKind};
 use crate::store::StoreError;
 
 pub const ACTION_STATUS: &str = "inbox_status";
@@ -83,33 +85,47 @@ pub async fn change(
     receiver
         .audit_as(clerk, ACTION_STATUS, &row.state, &object, now)
         .await?;
-    crate::store::jobs::notify_local();
+    jobs::notify_local();
     Ok(())
 }
 
-/// How long one claim on a status event lasts before another sender may take it.
+/// How long one claim on a status job lasts before another sender may take it.
 const LEASE_SECS: i64 = 60;
 const BACKOFF_BASE: Duration = Duration::from_secs(2);
 const BACKOFF_CAP: Duration = Duration::from_secs(3600);
 
-/// Sends every due status event once; returns how many were acknowledged.
-pub async fn send_due(inbox: &Inbox, http: &reqwest::Client) -> Result<usize, StoreError> {
+/// Claims the due `inbox_status` jobs of the inbox's queue as `worker` and sends each event
+/// once; a failure is retried with the queue's backoff. Returns how many were acknowledged.
+pub async fn send_due(
+    inbox: &Inbox,
+    http: &reqwest::Client,
+    worker: &str,
+) -> Result<usize, StoreError> {
     let db = inbox.receiver.db();
     let now = Utc::now();
-    let events =
-        store::claim_status_events(db, now, chrono::Duration::seconds(LEASE_SECS), 20).await?;
+    jobs::rescue_expired(db, now).await?;
+    let claimed = jobs::claim(db, worker, 20, chrono::Duration::seconds(LEASE_SECS), now).await?;
     let mut sent = 0;
-    for event in events {
-        match send_one(inbox, http, &event).await {
+    for job in claimed {
+        let result = match store::status_event(db, job.report_id).await? {
+            Some(event) if job.kind == JobKind::InboxStatus => send_one(inbox, http, &event).await,
+            // Nothing the inbox can send (retention took the event, or not an inbox job).
+            _ => Err(format!(
+                "no status event {} for a {} job",
+                job.report_id, job.kind
+            )),
+        };
+        match result {
             Ok(()) => {
-                store::status_event_sent(db, event.id, Utc::now()).await?;
+                jobs::finish(db, &job, worker, Utc::now()).await?;
                 sent += 1;
             }
             Err(problem) => {
-                let delay = backoff::delay(event.attempts, BACKOFF_BASE, BACKOFF_CAP);
-                let retry_at = Utc::now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                tracing::warn!(event_id = %event.event_id, attempt = event.attempts, error = %problem, "status not yet delivered to the intake; will retry");
-                store::status_event_failed(db, event.id, &problem, retry_at).await?;
+                let delay = backoff::delay(job.attempts, BACKOFF_BASE, BACKOFF_CAP);
+                let now = Utc::now();
+                let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
+                tracing::warn!(job_id = job.id, attempt = job.attempts, error = %problem, "status not yet delivered to the intake; will retry");
+                jobs::fail(db, &job, worker, &problem, retry_at, now).await?;
             }
         }
     }
@@ -119,7 +135,7 @@ pub async fn send_due(inbox: &Inbox, http: &reqwest::Client) -> Result<usize, St
 async fn send_one(
     inbox: &Inbox,
     http: &reqwest::Client,
-    event: &OutboxEvent,
+    event: &StatusEventRow,
 ) -> Result<(), String> {
     let state = inbox
         .states
@@ -174,11 +190,12 @@ pub async fn run_sender(inbox: std::sync::Arc<Inbox>) {
             return;
         }
     };
+    let worker = format!("inbox-status-{}", std::process::id());
     loop {
-        let wake = crate::store::jobs::local_wakeup().notified();
+        let wake = jobs::local_wakeup().notified();
         tokio::pin!(wake);
         wake.as_mut().enable();
-        if let Err(e) = send_due(&inbox, &http).await {
+        if let Err(e) = send_due(&inbox, &http, &worker).await {
             tracing::warn!(error = %e, "inbox database not reachable for status messages");
         }
         tokio::select! {

@@ -39,6 +39,8 @@ pub fn index_of(doc: &ReportDocument) -> TriageColumns {
         form_version: Some(i64::from(doc.form.version)),
         // Every shipped form's category is its form id (overlays keep the base's id).
         category: Some(doc.form.id.clone()),
+        category_title_de: title(doc, "de"),
+        category_title_en: title(doc, "en"),
         office_id: doc.office.as_ref().map(|o| o.id.clone()),
         scene_postal_code: text(SCENE_POSTAL_CODE),
         scene_place: text(SCENE_PLACE),
@@ -50,6 +52,19 @@ pub fn index_of(doc: &ReportDocument) -> TriageColumns {
             .iter()
             .find_map(|a| a.value.get("eur_cents").and_then(Value::as_i64)),
     }
+}
+
+/// The form's title in `lang`: from `form.titles`, or (documents sealed before titles were
+/// carried) the one title when the citizen used `lang`; `None` otherwise.
+fn title(doc: &ReportDocument, lang: &str) -> Option<String> {
+    let own = (doc.language == lang).then_some(&doc.form.title);
+    doc.form
+        .titles
+        .get(lang)
+        .or(own)
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
 }
 
 fn answer<'a>(doc: &'a ReportDocument, field_id: &str) -> Option<&'a Value> {
@@ -260,6 +275,11 @@ mod tests {
         assert_eq!(index.damage_eur_cents, Some(45000));
         assert_eq!(index.office_id.as_deref(), Some("be-lka-online"));
         assert_eq!(index.category.as_deref(), Some("fahrraddiebstahl"));
+        assert_eq!(index.category_title_en.as_deref(), Some("Bicycle theft"));
+        doc.form.titles.clear();
+        let old = index_of(&doc);
+        assert_eq!(old.category_title_de.as_deref(), Some("Fahrraddiebstahl"));
+        assert_eq!(old.category_title_en, None);
     }
 
     #[test]

@@ -29,6 +29,9 @@ pub enum JobError {
     Delivery(#[from] delivery::DeliveryError),
     #[error(transparent)]
     Mail(#[from] mail::MailError),
+    /// A job only the police inbox runs (on its own database) turned up here.
+    #[error("a {0} job belongs to the police inbox, not to the intake")]
+    NotHere(JobKind),
 }
 
 /// What to do with a job after its handler returned successfully.
@@ -146,6 +149,7 @@ impl Worker {
                 Sent::Nothing => Next::Finish,
             })
             .map_err(JobError::from),
+            JobKind::InboxStatus => Err(JobError::NotHere(job.kind)),
             JobKind::Escalate => {
                 mail::escalation::run(&s.db, &s.mailer, &s.settings, s.directory.as_ref(), &job)
                     .await

@@ -96,8 +96,13 @@ impl WorkerPool {
     }
 }
 
-/// Runs `tick` now and then every `every`, until shutdown is signalled.
-fn periodic<F, Fut>(every: Duration, mut shutdown: watch::Receiver<bool>, tick: F) -> JoinHandle<()>
+/// Runs `tick` now and then every `every`, until shutdown is signalled. Also the inbox's
+/// retention sweep.
+pub fn periodic<F, Fut>(
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+    tick: F,
+) -> JoinHandle<()>
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send,

@@ -2,6 +2,7 @@
 //! Plain data, independent of the forms module, so a receiver can parse it
 //! with nothing but this file (or the README's envelope specification).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono::{DateTime, Utc};
@@ -56,7 +57,24 @@ pub struct FormRef {
     pub version: u32,
     /// Hex SHA-256 of the pinned form variant.
     pub content_hash: String,
+    /// The title in the citizen's language.
     pub title: String,
+    /// The title in every language the form offers, by language code (`de`, `en`), as the
+    /// citizen's form showed it; empty in documents sealed before titles were carried.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub titles: BTreeMap<String, String>,
+}
+
+impl FormRef {
+    /// The title in `lang` (a language code), else the citizen's title, else the form id.
+    pub fn title_in(&self, lang: &str) -> &str {
+        self.titles
+            .get(lang)
+            .map(String::as_str)
+            .or(Some(self.title.as_str()))
+            .filter(|t| !t.trim().is_empty())
+            .unwrap_or(&self.id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,6 +206,10 @@ pub(crate) mod tests {
                 version: 3,
                 content_hash: "ab".repeat(32),
                 title: "Fahrraddiebstahl".into(),
+                titles: [("de", "Fahrraddiebstahl"), ("en", "Bicycle theft")]
+                    .into_iter()
+                    .map(|(l, t)| (l.to_owned(), t.to_owned()))
+                    .collect(),
             },
             submitted_at: DateTime::parse_from_rfc3339("2026-11-28T17:58:00Z")
                 .expect("date")
@@ -238,5 +260,20 @@ pub(crate) mod tests {
         assert!(text.contains("beleg.txt (text/plain, 3 bytes"));
         let debug = format!("{doc:?}");
         assert!(!debug.contains("Alexanderplatz") && !debug.contains("YWJj"));
+    }
+
+    #[test]
+    fn documents_without_titles_stay_readable() {
+        let mut doc = sample(CaseNumber::generate("be").expect("case number"));
+        assert_eq!(doc.form.title_in("en"), "Bicycle theft");
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&doc.to_json_bytes().expect("json")).expect("value");
+        json["form"].as_object_mut().expect("form").remove("titles");
+        let old = ReportDocument::from_json_bytes(json.to_string().as_bytes()).expect("parses");
+        assert!(old.form.titles.is_empty());
+        assert_eq!(old.form.title_in("en"), "Fahrraddiebstahl");
+        doc.form.title.clear();
+        doc.form.titles.clear();
+        assert_eq!(doc.form.title_in("de"), "fahrraddiebstahl");
     }
 }

@@ -207,6 +207,10 @@ pub fn report_document(
             version: variant.version,
             content_hash: variant.content_hash.clone(),
             title: variant.title.get(lang).to_owned(),
+            titles: crate::i18n::Lang::ALL
+                .into_iter()
+                .map(|l| (l.code().to_owned(), variant.title.get(l).to_owned()))
+                .collect(),
         },
         submitted_at: now,
         language: lang.code().to_owned(),

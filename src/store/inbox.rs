@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::jobs::JobKind;
 use super::{Db, StoreResult};
 use crate::with_db;
 
@@ -13,6 +14,9 @@ pub struct TriageColumns {
     pub form_id: Option<String>,
     pub form_version: Option<i64>,
     pub category: Option<String>,
+    /// The category's title as the citizen's form showed it (`form.titles` of the document).
+    pub category_title_de: Option<String>,
+    pub category_title_en: Option<String>,
     pub office_id: Option<String>,
     pub scene_postal_code: Option<String>,
     pub scene_place: Option<String>,
@@ -65,12 +69,14 @@ pub struct InboxReportRow {
     pub status_office_id: Option<String>,
     pub assigned_to: Option<String>,
     pub exported_at: Option<DateTime<Utc>>,
+    /// When retention deleted the sealed envelope; the index above stays as a tombstone.
+    pub envelope_deleted_at: Option<DateTime<Utc>>,
 }
 
 const COLUMNS: &str = "id, case_number, state, key_id, envelope_sha256, received_via, \
-     received_at, unreadable_reason, form_id, form_version, category, office_id, \
-     scene_postal_code, scene_place, offence_time, damage_eur_cents, status, \
-     status_office_id, assigned_to, exported_at";
+     received_at, unreadable_reason, form_id, form_version, category, category_title_de, \
+     category_title_en, office_id, scene_postal_code, scene_place, offence_time, \
+     damage_eur_cents, status, status_office_id, assigned_to, exported_at, envelope_deleted_at";
 
 /// Stores an envelope once per case number. A repeat with the same bytes and a
 /// conflicting one with other bytes both leave the stored row untouched.
@@ -79,8 +85,9 @@ pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
     let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
         "INSERT INTO inbox_reports (case_number, state, key_id, envelope, envelope_sha256, \
          received_via, received_at, unreadable_reason, form_id, form_version, category, \
-         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents, \
+         category_title_de, category_title_en) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
          ON CONFLICT (case_number) DO NOTHING RETURNING id",
     )
     .bind(new.case_number)
@@ -99,6 +106,8 @@ pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
     .bind(&t.scene_place)
     .bind(&t.offence_time)
     .bind(t.damage_eur_cents)
+    .bind(&t.category_title_de)
+    .bind(&t.category_title_en)
     .fetch_optional(pool)
     .await?);
     if let Some(id) = inserted {
@@ -204,6 +213,32 @@ pub async fn count_new(db: &Db, state: &str, office: Option<&str>) -> StoreResul
     .await?))
 }
 
+/// A category that occurs among a state's reports, with its titles (for the list's filter).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CategoryRow {
+    pub category: String,
+    pub title_de: Option<String>,
+    pub title_en: Option<String>,
+}
+
+/// Every category among the reports a principal may see (a state, optionally one office), by id.
+pub async fn categories(
+    db: &Db,
+    state: &str,
+    office: Option<&str>,
+) -> StoreResult<Vec<CategoryRow>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, CategoryRow>(
+        "SELECT category, MAX(category_title_de) AS title_de, MAX(category_title_en) AS title_en \
+         FROM inbox_reports WHERE state = $1 AND category IS NOT NULL \
+         AND ($2 IS NULL OR COALESCE(status_office_id, office_id) = $2) \
+         GROUP BY category ORDER BY category",
+    )
+    .bind(state)
+    .bind(office)
+    .fetch_all(pool)
+    .await?))
+}
+
 /// The envelope exactly as received.
 pub async fn envelope(db: &Db, case_number: &str) -> StoreResult<Option<String>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
@@ -272,8 +307,13 @@ pub struct NewStatusEvent<'a> {
     pub office_id: Option<&'a str>,
 }
 
-/// Moves a report from `from` to `to` (only if it is still at `from`) and queues the event
-/// for the intake, in one transaction. Returns false if the report was not at `from`.
+/// Attempts before a status job would become a dead letter: in effect never, since a
+/// status is never dropped (the backoff is capped, so it is retried about hourly).
+pub const STATUS_MAX_ATTEMPTS: i64 = 1_000_000;
+
+/// Moves a report from `from` to `to` (only if it is still at `from`) and, for `event`,
+/// stores the event and queues its `inbox_status` job, in one transaction. Returns false if
+/// the report was not at `from`.
 pub async fn change_status(
     db: &Db,
     case_number: &str,
@@ -301,17 +341,28 @@ pub async fn change_status(
             return Ok(false);
         }
         if let Some(e) = event {
-            sqlx::query(
-                "INSERT INTO inbox_status_outbox (event_id, case_number, state, status, \
-                 office_id, at, run_at) \
-                 SELECT $1, case_number, state, $2, $3, $4, $4 FROM inbox_reports \
-                 WHERE case_number = $5",
+            let (id, state): (i64, String) = sqlx::query_as(
+                "INSERT INTO inbox_status_events (event_id, case_number, state, status, \
+                 office_id, at) \
+                 SELECT $1, case_number, state, $2, $3, $4 FROM inbox_reports \
+                 WHERE case_number = $5 RETURNING id, state",
             )
             .bind(e.event_id)
             .bind(e.status)
             .bind(e.office_id)
             .bind(now)
             .bind(case_number)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO jobs (kind, report_id, state, max_attempts, run_at, created_at, \
+                 updated_at) VALUES ($1, $2, $3, $4, $5, $5, $5)",
+            )
+            .bind(JobKind::InboxStatus)
+            .bind(id)
+            .bind(state)
+            .bind(STATUS_MAX_ATTEMPTS)
+            .bind(now)
             .execute(&mut *tx)
             .await?;
         }
@@ -320,9 +371,9 @@ pub async fn change_status(
     })
 }
 
-/// A claimed status event.
+/// A status event for the intake, as its `inbox_status` job names it.
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct OutboxEvent {
+pub struct StatusEventRow {
     pub id: i64,
     pub event_id: String,
     pub case_number: String,
@@ -330,72 +381,22 @@ pub struct OutboxEvent {
     pub status: String,
     pub office_id: Option<String>,
     pub at: DateTime<Utc>,
-    pub attempts: i64,
 }
 
-/// Claims up to `limit` due, unsent events until `now + lease` (an expired claim is taken
-/// over). The conditions are repeated outside the subquery, so two instances on
-/// PostgreSQL re-check them on the locked row and never both win.
-pub async fn claim_status_events(
-    db: &Db,
-    now: DateTime<Utc>,
-    lease: chrono::Duration,
-    limit: i64,
-) -> StoreResult<Vec<OutboxEvent>> {
-    const DUE: &str =
-        "sent_at IS NULL AND run_at <= $1 AND (locked_until IS NULL OR locked_until < $1)";
-    let sql = format!(
-        "UPDATE inbox_status_outbox SET locked_until = $2, attempts = attempts + 1 \
-         WHERE id IN (SELECT id FROM inbox_status_outbox WHERE {DUE} ORDER BY id LIMIT $3) \
-         AND {DUE} \
-         RETURNING id, event_id, case_number, state, status, office_id, at, attempts"
-    );
-    Ok(with_db!(db, pool => sqlx::query_as::<_, OutboxEvent>(&sql)
-        .bind(now)
-        .bind(now + lease)
-        .bind(limit)
-        .fetch_all(pool)
-        .await?))
-}
-
-pub async fn status_event_sent(db: &Db, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
-        "UPDATE inbox_status_outbox SET sent_at = $2, locked_until = NULL, last_error = NULL \
-         WHERE id = $1",
+pub async fn status_event(db: &Db, id: i64) -> StoreResult<Option<StatusEventRow>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, StatusEventRow>(
+        "SELECT id, event_id, case_number, state, status, office_id, at \
+         FROM inbox_status_events WHERE id = $1",
     )
     .bind(id)
-    .bind(now)
-    .execute(pool)
-    .await
-    .map(|_| ())?);
-    Ok(())
+    .fetch_optional(pool)
+    .await?))
 }
 
-/// Records a failed attempt; the event is tried again at `retry_at`. `error` carries no
-/// personal data (status, office and HTTP outcomes only).
-pub async fn status_event_failed(
-    db: &Db,
-    id: i64,
-    error: &str,
-    retry_at: DateTime<Utc>,
-) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
-        "UPDATE inbox_status_outbox SET run_at = $2, locked_until = NULL, last_error = $3 \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(retry_at)
-    .bind(error)
-    .execute(pool)
-    .await
-    .map(|_| ())?);
-    Ok(())
-}
-
-/// Events not yet acknowledged by the intake.
+/// Status jobs not yet acknowledged by the intake.
 pub async fn unsent_status_events(db: &Db) -> StoreResult<i64> {
     Ok(with_db!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM inbox_status_outbox WHERE sent_at IS NULL",
+        "SELECT COUNT(*) FROM jobs WHERE kind = 'inbox_status' AND status <> 'done'",
     )
     .fetch_one(pool)
     .await?))

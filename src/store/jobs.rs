@@ -20,6 +20,9 @@ pub enum JobKind {
     Email,
     /// Tell the state's operators that a report is still undelivered.
     Escalate,
+    /// The police inbox sends a status change back to the intake (inbox database only;
+    /// `report_id` names an `inbox_status_events` row).
+    InboxStatus,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,13 +30,19 @@ pub enum JobKind {
 pub struct UnknownJobKind;
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::Deliver, JobKind::Email, JobKind::Escalate];
+    pub const ALL: [JobKind; 4] = [
+        JobKind::Deliver,
+        JobKind::Email,
+        JobKind::Escalate,
+        JobKind::InboxStatus,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             JobKind::Deliver => "deliver",
             JobKind::Email => "email",
             JobKind::Escalate => "escalate",
+            JobKind::InboxStatus => "inbox_status",
         }
     }
 

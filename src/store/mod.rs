@@ -21,6 +21,7 @@ pub mod delivery;
 pub mod drafts;
 pub mod forms;
 pub mod inbox;
+pub mod inbox_retention;
 pub mod jobs;
 pub mod reports;
 pub mod retention;

@@ -15,20 +15,20 @@ use crate::on_both_engines;
 use crate::staff::{add_user, binary, PASSWORD};
 
 /// A browser on the test inbox's pages.
-struct Clerk {
+pub struct Clerk {
     client: reqwest::Client,
     base: String,
 }
 
 impl Clerk {
-    fn new(inbox: &TestInbox) -> Clerk {
+    pub fn new(inbox: &TestInbox) -> Clerk {
         Clerk {
             client: browser(),
             base: format!("http://127.0.0.1:{}", inbox.port),
         }
     }
 
-    async fn get(&self, path: &str) -> reqwest::Response {
+    pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(format!("{}{path}", self.base))
             .send()
@@ -36,13 +36,13 @@ impl Clerk {
             .expect("GET")
     }
 
-    async fn text(&self, path: &str) -> String {
+    pub async fn text(&self, path: &str) -> String {
         let res = self.get(path).await;
         assert_eq!(res.status(), 200, "GET {path}");
         res.text().await.unwrap()
     }
 
-    async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(format!("{}{path}", self.base))
             .form(form)
@@ -52,7 +52,7 @@ impl Clerk {
     }
 
     /// Signs in; returns the answer's status.
-    async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
+    pub async fn sign_in(&self, name: &str, password: &str) -> reqwest::Response {
         let csrf = csrf_token(&self.text("/anmelden").await);
         self.post(
             "/anmelden",
@@ -66,7 +66,7 @@ impl Clerk {
     }
 
     /// A CSRF token issued to this browser by a page it may see.
-    async fn csrf(&self) -> String {
+    pub async fn csrf(&self) -> String {
         csrf_token(&self.text("/posteingang").await)
     }
 }
@@ -97,7 +97,7 @@ fn report_with_png(case: &CaseNumber) -> ReportDocument {
     doc
 }
 
-async fn deliver(
+pub async fn deliver(
     inbox: &TestInbox,
     doc: &ReportDocument,
     key: &internetwache::crypto::PolicePrivateKey,
@@ -145,7 +145,7 @@ async fn clerk_reads_and_triages_a_report(app: TestApp) {
     let list = clerk.text("/posteingang").await;
     for shown in [
         case.as_str(),
-        "fahrraddiebstahl",
+        "<td>Fahrraddiebstahl</td>",
         "10178 Berlin",
         "2026-11-20 08:15",
         "899,00 €",
@@ -552,8 +552,41 @@ async fn office_scope_and_roles(app: TestApp) {
     assert_eq!(count("carla", "inbox_reroute"), 0);
 }
 
+/// The list and its category filter show the title the citizen's form had, in the page's
+/// language; a document sealed before titles were carried shows its id.
+async fn the_list_shows_category_titles(app: TestApp) {
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(&app.state.db, vec![key.clone()]);
+    let titled = CaseNumber::generate("be").unwrap();
+    deliver(&inbox, &report(&titled), &key).await;
+    let old = CaseNumber::generate("be").unwrap();
+    let mut untitled = report(&old);
+    untitled.form.id = "sachbeschaedigung".into();
+    untitled.form.title = String::new();
+    untitled.form.titles.clear();
+    deliver(&inbox, &untitled, &key).await;
+    add_user(&app, "anna", "clerk", Some("be")).await;
+    let clerk = Clerk::new(&inbox);
+    assert_eq!(clerk.sign_in("anna", PASSWORD).await.status(), 303);
+
+    let german = clerk.text("/posteingang").await;
+    assert!(german.contains("<td>Fahrraddiebstahl</td>"), "{german}");
+    assert!(german.contains("<td>sachbeschaedigung</td>"));
+    assert!(german.contains(r#"<option value="fahrraddiebstahl">Fahrraddiebstahl</option>"#));
+    let only = clerk.text("/posteingang?category=fahrraddiebstahl").await;
+    assert!(only.contains(titled.as_str()) && !only.contains(old.as_str()));
+    assert!(only.contains(r#"<option value="fahrraddiebstahl" selected>"#));
+
+    let res = clerk.get("/sprache/en?next=/posteingang").await;
+    assert_eq!(res.status(), 303);
+    let english = clerk.text("/posteingang").await;
+    assert!(english.contains("<td>Bicycle theft</td>"), "{english}");
+    assert!(english.contains(r#"<option value="fahrraddiebstahl">Bicycle theft</option>"#));
+}
+
 on_both_engines!(
     clerk_reads_and_triages_a_report,
     a_clerk_sees_nothing_of_another_state,
-    office_scope_and_roles
+    office_scope_and_roles,
+    the_list_shows_category_titles
 );

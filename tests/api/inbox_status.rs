@@ -9,7 +9,7 @@ use internetwache::delivery::receipt;
 use internetwache::inbox::status::{self, StatusError};
 use internetwache::inbox::status_message::{self, StatusMessage};
 use internetwache::inbox::triage::Status;
-use internetwache::store::{reports, staff as store_staff, status_events};
+use internetwache::store::{reports, staff as store_staff, status_events, Db};
 
 use crate::delivery_support::{file_report, register_form, spawn};
 use crate::helpers::{Backend, TestApp};
@@ -127,7 +127,9 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     let http = reqwest::Client::new();
     let mut sent = 0;
     for _ in 0..50 {
-        sent += status::send_due(&inbox.inbox, &http).await.unwrap();
+        sent += status::send_due(&inbox.inbox, &http, "test-sender")
+            .await
+            .unwrap();
         if sent >= 2 {
             break;
         }
@@ -270,4 +272,139 @@ async fn a_status_set_in_the_inbox_arrives_at_the_intake(backend: Backend) {
     );
     assert_eq!(history.len(), 3);
 }
-with_both_engines!(a_status_set_in_the_inbox_arrives_at_the_intake);
+
+/// The inbox's own database on `backend`, and what keeps a PostgreSQL one alive.
+async fn inbox_database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> (Db, Option<crate::helpers::PgTestDatabase>) {
+    let (url, guard) = match backend {
+        Backend::Sqlite => (format!("sqlite://{}/inbox.db", dir.display()), None),
+        Backend::Postgres => {
+            let admin = crate::helpers::postgres_admin_url().expect("PostgreSQL runs");
+            let (url, guard) = crate::helpers::create_pg_database(&admin).await;
+            (url, Some(guard))
+        }
+    };
+    let db = Db::connect_lazy(&url.parse().unwrap(), 2).unwrap();
+    db.migrate().await.unwrap();
+    (db, guard)
+}
+
+/// Passes every connection on `listener` to `to` (`host:port`): the intake reachable again.
+async fn forward(listener: tokio::net::TcpListener, to: String) {
+    while let Ok((mut inbound, _)) = listener.accept().await {
+        let to = to.clone();
+        tokio::spawn(async move {
+            if let Ok(mut outbound) = tokio::net::TcpStream::connect(&to).await {
+                let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+            }
+        });
+    }
+}
+
+async fn job_errors(db: &Db) -> Vec<(String, i64, Option<String>)> {
+    internetwache::with_db!(db, pool => sqlx::query_as(
+        "SELECT status, attempts, last_error FROM jobs WHERE kind = 'inbox_status'",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap())
+}
+
+/// A status set while the intake is down waits as a job in the inbox's queue, and reaches
+/// the intake once, after it is back.
+async fn a_status_waits_in_the_queue_while_the_intake_is_down(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (generated, key) = private_key(&dir.path().join("keys"), "be");
+    let Some(app) = intake(backend, &key).await else {
+        return;
+    };
+    let db = &app.state.db;
+    register_form(db).await;
+    let filed = file_report(db, &generated, None, Utc::now()).await;
+    let envelope = reports::envelope(db, filed.report_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let (inbox_db, _guard) = inbox_database(backend, dir.path()).await;
+    // Where the inbox expects the intake: a port nobody listens on for now.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let inbox = TestInbox::start_reporting_to(
+        &inbox_db,
+        vec![key],
+        Some(format!("http://127.0.0.1:{port}")),
+    );
+    let url = inbox.push_url();
+    let pushed = push(
+        &url,
+        INBOX_SECRET,
+        &filed.case_number,
+        &envelope,
+        Utc::now().timestamp(),
+    );
+    receipt_of(pushed.await).await;
+    status::change(
+        inbox.receiver(),
+        "anna",
+        &filed.case_number,
+        Status::InPruefung,
+        None,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    let http = reqwest::Client::new();
+    let sent = status::send_due(&inbox.inbox, &http, "test-sender").await;
+    assert_eq!(sent.unwrap(), 0, "the intake is down");
+    let jobs = job_errors(&inbox_db).await;
+    assert_eq!(jobs.len(), 1, "one job in the inbox's queue");
+    let (state, attempts, error) = &jobs[0];
+    assert_eq!((state.as_str(), *attempts), ("pending", 1));
+    assert!(
+        error.as_deref().unwrap_or("").contains("not reachable"),
+        "{error:?}"
+    );
+    assert_eq!(
+        internetwache::store::inbox::unsent_status_events(&inbox_db)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // The intake is back at that address; the running sender retries after its backoff.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let to = app.address.trim_start_matches("http://").to_owned();
+    let proxy = tokio::spawn(forward(listener, to));
+    let sender = tokio::spawn(status::run_sender(inbox.inbox.clone()));
+    let case = filed.case_number.parse().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    // Done means: the intake stored it and the inbox recorded the acknowledgement.
+    let (events, jobs) = loop {
+        let events = status_events::for_case(db, &case).await.unwrap();
+        let jobs = job_errors(&inbox_db).await;
+        let done = !events.is_empty() && jobs[0].0 == "done";
+        if done || std::time::Instant::now() > deadline {
+            break (events, jobs);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    sender.abort();
+    proxy.abort();
+    let seen: Vec<&str> = events.iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(seen, ["in_bearbeitung"], "arrived once");
+    assert_eq!(jobs[0].0, "done");
+    assert!(jobs[0].1 >= 2, "sent on a later attempt");
+}
+
+with_both_engines!(
+    a_status_set_in_the_inbox_arrives_at_the_intake,
+    a_status_waits_in_the_queue_while_the_intake_is_down
+);

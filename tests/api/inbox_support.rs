@@ -50,6 +50,10 @@ pub fn report(case_number: &CaseNumber) -> ReportDocument {
             version: 2,
             content_hash: "cd".repeat(32),
             title: "Fahrraddiebstahl".into(),
+            titles: [("de", "Fahrraddiebstahl"), ("en", "Bicycle theft")]
+                .into_iter()
+                .map(|(l, t)| (l.to_owned(), t.to_owned()))
+                .collect(),
         },
         submitted_at: Utc::now(),
         language: "de".into(),

@@ -21,6 +21,7 @@ mod inbox_export;
 mod inbox_pages;
 mod inbox_processes;
 mod inbox_pull;
+mod inbox_retention;
 mod inbox_status;
 mod inbox_support;
 mod mail;

@@ -67,6 +67,8 @@ struct ListPage {
     errors: Vec<String>,
     query: ListQuery,
     statuses: Vec<(&'static str, &'static str)>,
+    /// The categories among the state's reports: id and title.
+    categories: Vec<(String, String)>,
     new_count: i64,
     page_number: i64,
     prev_url: String,
@@ -107,7 +109,13 @@ fn row(r: &InboxReportRow, german: bool) -> Row {
         .join(" ");
     Row {
         case_number: r.case_number.clone(),
-        category: t.category.clone().unwrap_or_else(dash),
+        category: category_title(
+            t.category.as_deref(),
+            t.category_title_de.as_deref(),
+            t.category_title_en.as_deref(),
+            german,
+        )
+        .unwrap_or_else(dash),
         scene: Some(scene).filter(|s| !s.is_empty()).unwrap_or_else(dash),
         offence_time: t.offence_time.clone().unwrap_or_else(dash),
         damage: t
@@ -128,6 +136,17 @@ fn row(r: &InboxReportRow, german: bool) -> Row {
         assignee: r.assigned_to.clone().unwrap_or_else(dash),
         unreadable: r.unreadable_reason.clone(),
     }
+}
+
+/// The category's title in the page's language, else the other one, else its id.
+fn category_title(
+    id: Option<&str>,
+    de: Option<&str>,
+    en: Option<&str>,
+    german: bool,
+) -> Option<String> {
+    let (first, second) = if german { (de, en) } else { (en, de) };
+    first.or(second).or(id).map(str::to_owned)
 }
 
 /// The page number of `raw`: 1 when empty, 400 for anything but 1..=MAX_PAGE.
@@ -223,6 +242,19 @@ pub async fn list(
     let db = inbox.receiver.db();
     let found = store::search(db, &filter, PAGE_SIZE + 1, (page_number - 1) * PAGE_SIZE).await?;
     let new_count = store::count_new(db, &state, principal.office.as_deref()).await?;
+    let categories = store::categories(db, &state, principal.office.as_deref())
+        .await?
+        .into_iter()
+        .map(|c| {
+            let title = category_title(
+                Some(&c.category),
+                c.title_de.as_deref(),
+                c.title_en.as_deref(),
+                german,
+            );
+            (c.category.clone(), title.unwrap_or(c.category))
+        })
+        .collect();
     let has_next = found.len() as i64 > PAGE_SIZE && page_number < MAX_PAGE;
     let rows = found
         .iter()
@@ -253,6 +285,7 @@ pub async fn list(
         page: page_ctx,
         nav,
         rows,
+        categories,
         errors,
         query,
         new_count,

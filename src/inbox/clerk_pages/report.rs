@@ -172,6 +172,8 @@ struct ReportPage {
     nav: ClerkNav,
     report: ReportView,
     unreadable: String,
+    /// Retention deleted the envelope: the page shows the index only, and says so.
+    envelope_deleted: bool,
     next_statuses: Vec<(&'static str, &'static str)>,
     notes: Vec<NoteView>,
     error: String,
@@ -185,6 +187,9 @@ fn page_error(e: ActionError) -> StaffError {
         ActionError::Invalid(reason) => PageError::BadRequest(reason).into(),
         ActionError::Read(ReadError::Unreadable(_)) => {
             PageError::BadRequest("the report cannot be opened").into()
+        }
+        ActionError::Read(ReadError::EnvelopeDeleted) => {
+            PageError::BadRequest("the envelope was deleted after its retention period").into()
         }
         ActionError::Read(ReadError::Store(e)) | ActionError::Store(e) => e.into(),
     }
@@ -201,10 +206,12 @@ pub async fn render_report(
     let (case_number, row) = report_for(inbox, &principal, raw_case).await?;
     let page_ctx = page(inbox, req);
     let german = page_ctx.lang == Lang::De;
+    let envelope_deleted = row.envelope_deleted_at.is_some();
     let (report, unreadable) =
         match reading::view(&inbox.receiver, &principal.actor, case_number.as_str()).await {
             Ok(opened) => (view_of(&opened, &row, german), String::new()),
             Err(ReadError::Unreadable(why)) => (empty_view(&row, german), why.0),
+            Err(ReadError::EnvelopeDeleted) => (empty_view(&row, german), String::new()),
             Err(e) => return Err(page_error(ActionError::Read(e))),
         };
     let current = row.status.parse::<Status>().ok();
@@ -228,6 +235,7 @@ pub async fn render_report(
         nav,
         report,
         unreadable,
+        envelope_deleted,
         next_statuses,
         notes,
         error,
