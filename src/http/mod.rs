@@ -10,3 +10,4 @@ pub mod page;
 pub mod rate_limit;
 pub mod response;
 pub mod staff_session;
+pub mod status_limits;
