@@ -132,6 +132,45 @@ async fn the_timeline_shows_two_status_events_with_dates(app: TestApp) {
     assert_eq!(location(&res), "/status");
 }
 
+/// The confirmation e-mail carries the status code and where to use it.
+async fn the_confirmation_mail_carries_the_status_code(app: TestApp) {
+    let (filed, code) = file(&app).await;
+    let print = app.get("/be/betrug/ausdruck").await.text().await.unwrap();
+    assert_eq!(status_code(&print), code, "the printable copy shows it too");
+    let case = internetwache::reports::case_number::CaseNumber::parse(&filed.case_number).unwrap();
+    let db = &app.state.db;
+    let report = reports::get_by_case_number(db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    let worker = &crate::delivery_support::workers(&app, 1)[0];
+    let mail_dir = app.dir.path().join("mail");
+    // Sent means: the mail is written and the sealed address and code are erased.
+    crate::delivery_support::wait_for(
+        "the confirmation mail",
+        std::time::Duration::from_secs(30),
+        || async {
+            worker.run_until_empty().await.unwrap();
+            let outbox = delivery::outbox(db, report.id).await.unwrap().unwrap();
+            outbox.sealed_address.is_none()
+        },
+    )
+    .await;
+    let entry = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let mail = crate::delivery_support::ReceivedMail {
+        to: Vec::new(),
+        data: std::fs::read_to_string(entry.path()).unwrap(),
+    }
+    .decoded();
+    assert!(mail.contains(&filed.case_number));
+    assert!(mail.contains(&format!("Statuscode: {code}")), "{mail}");
+    assert!(mail.contains("/status"));
+}
+
 async fn a_wrong_code_and_an_unknown_case_get_the_same_answer(app: TestApp) {
     let (filed, code) = file(&app).await;
     let wrong = another_code(&code);
@@ -262,6 +301,7 @@ async fn after_retention_the_case_is_no_longer_online(app: TestApp) {
 
 on_both_engines!(
     the_timeline_shows_two_status_events_with_dates,
+    the_confirmation_mail_carries_the_status_code,
     a_wrong_code_and_an_unknown_case_get_the_same_answer,
     look_ups_of_one_case_slow_down_but_never_lock_out,
     after_retention_the_case_is_no_longer_online,
