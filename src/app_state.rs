@@ -18,6 +18,7 @@ use crate::http::assets::Assets;
 use crate::http::csrf::CsrfKey;
 use crate::http::page::PageContext;
 use crate::http::rate_limit::RateLimit;
+use crate::http::status_limits::StatusLimits;
 use crate::i18n::Lang;
 use crate::queue::Services;
 use crate::store::Db;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub csrf: CsrfKey,
     /// Also registered on its own, so the rate-limit middleware needs nothing else.
     pub rate_limit: web::Data<RateLimit>,
+    /// Per-address and per-case limits of the citizen's status look-up.
+    pub status_limits: StatusLimits,
     /// Key of the audit log's HMAC chain.
     pub audit_key: AuditKey,
 }

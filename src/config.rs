@@ -111,6 +111,8 @@ settings! {
         "Time limit of one SMTP conversation.";
     rate_limit_per_minute: u32 = "300", "IW_RATE_LIMIT_PER_MINUTE",
         "POST requests and API calls per client address and minute, per instance (0 = off).";
+    status_attempts_per_hour: u32 = "30", "IW_STATUS_ATTEMPTS_PER_HOUR",
+        "Status look-ups (case number + status code) per client address and hour, per instance (0 = off); then 429.";
     max_upload_mb: u32 = "10", "IW_MAX_UPLOAD_MB",
         "Largest request body, in MiB, a citizen may upload in one step.";
     shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",

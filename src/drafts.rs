@@ -23,6 +23,10 @@ pub struct DraftPayload {
     /// Set once the citizen has seen the review page; steps then return there.
     #[serde(default)]
     pub reached_review: bool,
+    /// The status code issued on submission, for the confirmation page and the printable
+    /// copy; sealed like the answers, so only this browser can read it.
+    #[serde(default)]
+    pub status_code: Option<String>,
 }
 
 /// An open draft.
@@ -77,6 +81,11 @@ impl DraftService {
     fn seal(secret: &DraftSecret, payload: &DraftPayload) -> Result<Vec<u8>, DraftError> {
         let json = serde_json::to_vec(payload)?;
         Ok(secret.seal(&json)?)
+    }
+
+    /// `payload` sealed under this draft's own key, to be stored in place of its payload.
+    pub fn seal_payload(draft: &Draft, payload: &DraftPayload) -> Result<Vec<u8>, DraftError> {
+        Self::seal(&draft.secret, payload)
     }
 
     /// Starts a draft pinned to a form version; returns the cookie to set.

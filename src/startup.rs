@@ -22,6 +22,7 @@ use crate::http::csrf::CsrfKey;
 use crate::http::deadlines::{BodyDeadline, DatabaseDeadline};
 use crate::http::middleware;
 use crate::http::rate_limit::RateLimit;
+use crate::http::status_limits::StatusLimits;
 use crate::queue::{Services, WorkerPool};
 use crate::routes;
 use crate::store::Db;
@@ -85,6 +86,7 @@ impl Application {
             police_keys,
             csrf,
             rate_limit: web::Data::new(RateLimit::new(settings.rate_limit_per_minute)),
+            status_limits: StatusLimits::new(settings.status_attempts_per_hour),
             audit_key,
         });
 
@@ -245,6 +247,7 @@ async fn sweep_expired_drafts(state: web::Data<AppState>) {
     loop {
         interval.tick().await;
         state.rate_limit.forget_idle();
+        state.status_limits.forget_idle();
         if !state.readiness.is_ready() {
             continue;
         }

@@ -32,6 +32,7 @@ pub const RESERVED_PATH_WORDS: &[&str] = &[
     "readyz",
     "sprache",
     "static",
+    "status",
     "verwaltung",
 ];
 

@@ -11,3 +11,4 @@ pub mod rate_limit;
 pub mod response;
 pub mod staff_door;
 pub mod staff_session;
+pub mod status_limits;

@@ -7,10 +7,11 @@ use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
 use super::{mask_address, MailError, Mailer};
+use crate::config::Settings;
 use crate::crypto::AddressKeyring;
 use crate::form_registry::directory::{Contact, Directory};
 use crate::i18n::Lang;
-use crate::reports::submission::confirmation_aad;
+use crate::reports::submission::{confirmation_aad, SealedMail};
 use crate::store::{delivery as store, jobs::Job, reports, Db};
 
 /// The text part; the HTML part shows the same fields (and the subject as its title).
@@ -24,6 +25,9 @@ struct ConfirmationText<'a> {
     desk_contact: &'a [String],
     office: &'a str,
     state_name: &'a str,
+    /// Empty for a mail rendered without one (the code is never stored readable).
+    status_code: &'a str,
+    status_url: &'a str,
 }
 
 /// The HTML part: the template finds the text part's fields through `Deref`.
@@ -48,13 +52,27 @@ pub struct ConfirmationContent {
     pub html: String,
 }
 
+/// The report the mail confirms: what the plaintext index says, and the status code.
+pub struct Confirmed<'a> {
+    pub case_number: &'a str,
+    pub state: &'a str,
+    pub office_id: Option<&'a str>,
+    pub status_code: &'a str,
+    /// Where the status page is, e.g. `https://internetwache.example/status`.
+    pub status_url: &'a str,
+}
+
 pub fn render(
     directory: &dyn Directory,
     lang: Lang,
-    case_number: &str,
-    state: &str,
-    office_id: Option<&str>,
+    confirmed: &Confirmed<'_>,
 ) -> Result<ConfirmationContent, MailError> {
+    let Confirmed {
+        case_number,
+        state,
+        office_id,
+        ..
+    } = *confirmed;
     let upper = state.to_ascii_uppercase();
     let state_name = directory.state_name(state, lang).unwrap_or(upper.clone());
     let desk = directory.desk(state);
@@ -95,6 +113,8 @@ pub fn render(
         desk_contact: &desk_contact,
         office: &office,
         state_name: &state_name,
+        status_code: confirmed.status_code,
+        status_url: confirmed.status_url,
     };
     let text = fields.render()?;
     let html = ConfirmationHtml(&fields).render()?;
@@ -104,6 +124,18 @@ pub fn render(
         subject,
         text,
         html,
+    })
+}
+
+/// The sealed address and status code; a blob sealed before status codes existed holds
+/// the bare address.
+fn open_sealed_mail(opened: Vec<u8>) -> Result<SealedMail, MailError> {
+    if let Ok(mail) = serde_json::from_slice::<SealedMail>(&opened) {
+        return Ok(mail);
+    }
+    Ok(SealedMail {
+        address: String::from_utf8(opened).map_err(|_| MailError::Address)?,
+        status_code: String::new(),
     })
 }
 
@@ -132,7 +164,7 @@ pub async fn run(
     mailer: &Mailer,
     directory: &dyn Directory,
     keyring: &AddressKeyring,
-    from: &str,
+    settings: &Settings,
     job: &Job,
     worker: &str,
 ) -> Result<Sent, MailError> {
@@ -149,20 +181,29 @@ pub async fn run(
     let report = reports::get_by_id(db, job.report_id)
         .await?
         .ok_or(MailError::UnknownReport(job.report_id))?;
-    let address = keyring
+    let opened = keyring
         .open(&confirmation_aad(&report.case_number), sealed)
         .map_err(|_| MailError::Sealed)?;
-    let address = String::from_utf8(address).map_err(|_| MailError::Address)?;
+    let SealedMail {
+        address,
+        status_code,
+    } = open_sealed_mail(opened)?;
     let to: Mailbox = address.trim().parse().map_err(|_| MailError::Address)?;
     let lang = Lang::from_code(&outbox.language).unwrap_or_default();
+    let status_url = format!("{}/status", settings.public_url.as_str());
     let content = render(
         directory,
         lang,
-        report.case_number.as_str(),
-        report.state.as_str(),
-        report.office_id.as_deref(),
+        &Confirmed {
+            case_number: report.case_number.as_str(),
+            state: report.state.as_str(),
+            office_id: report.office_id.as_deref(),
+            status_code: &status_code,
+            status_url: &status_url,
+        },
     )?;
-    let from: Mailbox = from
+    let from: Mailbox = settings
+        .mail_from
         .parse()
         .map_err(|_| MailError::Setup("IW_MAIL_FROM is not a valid mailbox".into()))?;
     let message = Message::builder()
@@ -215,11 +256,18 @@ mod tests {
         let c = render(
             &Berlin,
             Lang::De,
-            "BE-K7M3-Q9XD-R2HP-7",
-            "be",
-            Some("dir-3"),
+            &Confirmed {
+                case_number: "BE-K7M3-Q9XD-R2HP-7",
+                state: "be",
+                office_id: Some("dir-3"),
+                status_code: "K7M3-Q9XD-R2HP-W4ZT-8NB5",
+                status_url: "https://iw.example/status",
+            },
         )
         .unwrap();
+        assert!(c.text.contains("Statuscode: K7M3-Q9XD-R2HP-W4ZT-8NB5"));
+        assert!(c.text.contains("https://iw.example/status"));
+        assert!(c.html.contains("K7M3-Q9XD-R2HP-W4ZT-8NB5"));
         assert!(c.subject.contains("BE-K7M3-Q9XD-R2HP-7"));
         assert!(c.text.contains("Internetwache der Polizei Berlin"));
         assert!(c.text.contains("internetwache@polizei.berlin.example"));
@@ -238,11 +286,16 @@ mod tests {
         let c = render(
             &FallbackDirectory,
             Lang::En,
-            "BE-K7M3-Q9XD-R2HP-7",
-            "be",
-            None,
+            &Confirmed {
+                case_number: "BE-K7M3-Q9XD-R2HP-7",
+                state: "be",
+                office_id: None,
+                status_code: "",
+                status_url: "https://iw.example/status",
+            },
         )
         .unwrap();
+        assert!(!c.text.contains("Status code"));
         assert!(c.text.contains("the online police desk of BE"));
         assert!(c.text.contains("to be determined by the police"));
         assert!(c.text.contains("Case number: BE-K7M3-Q9XD-R2HP-7"));

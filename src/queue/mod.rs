@@ -139,7 +139,7 @@ impl Worker {
                 &s.mailer,
                 s.directory.as_ref(),
                 &s.keyring,
-                &s.settings.mail_from,
+                &s.settings,
                 &job,
                 worker,
             )

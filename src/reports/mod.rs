@@ -3,4 +3,6 @@
 
 pub mod case_number;
 pub mod document;
+pub mod status;
+pub mod status_code;
 pub mod submission;

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::crypto::police_keys::PoliceKeys;
 use crate::crypto::AddressKeyring;
 use crate::crypto::{Envelope, EnvelopeMetadata};
-use crate::drafts::Draft;
+use crate::drafts::{Draft, DraftError, DraftService};
 use crate::forms::Catalog;
 use crate::forms::{
     review, validate_all, AnswerValue, Answers, FieldError, FieldRole, FormVariant, Office,
@@ -18,6 +18,7 @@ use crate::forms::{
 use crate::i18n::Lang;
 use crate::reports::case_number::{CaseNumber, CaseNumberError};
 use crate::reports::document::{self as doc, ClientEvidence, ReportDocument};
+use crate::reports::status_code::{StatusCode, StatusCodeError};
 use crate::state_code::StateCode;
 use crate::store::reports::{self, NewReport, SealedConfirmation, SubmitOutcome};
 use crate::store::Db;
@@ -34,6 +35,10 @@ pub enum SubmitError {
     NoKey(StateCode),
     #[error("drawing a case number failed")]
     CaseNumber(#[from] CaseNumberError),
+    #[error("drawing a status code failed")]
+    StatusCode(#[from] StatusCodeError),
+    #[error("the draft cannot be sealed again")]
+    Draft(#[from] DraftError),
     #[error("the report document cannot be encoded")]
     Document(#[from] serde_json::Error),
     #[error("sealing failed")]
@@ -55,6 +60,20 @@ pub fn confirmation_aad(case_number: &CaseNumber) -> Vec<u8> {
         case_number.as_str().as_bytes(),
     ]
     .concat()
+}
+
+/// What the confirmation e-mail job opens: the address and the status code, sealed together
+/// with the server key and erased once the mail is sent.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct SealedMail {
+    pub address: String,
+    pub status_code: String,
+}
+
+impl std::fmt::Debug for SealedMail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealedMail(..)")
+    }
 }
 
 /// The responsible office: by the crime scene's postal code, otherwise the reporter's.
@@ -110,6 +129,10 @@ pub async fn submit(
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())?;
+        let status_code = StatusCode::generate()?;
+        let mut filed_payload = draft.payload.clone();
+        filed_payload.status_code = Some(status_code.expose().to_owned());
+        let draft_payload = DraftService::seal_payload(draft, &filed_payload)?;
         let mut document = report_document(variant, answers, &case_number, office, lang, now);
         document.client = client.cloned();
         let plaintext = document.to_json_bytes()?;
@@ -125,12 +148,19 @@ pub async fn submit(
         };
         let envelope = Envelope::seal(&metadata, key, &plaintext)?;
         let sealed_address = match &email {
-            Some(address) => Some(
-                app.address_keys
-                    .seal(&confirmation_aad(&case_number), address.as_bytes())?,
-            ),
+            Some(address) => {
+                let mail = serde_json::to_vec(&SealedMail {
+                    address: address.clone(),
+                    status_code: status_code.expose().to_owned(),
+                })?;
+                Some(
+                    app.address_keys
+                        .seal(&confirmation_aad(&case_number), &mail)?,
+                )
+            }
             None => None,
         };
+        let code_hash = status_code.hash(&case_number);
         let new = NewReport {
             case_number: &case_number,
             submission_key: &draft.id,
@@ -149,6 +179,8 @@ pub async fn submit(
                 language: lang.code(),
             }),
             max_attempts: i64::from(app.max_attempts),
+            status_code_hash: &code_hash,
+            draft_payload: Some(&draft_payload),
         };
         match reports::submit(app.db, &new, Some(&draft.id)).await? {
             SubmitOutcome::Created { .. } => {

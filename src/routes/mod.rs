@@ -14,6 +14,7 @@ pub mod health;
 pub mod landing;
 pub mod language;
 pub mod staff;
+pub mod status;
 pub mod status_events;
 
 /// A fixed route outside the staff table: method and path pattern.
@@ -51,6 +52,10 @@ fixed_routes! {
     get "/leichte-sprache" => about::easy_language;
     get "/gebaerdensprache" => about::sign_language;
     post "/api/v1/status" => status_events::post_status;
+    get "/status" => status::form;
+    post "/status" => status::look_up;
+    get "/status/vorgang" => status::case;
+    post "/status/ende" => status::end;
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

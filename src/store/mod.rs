@@ -27,6 +27,7 @@ pub mod reports;
 pub mod retention;
 pub mod staff;
 pub mod staff_admin;
+pub mod status_codes;
 pub mod status_events;
 pub mod text_column;
 

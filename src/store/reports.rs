@@ -27,6 +27,11 @@ pub struct NewReport<'a> {
     /// The citizen's address sealed with the server key, and the mail's language.
     pub confirmation: Option<SealedConfirmation<'a>>,
     pub max_attempts: i64,
+    /// The labelled hash of the citizen's status code (`reports::status_code`).
+    pub status_code_hash: &'a str,
+    /// The draft re-sealed under the citizen's key, now holding the status code for the
+    /// confirmation page; stored together with the draft's case number.
+    pub draft_payload: Option<&'a [u8]>,
 }
 
 #[derive(Clone)]
@@ -103,6 +108,16 @@ pub async fn submit(
             });
         };
 
+        sqlx::query(
+            "INSERT INTO report_status_codes (case_number, state, code_hash, created_at) \
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(new.case_number)
+        .bind(new.state)
+        .bind(new.status_code_hash)
+        .bind(new.submitted_at)
+        .execute(&mut *tx)
+        .await?;
         let mut kinds = vec![JobKind::Deliver];
         if let Some(confirmation) = &new.confirmation {
             kinds.push(JobKind::Email);
@@ -136,11 +151,14 @@ pub async fn submit(
                 .await?;
         }
         if let Some(draft_id) = draft_id {
-            sqlx::query("UPDATE drafts SET case_number = $1 WHERE id = $2")
-                .bind(new.case_number)
-                .bind(draft_id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "UPDATE drafts SET case_number = $1, payload = COALESCE($3, payload) WHERE id = $2",
+            )
+            .bind(new.case_number)
+            .bind(draft_id)
+            .bind(new.draft_payload)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         super::jobs::notify_local();

@@ -32,7 +32,7 @@ const DUE: &str =
     "SELECT id FROM reports WHERE state = $1 AND status = 'delivered' AND delivered_at <= $2";
 
 /// (kind, statement) in the order foreign keys need; `$1` state, `$2` cutoff, `$3` now.
-fn statements() -> [(&'static str, String); 7] {
+fn statements() -> [(&'static str, String); 9] {
     [
         (
             "envelopes",
@@ -61,6 +61,19 @@ fn statements() -> [(&'static str, String); 7] {
                 "DELETE FROM report_status_events WHERE case_number IN \
                  (SELECT case_number FROM reports WHERE id IN ({DUE}))"
             ),
+        ),
+        (
+            "status_code_tombstones",
+            format!(
+                "UPDATE report_status_codes SET gone_at = $3 WHERE gone_at IS NULL AND \
+                 case_number IN (SELECT case_number FROM reports WHERE id IN ({DUE}))"
+            ),
+        ),
+        (
+            // A tombstone lasts one more index period after its report's index went.
+            "expired_tombstones",
+            "DELETE FROM report_status_codes WHERE state = $1 AND gone_at <= $2 AND gone_at < $3"
+                .to_owned(),
         ),
         (
             "drafts",
@@ -136,10 +149,11 @@ pub async fn sweep(
     }
 }
 
-/// Every state that has reports, so a state dropped from the catalog is still swept.
+/// Every state that has reports (or status-code tombstones), so a state dropped from the
+/// catalog is still swept.
 pub async fn states_with_reports(db: &Db) -> StoreResult<Vec<StateCode>> {
     Ok(crate::with_db!(db, pool => sqlx::query_scalar(
-        "SELECT DISTINCT state FROM reports ORDER BY state",
+        "SELECT state FROM reports UNION SELECT state FROM report_status_codes ORDER BY state",
     )
     .fetch_all(pool)
     .await?))

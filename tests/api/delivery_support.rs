@@ -147,6 +147,8 @@ pub async fn file_report(
                     language: confirmation.map(|c| c.2).unwrap_or("de"),
                 }),
                 max_attempts: 25,
+                status_code_hash: "00",
+                draft_payload: None,
             },
             None,
         )

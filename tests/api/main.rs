@@ -2,6 +2,7 @@
 
 mod file_modes;
 mod filing;
+mod followups;
 mod helpers;
 mod logs;
 

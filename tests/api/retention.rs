@@ -152,6 +152,7 @@ async fn deletes_exactly_what_is_due(backend: Backend) {
             ("be/jobs", 2),
             ("be/mail_outbox", 1),
             ("be/reports", 1),
+            ("be/status_code_tombstones", 1),
             ("be/status_events", 1),
         ])
     );
@@ -169,10 +170,17 @@ async fn deletes_exactly_what_is_due(backend: Backend) {
         0
     );
 
-    // Years later: B goes; U, undelivered, stays with its envelope.
+    // Years later: B goes (its status code kept as a tombstone), A's tombstone goes;
+    // U, undelivered, stays with its envelope.
     assert_eq!(
         sweep(&app, t0 + Duration::days(2000), false).await,
-        expect(&[("be/jobs", 1), ("be/reports", 1), ("be/status_events", 1)])
+        expect(&[
+            ("be/expired_tombstones", 1),
+            ("be/jobs", 1),
+            ("be/reports", 1),
+            ("be/status_code_tombstones", 1),
+            ("be/status_events", 1)
+        ])
     );
     assert!(!exists(&app, b.report_id).await);
     assert!(exists(&app, u.report_id).await && has_envelope(&app, u.report_id).await);

@@ -118,6 +118,8 @@ pub async fn seal_report(app: &TestApp, state: &str, form: &str) -> (i64, String
             submitted_at: now,
             confirmation: None,
             max_attempts: 5,
+            status_code_hash: "00",
+            draft_payload: None,
         },
         None,
     )

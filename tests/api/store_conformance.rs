@@ -133,6 +133,8 @@ fn report<'a>(
             language: "de",
         }),
         max_attempts: 5,
+        status_code_hash: "00",
+        draft_payload: None,
     }
 }
 

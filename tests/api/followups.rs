@@ -1,0 +1,320 @@
+//! Issue 14: the citizen's status page (case number + status code) on both engines.
+
+use chrono::{Duration, Utc};
+use internetwache::store::{delivery, reports, status_events};
+
+use crate::filing::{csrf_token, file_report, location, postal_code_for, Filed, Filler};
+use crate::helpers::{spawn_app_with, Backend, TestApp};
+use crate::on_both_engines;
+
+/// The status code the confirmation page shows.
+fn status_code(html: &str) -> String {
+    let marker = "id=\"status-code\">";
+    let start = html.find(marker).expect("page shows the status code") + marker.len();
+    html[start..start + html[start..].find('<').unwrap()]
+        .trim()
+        .to_owned()
+}
+
+async fn file(app: &TestApp) -> (Filed, String) {
+    let mut filler = Filler::new(&postal_code_for(app, "be"), "Status");
+    filler.attach_files = false;
+    let filed = file_report(app, "be", "betrug", &mut filler).await;
+    let code = status_code(&filed.confirmation);
+    (filed, code)
+}
+
+/// POSTs the look-up form from a fresh page, as a browser without JavaScript does.
+async fn look_up(app: &TestApp, case_number: &str, code: &str) -> reqwest::Response {
+    let form = app.get("/status").await.text().await.unwrap();
+    app.client
+        .post(app.url("/status"))
+        .form(&[
+            ("csrf_token", csrf_token(&form).as_str()),
+            ("case_number", case_number),
+            ("status_code", code),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The status page after a look-up that must succeed.
+async fn timeline(app: &TestApp, case_number: &str, code: &str) -> String {
+    let res = look_up(app, case_number, code).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let to = location(&res);
+    assert_eq!(to, "/status/vorgang");
+    assert!(!to.contains(code) && !to.contains(case_number));
+    let page = app.get(&to).await;
+    assert_eq!(page.status(), 200);
+    page.text().await.unwrap()
+}
+
+/// A valid code (check symbol right) that is not this report's.
+fn another_code(code: &str) -> String {
+    loop {
+        let other = internetwache::reports::status_code::StatusCode::generate().unwrap();
+        if other.expose() != code {
+            return other.expose().to_owned();
+        }
+    }
+}
+
+async fn metric(app: &TestApp, name: &str) -> u64 {
+    let body = app.metrics().await;
+    body.lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+async fn the_timeline_shows_two_status_events_with_dates(app: TestApp) {
+    let (filed, code) = file(&app).await;
+    assert_eq!(code.len(), 24, "five groups of four");
+    assert!(filed.confirmation.contains("href=\"/status\""));
+    let db = &app.state.db;
+    let case = internetwache::reports::case_number::CaseNumber::parse(&filed.case_number).unwrap();
+    let report = reports::get_by_case_number(db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = Utc::now();
+    assert!(
+        delivery::record_receipt(db, report.id, "v1=aa", None, now, None)
+            .await
+            .unwrap()
+    );
+    // Before any status: received and delivered only.
+    let page = timeline(
+        &app,
+        &filed.case_number,
+        &code.to_lowercase().replace('-', " "),
+    )
+    .await;
+    assert!(page.contains("Eingegangen") && page.contains("Zugestellt an die Polizei"));
+    assert!(!page.contains("In Bearbeitung"));
+
+    let d1 = now + Duration::days(2);
+    let d2 = now + Duration::days(9);
+    status_events::insert(db, "ev-1", &case, "in_bearbeitung", Some("dir-3"), d1, now)
+        .await
+        .unwrap();
+    status_events::insert(db, "ev-2", &case, "abgeschlossen", None, d2, now)
+        .await
+        .unwrap();
+    // Still signed in for a few minutes: no code needed again.
+    let page = app.get("/status/vorgang").await.text().await.unwrap();
+    let date = |d: chrono::DateTime<Utc>| {
+        d.with_timezone(&chrono_tz::Europe::Berlin)
+            .format("%d.%m.%Y")
+            .to_string()
+    };
+    let in_progress = page.find("In Bearbeitung bei").expect("in progress shown");
+    let closed = page.find("Abgeschlossen").expect("closed shown");
+    assert!(in_progress < closed, "oldest first");
+    assert!(page[in_progress..closed].contains(&date(d1)), "{page}");
+    assert!(page[closed..].contains(&date(d2)), "{page}");
+    // No report content (the filler's distinctive texts), and no status code.
+    assert!(!page.contains("StatusZ") && !page.contains("Status1Zq"));
+    assert!(!page.contains(&code));
+
+    // Leaving ends the session.
+    let csrf = csrf_token(&page);
+    let res = app
+        .client
+        .post(app.url("/status/ende"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let res = app.get("/status/vorgang").await;
+    assert_eq!(location(&res), "/status");
+}
+
+/// The confirmation e-mail carries the status code and where to use it.
+async fn the_confirmation_mail_carries_the_status_code(app: TestApp) {
+    let (filed, code) = file(&app).await;
+    let print = app.get("/be/betrug/ausdruck").await.text().await.unwrap();
+    assert_eq!(status_code(&print), code, "the printable copy shows it too");
+    let case = internetwache::reports::case_number::CaseNumber::parse(&filed.case_number).unwrap();
+    let db = &app.state.db;
+    let report = reports::get_by_case_number(db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    let worker = &crate::delivery_support::workers(&app, 1)[0];
+    let mail_dir = app.dir.path().join("mail");
+    // Sent means: the mail is written and the sealed address and code are erased.
+    crate::delivery_support::wait_for(
+        "the confirmation mail",
+        std::time::Duration::from_secs(30),
+        || async {
+            worker.run_until_empty().await.unwrap();
+            let outbox = delivery::outbox(db, report.id).await.unwrap().unwrap();
+            outbox.sealed_address.is_none()
+        },
+    )
+    .await;
+    let entry = std::fs::read_dir(&mail_dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap();
+    let mail = crate::delivery_support::ReceivedMail {
+        to: Vec::new(),
+        data: std::fs::read_to_string(entry.path()).unwrap(),
+    }
+    .decoded();
+    assert!(mail.contains(&filed.case_number));
+    assert!(mail.contains(&format!("Statuscode: {code}")), "{mail}");
+    assert!(mail.contains("/status"));
+}
+
+async fn a_wrong_code_and_an_unknown_case_get_the_same_answer(app: TestApp) {
+    let (filed, code) = file(&app).await;
+    let wrong = another_code(&code);
+    let unknown = internetwache::reports::case_number::CaseNumber::generate("be").unwrap();
+    let a = look_up(&app, &filed.case_number, &wrong).await;
+    let b = look_up(&app, unknown.as_str(), &wrong).await;
+    assert_eq!(a.status(), b.status());
+    assert_eq!(a.status(), 200);
+    let a = a.text().await.unwrap();
+    let b = b.text().await.unwrap();
+    assert!(a.contains("passen nicht zusammen"), "{a}");
+    // Identical but for the echo of what was typed into the case number field.
+    assert_eq!(
+        a.replace(&filed.case_number, "TYPED"),
+        b.replace(unknown.as_str(), "TYPED")
+    );
+    assert!(!a.contains(&wrong), "the code typed is not echoed");
+    // A typing error in the code is caught by its check symbol, before any look-up.
+    let mut typo = code.clone().into_bytes();
+    typo[0] = if typo[0] == b'2' { b'3' } else { b'2' };
+    let res = look_up(
+        &app,
+        &filed.case_number,
+        std::str::from_utf8(&typo).unwrap(),
+    )
+    .await;
+    let body = res.text().await.unwrap();
+    assert!(body.contains("20 Zeichen"), "{body}");
+}
+
+/// Per case number: five look-ups at once, then each waits a little (counted, not timed);
+/// an unknown number waits the same; the right code still gets in (no lockout).
+/// The metrics recorder is one per test process: the two engine variants take turns.
+static DELAY_COUNTER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+async fn look_ups_of_one_case_slow_down_but_never_lock_out(app: TestApp) {
+    let (filed, code) = file(&app).await;
+    let wrong = another_code(&code);
+    let _turn = DELAY_COUNTER.lock().await;
+    let delayed = || metric(&app, "status_lookups_delayed_total");
+    let before = delayed().await;
+    for _ in 0..5 {
+        look_up(&app, &filed.case_number, &wrong).await;
+    }
+    assert_eq!(delayed().await, before, "a burst of five is not delayed");
+    look_up(&app, &filed.case_number, &wrong).await;
+    assert_eq!(delayed().await, before + 1);
+    let unknown = internetwache::reports::case_number::CaseNumber::generate("be").unwrap();
+    for _ in 0..5 {
+        look_up(&app, unknown.as_str(), &wrong).await;
+    }
+    assert_eq!(delayed().await, before + 1);
+    look_up(&app, unknown.as_str(), &wrong).await;
+    assert_eq!(delayed().await, before + 2, "unknown numbers wait the same");
+    // The citizen with the right code is delayed, not refused.
+    let page = timeline(&app, &filed.case_number, &code).await;
+    assert!(page.contains("Eingegangen"));
+    assert_eq!(delayed().await, before + 3);
+}
+
+async fn too_many_look_ups_from_one_address_get_429(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, &[("IW_STATUS_ATTEMPTS_PER_HOUR", "3")]).await else {
+        return;
+    };
+    let (filed, code) = file(&app).await;
+    let wrong = another_code(&code);
+    for _ in 0..3 {
+        assert_eq!(
+            look_up(&app, &filed.case_number, &wrong).await.status(),
+            200
+        );
+    }
+    let res = look_up(&app, &filed.case_number, &code).await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(wait > 0);
+}
+
+async fn after_retention_the_case_is_no_longer_online(app: TestApp) {
+    let (filed, code) = file(&app).await;
+    let db = &app.state.db;
+    let case = internetwache::reports::case_number::CaseNumber::parse(&filed.case_number).unwrap();
+    let report = reports::get_by_case_number(db, &case)
+        .await
+        .unwrap()
+        .unwrap();
+    let t0 = Utc::now();
+    delivery::record_receipt(db, report.id, "v1=aa", None, t0, None)
+        .await
+        .unwrap();
+    let sweep = |now| {
+        internetwache::retention::sweep(
+            db,
+            &app.state.settings,
+            app.state.directory.as_ref(),
+            now,
+            false,
+        )
+    };
+    // Berlin keeps the index 180 days (state.toml).
+    sweep(t0 + Duration::days(181)).await.unwrap().unwrap();
+    assert!(reports::get_by_id(db, report.id).await.unwrap().is_none());
+    let res = look_up(&app, &filed.case_number, &code).await;
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("nicht mehr online verfügbar"), "{body}");
+    // A wrong code learns nothing about it.
+    let wrong = another_code(&code);
+    let body = look_up(&app, &filed.case_number, &wrong)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("passen nicht zusammen"));
+    // The tombstone itself goes one more index period later.
+    sweep(t0 + Duration::days(362)).await.unwrap().unwrap();
+    let body = look_up(&app, &filed.case_number, &code)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("passen nicht zusammen"), "{body}");
+}
+
+on_both_engines!(
+    the_timeline_shows_two_status_events_with_dates,
+    the_confirmation_mail_carries_the_status_code,
+    a_wrong_code_and_an_unknown_case_get_the_same_answer,
+    look_ups_of_one_case_slow_down_but_never_lock_out,
+    after_retention_the_case_is_no_longer_online,
+);
+
+mod address_limit {
+    #[tokio::test]
+    async fn sqlite() {
+        super::too_many_look_ups_from_one_address_get_429(super::Backend::Sqlite).await;
+    }
+
+    #[tokio::test]
+    async fn postgres() {
+        super::too_many_look_ups_from_one_address_get_429(super::Backend::Postgres).await;
+    }
+}
