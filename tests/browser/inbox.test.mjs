@@ -249,7 +249,16 @@ async function axeEveryInboxPage(page, { inbox, caseNumber }) {
   await navigating(page, () => page.getByRole('button', { name: 'Status setzen' }).click());
   await page.locator('.error-summary').waitFor();
   await check('report-error');
+  // A form whose CSRF token does not match is refused with the 403 page; no note is added.
   await page.goto(`${base}/posteingang/${caseNumber}`);
+  await page.locator('form[action$="/notiz"] input[name=csrf_token]').evaluate((el) => { el.value = 'forged'; });
+  await page.locator('#note').fill('Diese Notiz darf nicht gespeichert werden.');
+  const refused = page.waitForResponse((r) => r.url().endsWith('/notiz'));
+  await navigating(page, () => page.getByRole('button', { name: 'Notiz speichern' }).click());
+  assert.equal((await refused).status(), 403);
+  await check('error-403');
+  await page.goto(`${base}/posteingang/${caseNumber}`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /darf nicht gespeichert/);
 }
 
 /** The sign-in page and its error, in a context without a session. */
