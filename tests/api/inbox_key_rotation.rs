@@ -4,7 +4,7 @@
 //! inbox (holding both private keys) opens every one with the key its key id names.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,10 +16,9 @@ use internetwache::store::{inbox as store, Db};
 
 use crate::delivery_support::{delivered_count, free_port, spawn, wait_for, SECRET};
 use crate::filing::file_concurrently;
-use crate::helpers::{create_pg_database, postgres_admin_url, Backend, ServeProcess};
+use crate::helpers::{postgres_admin_url, Backend, ServeProcess};
+use crate::inbox_processes::{inbox_database, InboxProcess, INBOX_AUDIT_KEY};
 use crate::with_both_engines;
-
-const AUDIT_KEY: &str = "inbox-key-rotation-audit-key";
 
 /// `internetwache keys generate --state be --out DIR`: the `[[police.be.keys]]` block it
 /// prints, and the key id in it.
@@ -73,43 +72,6 @@ async fn start_serve(
     ]);
     serve.wait_ready().await;
     serve
-}
-
-/// A running `internetwache inbox` with the key directory `keys`; killed when dropped.
-struct Inbox(std::process::Child);
-
-impl Inbox {
-    fn start(dir: &Path, port: u16, database_url: &str, keys: &Path) -> Inbox {
-        let config = dir.join("inbox.toml");
-        std::fs::write(
-            &config,
-            format!("[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\nintake_url = \"http://127.0.0.1:9\"\n"),
-        )
-        .expect("inbox config");
-        let log = std::fs::File::create(dir.join("inbox.log")).expect("log");
-        let child = Command::new(env!("CARGO_BIN_EXE_internetwache"))
-            .arg("inbox")
-            .env_clear()
-            .env("IW_INBOX_CONFIG", &config)
-            .env("IW_INBOX_BIND", format!("127.0.0.1:{port}"))
-            .env("IW_INBOX_DATA_DIR", dir.join("inbox-data"))
-            .env("IW_INBOX_DATABASE_URL", database_url)
-            .env("IW_INBOX_KEY_DIRS", keys)
-            .env("IW_INBOX_AUDIT_KEY", AUDIT_KEY)
-            .env("IW_INBOX_LOG_LEVEL", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start `internetwache inbox`");
-        Inbox(child)
-    }
-}
-
-impl Drop for Inbox {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// `internetwache inbox keys list` with the key directory `keys`.
@@ -172,17 +134,12 @@ async fn every_report_opens_with_the_key_it_names_across_a_rotation(backend: Bac
         "{listed}"
     );
 
-    let inbox_url = match backend {
-        Backend::Sqlite => format!("sqlite://{}/inbox.db", dir.path().display()),
-        Backend::Postgres => String::new(),
-    };
-    let (inbox_url, _pg_guard) = if inbox_url.is_empty() {
-        let (url, guard) = create_pg_database(&postgres_admin_url().unwrap()).await;
-        (url, Some(guard))
-    } else {
-        (inbox_url, None)
-    };
-    let _inbox = Inbox::start(dir.path(), port, &inbox_url, &keys);
+    let (inbox_url, _pg_guard) = inbox_database(backend, dir.path()).await;
+    let state = format!(
+        "[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\nintake_url = \"http://127.0.0.1:9\"\n"
+    );
+    // Its key directory is `police-keys` in `dir`: both private keys.
+    let _inbox = InboxProcess::start_with(dir.path(), port, &inbox_url, &state);
     let total = sealed_to_old.len() + sealed_to_new.len();
     wait_for(
         "every report delivered to the inbox",
@@ -197,7 +154,7 @@ async fn every_report_opens_with_the_key_it_names_across_a_rotation(backend: Bac
     let receiver = Receiver::new(
         inbox_db.clone(),
         Arc::new(Keyring::load_dirs(std::slice::from_ref(&keys)).unwrap()),
-        Arc::new(AuditKey::new(AUDIT_KEY.as_bytes())),
+        Arc::new(AuditKey::new(INBOX_AUDIT_KEY.as_bytes())),
     );
     for (cases, key) in [(&sealed_to_old, &old_key), (&sealed_to_new, &new_key)] {
         for case in cases {
