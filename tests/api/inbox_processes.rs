@@ -25,10 +25,10 @@ use crate::helpers::{
 use crate::inbox_support::assert_holds_what_was_entered;
 use crate::with_both_engines;
 
-const INBOX_AUDIT_KEY: &str = "inbox-process-audit-key";
+pub const INBOX_AUDIT_KEY: &str = "inbox-process-audit-key";
 
 /// A running `internetwache inbox`; killed when dropped.
-struct InboxProcess {
+pub struct InboxProcess {
     child: Child,
 }
 
@@ -51,7 +51,12 @@ impl InboxProcess {
     }
 
     /// With `state_config` as the `[states.be]` table.
-    fn start_with(dir: &Path, port: u16, database_url: &str, state_config: &str) -> InboxProcess {
+    pub fn start_with(
+        dir: &Path,
+        port: u16,
+        database_url: &str,
+        state_config: &str,
+    ) -> InboxProcess {
         let config = dir.join("inbox.toml");
         std::fs::write(&config, state_config).expect("inbox config");
         let log = std::fs::OpenOptions::new()
@@ -90,7 +95,7 @@ impl Drop for InboxProcess {
 }
 
 /// The inbox's own database: a SQLite file, or a fresh PostgreSQL database.
-async fn inbox_database(backend: Backend, dir: &Path) -> (String, Option<PgTestDatabase>) {
+pub async fn inbox_database(backend: Backend, dir: &Path) -> (String, Option<PgTestDatabase>) {
     match backend {
         Backend::Sqlite => (format!("sqlite://{}/inbox.db", dir.display()), None),
         Backend::Postgres => {

@@ -19,6 +19,7 @@ mod hostile;
 mod hostile_props;
 mod inbox;
 mod inbox_export;
+mod inbox_key_rotation;
 mod inbox_pages;
 mod inbox_processes;
 mod inbox_pull;

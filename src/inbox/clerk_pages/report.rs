@@ -106,10 +106,13 @@ fn group_table(answer: &Answer) -> Option<GroupTable> {
 fn steps(doc: &ReportDocument) -> Vec<StepView> {
     let mut steps: Vec<StepView> = Vec::new();
     for a in &doc.answers {
+        // An upload's value is a list of file references, not a group: it shows as the
+        // citizen saw it on the review page ("rad.png (1 KB)").
+        let upload = doc.attachments.iter().any(|f| f.field_id == a.field_id);
         let view = AnswerView {
             label: a.label.clone(),
             display: a.display.clone(),
-            table: group_table(a),
+            table: if upload { None } else { group_table(a) },
         };
         match steps.last_mut() {
             Some(step) if step.title == a.step_title => step.answers.push(view),
