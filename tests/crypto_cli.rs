@@ -93,6 +93,7 @@ fn document(case_number: CaseNumber) -> ReportDocument {
             label: "Tatort".into(),
             value: serde_json::json!("Warschauer Straße 5"),
             display: "Warschauer Straße 5".into(),
+            columns: Vec::new(),
         }],
         attachments: vec![],
         client: None,

@@ -255,6 +255,7 @@ mod tests {
             label: "L".into(),
             value,
             display: String::new(),
+            columns: Vec::new(),
         };
         doc.answers.push(answer("tatort_plz", "10178".into()));
         doc.answers.push(answer("tatort_ort", "Berlin".into()));

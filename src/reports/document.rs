@@ -94,6 +94,17 @@ pub struct Answer {
     pub value: serde_json::Value,
     /// The answer as the citizen saw it on the review page.
     pub display: String,
+    /// For a repeatable group: its columns in form order, with the labels the citizen saw,
+    /// so a reader can show the entries as a table. Empty (and absent) for other answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<Column>,
+}
+
+/// One field of a repeatable group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub field_id: String,
+    pub label: String,
 }
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,6 +238,7 @@ pub(crate) mod tests {
                     label: "Tatort".into(),
                     value: serde_json::json!("Alexanderplatz 1"),
                     display: "Alexanderplatz 1".into(),
+                    columns: Vec::new(),
                 },
                 Answer {
                     step_id: "rad".into(),
@@ -235,6 +247,7 @@ pub(crate) mod tests {
                     label: "Merkmale".into(),
                     value: serde_json::json!(["rot", "Korb"]),
                     display: "rot\nKorb".into(),
+                    columns: Vec::new(),
                 },
             ],
             attachments: vec![Attachment {

@@ -220,6 +220,19 @@ pub fn report_document(
                 .get(&row.field_id)
                 .map(|v| answer_json(&row.field_id, v, &mut attachments))
                 .unwrap_or(serde_json::Value::Null);
+            let columns = variant
+                .field(&row.field_id)
+                .map(|f| {
+                    f.kind
+                        .sub_fields()
+                        .iter()
+                        .map(|s| doc::Column {
+                            field_id: s.id.clone(),
+                            label: s.label.get(lang).to_owned(),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             doc_answers.push(doc::Answer {
                 step_id: step.step_id.clone(),
                 step_title: step.title.clone(),
@@ -227,6 +240,7 @@ pub fn report_document(
                 label: row.label,
                 value,
                 display: row.display,
+                columns,
             });
         }
     }

@@ -5,7 +5,7 @@
 use chrono::Utc;
 use internetwache::delivery::receipt;
 use internetwache::reports::case_number::CaseNumber;
-use internetwache::reports::document::{Answer, Attachment, ReportDocument};
+use internetwache::reports::document::{Answer, Attachment, Column, ReportDocument};
 use internetwache::store::inbox as store;
 
 use crate::filing::{csrf_token, PNG};
@@ -84,6 +84,16 @@ fn report_with_png(case: &CaseNumber) -> ReportDocument {
             {"art": "Satteltasche", "wert": "40,00 €"}
         ]),
         display: "Fahrradschloss, Satteltasche".into(),
+        columns: vec![
+            Column {
+                field_id: "art".into(),
+                label: "Art des Gegenstands".into(),
+            },
+            Column {
+                field_id: "wert".into(),
+                label: "Wert".into(),
+            },
+        ],
     });
     use base64::Engine;
     doc.attachments.push(Attachment {
@@ -203,6 +213,13 @@ async fn clerk_reads_and_triages_a_report(app: TestApp) {
             for v in ["Fahrradschloss", "Satteltasche", "25,00 €", "40,00 €"] {
                 assert!(page.contains(v), "group value {v}");
             }
+            // Columns carry the labels the citizen saw, in form order.
+            assert!(
+                page.contains(
+                    r#"<th scope="col">Art des Gegenstands</th><th scope="col">Wert</th>"#
+                ),
+                "group columns by label"
+            );
         } else {
             assert!(page.contains(&a.display), "value {}", a.display);
         }

@@ -40,6 +40,7 @@ pub fn report(case_number: &CaseNumber) -> ReportDocument {
         label: field.into(),
         value,
         display: display.into(),
+        columns: Vec::new(),
     };
     ReportDocument {
         schema: SCHEMA.into(),

@@ -85,18 +85,27 @@ fn text_of(value: &serde_json::Value) -> String {
     }
 }
 
-/// A group answer (a list of objects) as a table; `None` for every other answer.
+/// A group answer (a list of objects) as a table; `None` for every other answer. The
+/// columns and their labels come from the document; a document sealed before it carried
+/// them shows the field ids of the first entry.
 fn group_table(answer: &Answer) -> Option<GroupTable> {
     let entries = answer.value.as_array()?;
     let first = entries.first()?.as_object()?;
-    let headers: Vec<String> = first.keys().cloned().collect();
+    let (ids, headers): (Vec<String>, Vec<String>) = if answer.columns.is_empty() {
+        first.keys().map(|k| (k.clone(), k.clone())).unzip()
+    } else {
+        answer
+            .columns
+            .iter()
+            .map(|c| (c.field_id.clone(), c.label.clone()))
+            .unzip()
+    };
     let rows = entries
         .iter()
         .filter_map(|e| e.as_object())
         .map(|e| {
-            headers
-                .iter()
-                .map(|h| e.get(h).map(text_of).unwrap_or_default())
+            ids.iter()
+                .map(|id| e.get(id).map(text_of).unwrap_or_default())
                 .collect()
         })
         .collect();
