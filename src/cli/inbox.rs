@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::serve::{runtime, EXIT_CONFIG};
@@ -94,24 +95,13 @@ pub fn run(args: InboxArgs) -> ExitCode {
 
 /// `inbox user ...`: the intake's user commands, on the inbox's database, roles and audit log.
 fn user(settings: &InboxSettings, cmd: super::staff::UserCommand) -> ExitCode {
-    use super::staff::{user_add, user_disable, user_reset_password, UserCommand};
     let result = runtime().block_on(async {
-        Db::ensure_database(&settings.database()).await?;
-        let db = Db::connect_lazy(&settings.database(), 2)?;
-        db.migrate().await?;
-        let done = match cmd {
-            UserCommand::Add(args) => user_add(&db, &args, settings.session_policy().roles).await,
-            UserCommand::Disable { username } => {
-                let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
-                user_disable(&db, &key, &username).await
-            }
-            UserCommand::ResetPassword { username } => {
-                let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
-                user_reset_password(&db, &key, &username).await
-            }
-        };
-        db.close().await;
-        done
+        let db = super::staff::open_database(&settings.database()).await?;
+        super::staff::user_command(db, cmd, settings.session_policy().roles, || {
+            AuditKey::load(&settings.audit_key, &settings.data_dir)
+                .context("cannot load the audit key")
+        })
+        .await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::serve::settings_or_exit;
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::crypto::audit_chain::AuditKey;
 use crate::staff::{action, audited, hash_password, Role};
 use crate::state_code::StateCode;
@@ -74,8 +74,13 @@ pub(super) fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
-    Db::ensure_database(&settings.database_url).await?;
-    let db = Db::connect_lazy(&settings.database_url, 2)?;
+    open_database(&settings.database_url).await
+}
+
+/// Creates and migrates the database at `url` if needed: a small pool for one command.
+pub(super) async fn open_database(url: &DatabaseUrl) -> anyhow::Result<Db> {
+    Db::ensure_database(url).await?;
+    let db = Db::connect_lazy(url, 2)?;
     db.migrate().await?;
     Ok(db)
 }
@@ -96,35 +101,38 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
         Err(code) => return code,
     };
     finish(runtime().block_on(async {
+        let db = open_db(&settings).await?;
+        let roles = [Role::Clerk, Role::Admin, Role::Operator];
+        user_command(db, cmd, &roles, || audit_key(&settings)).await
+    }))
+}
+
+/// Runs a user command on `db` (the intake's or the inbox's) and closes it: `roles` are
+/// the roles that side serves, `audit_key` loads the key of its audit log (only commands
+/// that change an account need it).
+pub async fn user_command(
+    db: Db,
+    cmd: UserCommand,
+    roles: &[Role],
+    audit_key: impl FnOnce() -> anyhow::Result<AuditKey>,
+) -> anyhow::Result<()> {
+    let done = async {
         match cmd {
-            UserCommand::Add(args) => {
-                let db = open_db(&settings).await?;
-                let roles = [Role::Clerk, Role::Admin, Role::Operator];
-                let added = user_add(&db, &args, &roles).await;
-                db.close().await;
-                added
-            }
-            UserCommand::Disable { username } => {
-                let key = audit_key(&settings)?;
-                let db = open_db(&settings).await?;
-                let done = user_disable(&db, &key, &username).await;
-                db.close().await;
-                done
-            }
+            UserCommand::Add(args) => user_add(&db, &args, roles).await,
+            UserCommand::Disable { username } => user_disable(&db, &audit_key()?, &username).await,
             UserCommand::ResetPassword { username } => {
-                let key = audit_key(&settings)?;
-                let db = open_db(&settings).await?;
-                let done = user_reset_password(&db, &key, &username).await;
-                db.close().await;
-                done
+                user_reset_password(&db, &audit_key()?, &username).await
             }
         }
-    }))
+    }
+    .await;
+    db.close().await;
+    done
 }
 
 /// Adds the account of `args` to `db` (the intake's or the inbox's), refusing roles the
 /// side does not serve.
-pub async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Result<()> {
+async fn user_add(db: &Db, args: &UserAddArgs, roles: &[Role]) -> anyhow::Result<()> {
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     let role = Role::parse(&args.role)
         .filter(|r| roles.contains(r))
@@ -241,7 +249,7 @@ fn audit_key(settings: &Settings) -> anyhow::Result<AuditKey> {
 }
 
 /// Disables an account on `db` (the intake's or the inbox's) and ends its sessions.
-pub async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
+async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
     let audit = cli_audit(key, action::USER_DISABLE, username);
     let done = staff_admin::disable_user(db, username, chrono::Utc::now(), &audit).await;
     match done? {
@@ -254,7 +262,7 @@ pub async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Re
 }
 
 /// Sets a new password (read from standard input) on `db` and ends the account's sessions.
-pub async fn user_reset_password(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
+async fn user_reset_password(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
     let hash = password_hash_from_stdin()?;
     let audit = cli_audit(key, action::PASSWORD_RESET, username);
     let done = staff_admin::set_password(db, username, &hash, &audit).await;

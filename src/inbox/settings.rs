@@ -5,7 +5,6 @@
 //! the demo with no setup: SQLite under `var/inbox/`, the demo keys the intake generated
 //! under `var/keys/`, push for every state that has a key.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,36 +12,17 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::config::{read_table, redact_url_password, ConfigError, DatabaseUrl, SettingSpec};
+use crate::config::sources::{self, declare_settings};
+use crate::config::{redact_url_password, ConfigError, DatabaseUrl};
 use crate::staff::sessions::SessionPolicy;
 use crate::staff::Role;
 
-macro_rules! inbox_settings {
-    ($( $field:ident : $ty:ty = $default:literal, $env:literal, $doc:literal; )*) => {
-        /// The inbox's configuration after all sources were merged and parsed.
-        #[derive(Debug, Clone)]
-        pub struct InboxSettings {
-            $( pub $field: $ty, )*
-            /// Per state: how reports arrive and where status goes (`[states.<xx>]`, file only).
-            pub states: BTreeMap<String, StateSettings>,
-        }
-
-        pub const INBOX_SETTINGS: &[SettingSpec] = &[
-            $( SettingSpec { key: stringify!($field), env: $env, default: $default, doc: $doc }, )*
-        ];
-
-        impl InboxSettings {
-            fn from_sources(sources: &Sources) -> Result<InboxSettings, ConfigError> {
-                Ok(InboxSettings {
-                    $( $field: sources.parse::<$ty>(stringify!($field), $env, $default)?, )*
-                    states: sources.states()?,
-                })
-            }
-        }
-    };
-}
-
-inbox_settings! {
+declare_settings! {
+    /// The inbox's configuration after all sources were merged and parsed.
+    pub struct InboxSettings, listed in INBOX_SETTINGS;
+    file from "IW_INBOX_CONFIG" or "inbox.toml", variables "IW_INBOX_";
+    /// Per state: how reports arrive and where status goes (`[states.<xx>]`, file only).
+    states: StateSettings;
     bind: SocketAddr = "127.0.0.1:8090", "IW_INBOX_BIND",
         "Address of the inbox's push endpoint and export API (inside the police network).";
     data_dir: PathBuf = "var/inbox", "IW_INBOX_DATA_DIR",
@@ -126,37 +106,6 @@ impl fmt::Debug for StateSettings {
 }
 
 impl InboxSettings {
-    /// Reads `IW_INBOX_CONFIG` (or `inbox.toml` if present) and the process environment.
-    pub fn load() -> Result<InboxSettings, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("IW_INBOX_"))
-            .collect();
-        let file = match env.get("IW_INBOX_CONFIG") {
-            Some(path) => Some(PathBuf::from(path)),
-            None => Some(PathBuf::from("inbox.toml")).filter(|p| p.exists()),
-        };
-        InboxSettings::from_parts(file.as_deref(), env)
-    }
-
-    pub fn from_parts(
-        file: Option<&Path>,
-        env: BTreeMap<String, String>,
-    ) -> Result<InboxSettings, ConfigError> {
-        let table = match file {
-            Some(path) => read_table(path)?,
-            None => toml::Table::new(),
-        };
-        let sources = Sources {
-            file: file.map(|p| p.display().to_string()),
-            table,
-            env,
-        };
-        sources.reject_unknown()?;
-        let settings = InboxSettings::from_sources(&sources)?;
-        settings.check()?;
-        Ok(settings)
-    }
-
     /// Cross-field checks that no single setting can make.
     fn check(&self) -> Result<(), ConfigError> {
         if !self.database_url.trim().is_empty() {
@@ -253,71 +202,7 @@ impl InboxSettings {
         file: Option<&Path>,
         overrides: &[(&str, &str)],
     ) -> Result<InboxSettings, ConfigError> {
-        let env = overrides
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        InboxSettings::from_parts(file, env)
-    }
-}
-
-struct Sources {
-    file: Option<String>,
-    table: toml::Table,
-    env: BTreeMap<String, String>,
-}
-
-impl Sources {
-    fn reject_unknown(&self) -> Result<(), ConfigError> {
-        for key in self.table.keys() {
-            if key != "states" && !INBOX_SETTINGS.iter().any(|s| s.key == key) {
-                return Err(ConfigError::File {
-                    path: self.file.clone().unwrap_or_default(),
-                    problem: format!("unknown setting `{key}`"),
-                });
-            }
-        }
-        for key in self.env.keys() {
-            if key != "IW_INBOX_CONFIG" && !INBOX_SETTINGS.iter().any(|s| s.env == key) {
-                return Err(ConfigError::Invalid {
-                    env: "IW_INBOX_*",
-                    value: key.clone(),
-                    problem: "unknown environment setting".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn parse<T>(&self, key: &str, env: &'static str, default: &str) -> Result<T, ConfigError>
-    where
-        T: FromStr,
-        T::Err: fmt::Display,
-    {
-        let raw = match (self.env.get(env), self.table.get(key)) {
-            (Some(value), _) => value.clone(),
-            (None, Some(toml::Value::String(s))) => s.clone(),
-            (None, Some(other)) => other.to_string(),
-            (None, None) => default.to_string(),
-        };
-        raw.trim().parse::<T>().map_err(|e| ConfigError::Invalid {
-            env,
-            value: redact_url_password(&raw),
-            problem: e.to_string(),
-        })
-    }
-
-    fn states(&self) -> Result<BTreeMap<String, StateSettings>, ConfigError> {
-        let Some(value) = self.table.get("states") else {
-            return Ok(BTreeMap::new());
-        };
-        value
-            .clone()
-            .try_into::<BTreeMap<String, StateSettings>>()
-            .map_err(|e| ConfigError::File {
-                path: self.file.clone().unwrap_or_default(),
-                problem: format!("[states]: {}", e.message()),
-            })
+        InboxSettings::from_parts(file, sources::overrides(overrides))
     }
 }
 
