@@ -13,7 +13,7 @@ use crate::inbox::context::Inbox;
 use crate::inbox::keyring::Keyring;
 use crate::inbox::server;
 use crate::inbox::settings::InboxSettings;
-use crate::store::{audit, Db};
+use crate::store::Db;
 
 #[derive(Debug, Args)]
 pub struct InboxArgs {
@@ -162,29 +162,14 @@ fn serve(settings: InboxSettings) -> ExitCode {
 
 fn verify_audit(settings: InboxSettings) -> ExitCode {
     runtime().block_on(async move {
-        let result = async {
-            let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
-                .map_err(|e| format!("cannot load the audit key: {e}"))?;
-            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
-            let rows = audit::all(&db).await.map_err(|e| e.to_string())?;
-            db.close().await;
-            Ok::<_, String>(audit::verify_chain(&key, &rows))
-        }
-        .await;
-        match result {
-            Ok(Ok(n)) => {
-                println!("inbox audit log intact: {n} entries");
-                ExitCode::SUCCESS
-            }
-            Ok(Err(broken)) => {
-                eprintln!("{broken}");
-                ExitCode::FAILURE
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(EXIT_CONFIG)
-            }
-        }
+        let db = match super::audit::connect(&settings.database()) {
+            Ok(db) => db,
+            Err(code) => return code,
+        };
+        let key = (settings.audit_key.as_str(), settings.data_dir.as_path());
+        let code = super::audit::verify(&db, key, None, "inbox audit log").await;
+        db.close().await;
+        code
     })
 }
 
@@ -210,20 +195,11 @@ fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
     };
     runtime().block_on(async move {
         let result = async {
-            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
-            db.migrate().await.map_err(|e| e.to_string())?;
-            let token = crate::crypto::generate_token().map_err(|e| e.to_string())?;
-            crate::store::staff::add_token(
-                &db,
-                &crate::crypto::token_hash(&token),
-                &state,
-                name,
-                chrono::Utc::now(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let db = Db::connect_lazy(&settings.database(), 2)?;
+            db.migrate().await?;
+            let token = super::staff::issue_token(&db, &state, name).await;
             db.close().await;
-            Ok::<_, String>(token)
+            token
         }
         .await;
         match result {
@@ -232,7 +208,7 @@ fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("internetwache inbox: {e}");
+                eprintln!("internetwache inbox: {e:#}");
                 ExitCode::FAILURE
             }
         }

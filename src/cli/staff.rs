@@ -202,23 +202,31 @@ async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<(
     if name.is_empty() || name.len() > 100 {
         return Err(anyhow::anyhow!("--name must have 1-100 characters"));
     }
-    let token = crate::crypto::generate_token()?;
     let db = open_db(settings).await?;
-    store_staff::add_token(
-        &db,
-        &crate::crypto::token_hash(&token),
-        &state,
-        name,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let token = issue_token(&db, &state, name).await;
     db.close().await;
+    let token = token?;
     eprintln!(
         "token for {} ({name}); it is shown only now, store it in the police system:",
         state.as_str()
     );
     println!("{token}");
     Ok(())
+}
+
+/// A new pull-API token for `state` on `db` (the intake's or the inbox's); only its hash
+/// is stored, so the returned token is shown once.
+pub(super) async fn issue_token(db: &Db, state: &StateCode, name: &str) -> anyhow::Result<String> {
+    let token = crate::crypto::generate_token()?;
+    store_staff::add_token(
+        db,
+        &crate::crypto::token_hash(&token),
+        state,
+        name,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(token)
 }
 
 /// One line from standard input, at least 12 characters, hashed with argon2id.
