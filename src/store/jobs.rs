@@ -241,44 +241,34 @@ async fn finish_attempt(
     Ok(())
 }
 
+/// Runs `$sql` (binding `$1` now, `$2` the job, `$3` the worker, then `$extra`s) while the
+/// worker still holds the job's lease, and closes the attempt with `$outcome`; gives the
+/// number of jobs changed (0: the lease was lost to another worker).
+macro_rules! end_lease {
+    ($db:expr, $job:expr, $worker:expr, $now:expr, $sql:expr, $outcome:expr $(, $extra:expr)*) => {{
+        let affected = with_db!($db, pool => sqlx::query($sql)
+            .bind($now)
+            .bind($job.id)
+            .bind($worker)
+            $(.bind($extra))*
+            .execute(pool)
+            .await?
+            .rows_affected());
+        finish_attempt($db, $job, $worker, $now, $outcome).await?;
+        affected
+    }};
+}
+
 /// Marks the job done if the lease is still ours; false means another worker owns it now.
 pub async fn finish(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    end_lease(db, job, worker, now, FINISH_LEASED, "done").await
+    Ok(end_lease!(db, job, worker, now, FINISH_LEASED, "done") == 1)
 }
 
 /// Parks the job until something outside the queue (a pull receipt) completes it.
 pub async fn wait(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    end_lease(
-        db,
-        job,
-        worker,
-        now,
-        "UPDATE jobs SET status = 'waiting', updated_at = $1, locked_by = NULL, \
-         locked_until = NULL WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-        "waiting",
-    )
-    .await
-}
-
-/// Runs `sql` (binding `$1` now, `$2` the job, `$3` the worker) and closes the attempt with
-/// `outcome`; false means the lease was lost to another worker.
-async fn end_lease(
-    db: &Db,
-    job: &Job,
-    worker: &str,
-    now: DateTime<Utc>,
-    sql: &str,
-    outcome: &str,
-) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(sql)
-    .bind(now)
-    .bind(job.id)
-    .bind(worker)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    finish_attempt(db, job, worker, now, outcome).await?;
-    Ok(affected == 1)
+    let sql = "UPDATE jobs SET status = 'waiting', updated_at = $1, locked_by = NULL, \
+         locked_until = NULL WHERE id = $2 AND locked_by = $3 AND status = 'running'";
+    Ok(end_lease!(db, job, worker, now, sql, "waiting") == 1)
 }
 
 /// Records a failed attempt: retried at `retry_at`, or dead once its attempts are used up.
@@ -292,21 +282,15 @@ pub async fn fail(
     now: DateTime<Utc>,
 ) -> StoreResult<Failed> {
     let dead = job.attempts >= job.max_attempts;
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE jobs SET status = $1, run_at = $2, last_error = $3, updated_at = $4, \
-         locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN $1 = 'dead' THEN $4 END \
-         WHERE id = $5 AND locked_by = $6 AND status = 'running'",
-    )
-    .bind(if dead { "dead" } else { "pending" })
-    .bind(retry_at)
-    .bind(error)
-    .bind(now)
-    .bind(job.id)
-    .bind(worker)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    finish_attempt(db, job, worker, now, if dead { "dead" } else { "failed" }).await?;
+    let sql = "UPDATE jobs SET status = $4, run_at = $5, last_error = $6, updated_at = $1, \
+         locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN $4 = 'dead' THEN $1 END \
+         WHERE id = $2 AND locked_by = $3 AND status = 'running'";
+    let (status, outcome) = if dead {
+        ("dead", "dead")
+    } else {
+        ("pending", "failed")
+    };
+    let affected = end_lease!(db, job, worker, now, sql, outcome, status, retry_at, error);
     Ok(match (affected, dead) {
         (0, _) => Failed::LeaseLost,
         (_, true) => Failed::Dead,
