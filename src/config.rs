@@ -3,15 +3,18 @@
 //! Sources, later ones winning: the built-in default, the TOML file (`IW_CONFIG`, or
 //! `internetwache.toml` when it exists), then `IW_*` environment variables.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use serde::Deserialize;
 
 use crate::client_addr::TrustedProxies;
+
+pub(crate) mod sources;
+
+use sources::declare_settings;
 
 /// A setting that could not be read. Its Display is the one-line message an operator sees.
 #[derive(Debug, thiserror::Error)]
@@ -37,32 +40,14 @@ pub struct SettingSpec {
     pub doc: &'static str,
 }
 
-macro_rules! settings {
-    ($( $field:ident : $ty:ty = $default:literal, $env:literal, $doc:literal; )*) => {
-        /// The service's configuration after all sources were merged and parsed.
-        #[derive(Debug, Clone)]
-        pub struct Settings {
-            $( pub $field: $ty, )*
-            /// Per-state police settings (keys, delivery); only from the file.
-            pub police: BTreeMap<String, PoliceSettings>,
-        }
-
-        pub const SETTINGS: &[SettingSpec] = &[
-            $( SettingSpec { key: stringify!($field), env: $env, default: $default, doc: $doc }, )*
-        ];
-
-        impl Settings {
-            fn from_sources(sources: &Sources) -> Result<Settings, ConfigError> {
-                Ok(Settings {
-                    $( $field: sources.parse::<$ty>(stringify!($field), $env, $default)?, )*
-                    police: sources.police()?,
-                })
-            }
-        }
+declare_settings! {
+    /// The service's configuration after all sources were merged and parsed.
+    pub struct Settings, listed in SETTINGS;
+    file from "IW_CONFIG" or "internetwache.toml", variables "IW_";
+    tables {
+        /// Per-state police settings (keys, delivery); only from the file.
+        police: PoliceSettings,
     };
-}
-
-settings! {
     bind: SocketAddr = "127.0.0.1:8080", "IW_BIND",
         "Address and port the HTTP server listens on.";
     public_url: PublicUrl = "http://127.0.0.1:8080", "IW_PUBLIC_URL",
@@ -144,39 +129,6 @@ settings! {
 }
 
 impl Settings {
-    /// Reads the file named by `IW_CONFIG` (or `internetwache.toml` if present) and the
-    /// process environment.
-    pub fn load() -> Result<Settings, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("IW_"))
-            .collect();
-        let file = match env.get("IW_CONFIG") {
-            Some(path) => Some(PathBuf::from(path)),
-            None => Some(PathBuf::from("internetwache.toml")).filter(|p| p.exists()),
-        };
-        Settings::from_parts(file.as_deref(), env)
-    }
-
-    /// Builds settings from an optional file and explicit variables (tests use this).
-    pub fn from_parts(
-        file: Option<&Path>,
-        env: BTreeMap<String, String>,
-    ) -> Result<Settings, ConfigError> {
-        let table = match file {
-            Some(path) => read_table(path)?,
-            None => toml::Table::new(),
-        };
-        let sources = Sources {
-            file: file.map(|p| p.display().to_string()),
-            table,
-            env,
-        };
-        sources.reject_unknown()?;
-        let settings = Settings::from_sources(&sources)?;
-        settings.check()?;
-        Ok(settings)
-    }
-
     /// Cross-field checks that no single setting can make.
     fn check(&self) -> Result<(), ConfigError> {
         if self.draft_idle_minutes == 0 || self.draft_max_hours == 0 {
@@ -243,122 +195,11 @@ impl Settings {
 
     /// Settings for tests and tools: defaults, with the given overrides.
     pub fn with_overrides(overrides: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        let env = overrides
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Settings::from_parts(None, env)
+        Settings::from_parts(None, sources::overrides(overrides))
     }
 
     pub fn secure_cookies(&self) -> bool {
         self.public_url.is_https()
-    }
-}
-
-pub(crate) fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError::File {
-        path: path.display().to_string(),
-        problem: format!("cannot read the configuration file: {e}"),
-    })?;
-    text.parse::<toml::Table>().map_err(|e| ConfigError::File {
-        path: path.display().to_string(),
-        problem: e.message().to_string(),
-    })
-}
-
-/// Stands for the data directory in a default value.
-const DATA_DIR_PLACEHOLDER: &str = "{IW_DATA_DIR}";
-const SQLITE_PATH_RESERVED: &percent_encoding::AsciiSet =
-    &percent_encoding::CONTROLS.add(b'%').add(b'?');
-
-struct Sources {
-    file: Option<String>,
-    table: toml::Table,
-    env: BTreeMap<String, String>,
-}
-
-impl Sources {
-    fn reject_unknown(&self) -> Result<(), ConfigError> {
-        for key in self.table.keys() {
-            if key != "police" && !SETTINGS.iter().any(|s| s.key == key) {
-                return Err(ConfigError::File {
-                    path: self.file.clone().unwrap_or_default(),
-                    problem: format!("unknown setting `{key}`"),
-                });
-            }
-        }
-        for key in self.env.keys() {
-            if key != "IW_CONFIG" && !SETTINGS.iter().any(|s| s.env == key) {
-                return Err(ConfigError::Invalid {
-                    env: "IW_*",
-                    value: key.clone(),
-                    problem: "unknown environment setting".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn raw(&self, key: &str, env: &str, default: &str) -> String {
-        if let Some(value) = self.env.get(env) {
-            return value.clone();
-        }
-        match self.table.get(key) {
-            Some(toml::Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => self.expand_default(default),
-        }
-    }
-
-    /// A default's `{IW_DATA_DIR}` becomes the configured data directory, so the database
-    /// and mail files follow `IW_DATA_DIR` unless they are set themselves.
-    fn expand_default(&self, default: &str) -> String {
-        if !default.contains(DATA_DIR_PLACEHOLDER) {
-            return default.to_string();
-        }
-        let spec = SETTINGS
-            .iter()
-            .find(|s| s.key == "data_dir")
-            .expect("data_dir is declared");
-        let raw = self.raw(spec.key, spec.env, spec.default);
-        let dir = match raw.trim().trim_end_matches('/') {
-            "" if raw.trim().starts_with('/') => "",
-            "" => ".",
-            dir => dir,
-        };
-        // sqlx percent-decodes a SQLite path and cuts it at `?`.
-        let dir = if default.starts_with("sqlite:") {
-            percent_encoding::utf8_percent_encode(dir, SQLITE_PATH_RESERVED).to_string()
-        } else {
-            dir.to_string()
-        };
-        default.replace(DATA_DIR_PLACEHOLDER, &dir)
-    }
-
-    fn parse<T>(&self, key: &str, env: &'static str, default: &str) -> Result<T, ConfigError>
-    where
-        T: FromStr,
-        T::Err: fmt::Display,
-    {
-        let raw = self.raw(key, env, default);
-        raw.trim().parse::<T>().map_err(|e| ConfigError::Invalid {
-            env,
-            value: redact_url_password(&raw),
-            problem: e.to_string(),
-        })
-    }
-
-    fn police(&self) -> Result<BTreeMap<String, PoliceSettings>, ConfigError> {
-        let Some(value) = self.table.get("police") else {
-            return Ok(BTreeMap::new());
-        };
-        value
-            .clone()
-            .try_into::<BTreeMap<String, PoliceSettings>>()
-            .map_err(|e| ConfigError::File {
-                path: self.file.clone().unwrap_or_default(),
-                problem: format!("[police]: {}", e.message()),
-            })
     }
 }
 
@@ -604,6 +445,8 @@ pub fn markdown_table() -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]

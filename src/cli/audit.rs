@@ -7,6 +7,7 @@ use clap::Subcommand;
 
 use super::serve::settings_or_exit;
 use super::staff::runtime;
+use crate::config::DatabaseUrl;
 use crate::crypto::audit_chain::AuditKey;
 use crate::store::audit::{self, ChainHead};
 use crate::store::Db;
@@ -34,21 +35,27 @@ pub fn run(cmd: AuditCommand) -> ExitCode {
         Err(code) => return code,
     };
     runtime().block_on(async move {
-        let db = match Db::connect_lazy(&settings.database_url, 2) {
+        let db = match connect(&settings.database_url) {
             Ok(db) => db,
-            Err(e) => {
-                eprintln!("error: {:#}", anyhow::Error::from(e));
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         };
         let code = match cmd {
             AuditCommand::Head => head(&db).await,
             AuditCommand::Verify { head } => {
-                verify(&db, &settings.audit_key, &settings.data_dir, head).await
+                let key = (settings.audit_key.as_str(), settings.data_dir.as_path());
+                verify(&db, key, head, "audit log").await
             }
         };
         db.close().await;
         code
+    })
+}
+
+/// The database of the audit log; a URL it cannot use is reported, exit code 2.
+pub(super) fn connect(url: &DatabaseUrl) -> Result<Db, ExitCode> {
+    Db::connect_lazy(url, 2).map_err(|e| {
+        eprintln!("error: {:#}", anyhow::Error::from(e));
+        ExitCode::from(2)
     })
 }
 
@@ -69,11 +76,13 @@ async fn head(db: &Db) -> ExitCode {
     }
 }
 
-async fn verify(
+/// Checks the chain of `db`'s audit log (`what`, as the report names it) with the key of
+/// `(setting, data dir)`; with `head`, the chain must still reach it.
+pub(super) async fn verify(
     db: &Db,
-    key_setting: &str,
-    data_dir: &std::path::Path,
+    (key_setting, data_dir): (&str, &std::path::Path),
     head: Option<ChainHead>,
+    what: &str,
 ) -> ExitCode {
     let result = async {
         let key = AuditKey::load(key_setting, data_dir).context("cannot load the audit key")?;
@@ -87,8 +96,8 @@ async fn verify(
     match result {
         Ok(Ok(n)) => {
             match head {
-                Some(head) => println!("audit log intact: {n} entries, reaches head {}", head.id),
-                None => println!("audit log intact: {n} entries"),
+                Some(head) => println!("{what} intact: {n} entries, reaches head {}", head.id),
+                None => println!("{what} intact: {n} entries"),
             }
             ExitCode::SUCCESS
         }

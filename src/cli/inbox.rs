@@ -4,6 +4,7 @@ use std::net::TcpListener;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::serve::{runtime, EXIT_CONFIG};
@@ -13,7 +14,7 @@ use crate::inbox::keyring::Keyring;
 use crate::inbox::retention;
 use crate::inbox::server;
 use crate::inbox::settings::InboxSettings;
-use crate::store::{audit, Db};
+use crate::store::Db;
 
 #[derive(Debug, Args)]
 pub struct InboxArgs {
@@ -112,26 +113,13 @@ pub fn run(args: InboxArgs) -> ExitCode {
 
 /// `inbox user ...`: the intake's user commands, on the inbox's database, roles and audit log.
 fn user(settings: &InboxSettings, cmd: super::staff::UserCommand) -> ExitCode {
-    use super::staff::{user_add, user_disable, user_reset_password, UserCommand};
     let result = runtime().block_on(async {
-        Db::ensure_database(&settings.database()).await?;
-        let db = Db::connect_lazy(&settings.database(), 2)?;
-        db.migrate().await?;
-        let done = match cmd {
-            UserCommand::Add(args) => {
-                user_add(&db, &args, settings.session_policy().roles, true).await
-            }
-            UserCommand::Disable { username } => {
-                let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
-                user_disable(&db, &key, &username).await
-            }
-            UserCommand::ResetPassword { username } => {
-                let key = AuditKey::load(&settings.audit_key, &settings.data_dir)?;
-                user_reset_password(&db, &key, &username).await
-            }
-        };
-        db.close().await;
-        done
+        let db = super::staff::open_database(&settings.database()).await?;
+        super::staff::user_command(db, cmd, settings.session_policy().roles, true, || {
+            AuditKey::load(&settings.audit_key, &settings.data_dir)
+                .context("cannot load the audit key")
+        })
+        .await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -249,29 +237,14 @@ fn retention_run(settings: InboxSettings, dry_run: bool) -> ExitCode {
 
 fn verify_audit(settings: InboxSettings) -> ExitCode {
     runtime().block_on(async move {
-        let result = async {
-            let key = AuditKey::load(&settings.audit_key, &settings.data_dir)
-                .map_err(|e| format!("cannot load the audit key: {e}"))?;
-            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
-            let rows = audit::all(&db).await.map_err(|e| e.to_string())?;
-            db.close().await;
-            Ok::<_, String>(audit::verify_chain(&key, &rows))
-        }
-        .await;
-        match result {
-            Ok(Ok(n)) => {
-                println!("inbox audit log intact: {n} entries");
-                ExitCode::SUCCESS
-            }
-            Ok(Err(broken)) => {
-                eprintln!("{broken}");
-                ExitCode::FAILURE
-            }
-            Err(message) => {
-                eprintln!("error: {message}");
-                ExitCode::from(EXIT_CONFIG)
-            }
-        }
+        let db = match super::audit::connect(&settings.database()) {
+            Ok(db) => db,
+            Err(code) => return code,
+        };
+        let key = (settings.audit_key.as_str(), settings.data_dir.as_path());
+        let code = super::audit::verify(&db, key, None, "inbox audit log").await;
+        db.close().await;
+        code
     })
 }
 
@@ -297,20 +270,11 @@ fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
     };
     runtime().block_on(async move {
         let result = async {
-            let db = Db::connect_lazy(&settings.database(), 2).map_err(|e| e.to_string())?;
-            db.migrate().await.map_err(|e| e.to_string())?;
-            let token = crate::crypto::generate_token().map_err(|e| e.to_string())?;
-            crate::store::staff::add_token(
-                &db,
-                &crate::crypto::token_hash(&token),
-                &state,
-                name,
-                chrono::Utc::now(),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
+            let db = Db::connect_lazy(&settings.database(), 2)?;
+            db.migrate().await?;
+            let token = super::staff::issue_token(&db, &state, name).await;
             db.close().await;
-            Ok::<_, String>(token)
+            token
         }
         .await;
         match result {
@@ -319,7 +283,7 @@ fn add_token(settings: &InboxSettings, state: &str, name: &str) -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("internetwache inbox: {e}");
+                eprintln!("internetwache inbox: {e:#}");
                 ExitCode::FAILURE
             }
         }

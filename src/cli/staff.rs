@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 use super::serve::settings_or_exit;
-use crate::config::Settings;
+use crate::config::{DatabaseUrl, Settings};
 use crate::crypto::audit_chain::AuditKey;
 use crate::staff::{action, audited, hash_password, Role};
 use crate::state_code::StateCode;
@@ -79,8 +79,13 @@ pub(super) fn runtime() -> tokio::runtime::Runtime {
 }
 
 async fn open_db(settings: &Settings) -> anyhow::Result<Db> {
-    Db::ensure_database(&settings.database_url).await?;
-    let db = Db::connect_lazy(&settings.database_url, 2)?;
+    open_database(&settings.database_url).await
+}
+
+/// Creates and migrates the database at `url` if needed: a small pool for one command.
+pub(super) async fn open_database(url: &DatabaseUrl) -> anyhow::Result<Db> {
+    Db::ensure_database(url).await?;
+    let db = Db::connect_lazy(url, 2)?;
     db.migrate().await?;
     Ok(db)
 }
@@ -101,30 +106,34 @@ pub fn run_user(cmd: UserCommand) -> ExitCode {
         Err(code) => return code,
     };
     finish(runtime().block_on(async {
+        let db = open_db(&settings).await?;
+        let roles = [Role::Clerk, Role::Admin, Role::Operator];
+        user_command(db, cmd, &roles, false, || audit_key(&settings)).await
+    }))
+}
+
+/// Runs a user command on `db` (the intake's or the inbox's) and closes it: `roles` are
+/// the roles that side serves, `office_scope` whether its accounts may have an office,
+/// `audit_key` loads the key of its audit log (only commands that change an account need it).
+pub async fn user_command(
+    db: Db,
+    cmd: UserCommand,
+    roles: &[Role],
+    office_scope: bool,
+    audit_key: impl FnOnce() -> anyhow::Result<AuditKey>,
+) -> anyhow::Result<()> {
+    let done = async {
         match cmd {
-            UserCommand::Add(args) => {
-                let db = open_db(&settings).await?;
-                let roles = [Role::Clerk, Role::Admin, Role::Operator];
-                let added = user_add(&db, &args, &roles, false).await;
-                db.close().await;
-                added
-            }
-            UserCommand::Disable { username } => {
-                let key = audit_key(&settings)?;
-                let db = open_db(&settings).await?;
-                let done = user_disable(&db, &key, &username).await;
-                db.close().await;
-                done
-            }
+            UserCommand::Add(args) => user_add(&db, &args, roles, office_scope).await,
+            UserCommand::Disable { username } => user_disable(&db, &audit_key()?, &username).await,
             UserCommand::ResetPassword { username } => {
-                let key = audit_key(&settings)?;
-                let db = open_db(&settings).await?;
-                let done = user_reset_password(&db, &key, &username).await;
-                db.close().await;
-                done
+                user_reset_password(&db, &audit_key()?, &username).await
             }
         }
-    }))
+    }
+    .await;
+    db.close().await;
+    done
 }
 
 /// Adds the account of `args` to `db` (the intake's or the inbox's), refusing roles the
@@ -221,23 +230,31 @@ async fn token_add(settings: &Settings, args: &TokenAddArgs) -> anyhow::Result<(
     if name.is_empty() || name.len() > 100 {
         return Err(anyhow::anyhow!("--name must have 1-100 characters"));
     }
-    let token = crate::crypto::generate_token()?;
     let db = open_db(settings).await?;
-    store_staff::add_token(
-        &db,
-        &crate::crypto::token_hash(&token),
-        &state,
-        name,
-        chrono::Utc::now(),
-    )
-    .await?;
+    let token = issue_token(&db, &state, name).await;
     db.close().await;
+    let token = token?;
     eprintln!(
         "token for {} ({name}); it is shown only now, store it in the police system:",
         state.as_str()
     );
     println!("{token}");
     Ok(())
+}
+
+/// A new pull-API token for `state` on `db` (the intake's or the inbox's); only its hash
+/// is stored, so the returned token is shown once.
+pub(super) async fn issue_token(db: &Db, state: &StateCode, name: &str) -> anyhow::Result<String> {
+    let token = crate::crypto::generate_token()?;
+    store_staff::add_token(
+        db,
+        &crate::crypto::token_hash(&token),
+        state,
+        name,
+        chrono::Utc::now(),
+    )
+    .await?;
+    Ok(token)
 }
 
 /// One line from standard input, at least 12 characters, hashed with argon2id.
@@ -268,7 +285,7 @@ fn audit_key(settings: &Settings) -> anyhow::Result<AuditKey> {
 }
 
 /// Disables an account on `db` (the intake's or the inbox's) and ends its sessions.
-pub async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
+async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
     let audit = cli_audit(key, action::USER_DISABLE, username);
     let done = staff_admin::disable_user(db, username, chrono::Utc::now(), &audit).await;
     match done? {
@@ -281,7 +298,7 @@ pub async fn user_disable(db: &Db, key: &AuditKey, username: &str) -> anyhow::Re
 }
 
 /// Sets a new password (read from standard input) on `db` and ends the account's sessions.
-pub async fn user_reset_password(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
+async fn user_reset_password(db: &Db, key: &AuditKey, username: &str) -> anyhow::Result<()> {
     let hash = password_hash_from_stdin()?;
     let audit = cli_audit(key, action::PASSWORD_RESET, username);
     let done = staff_admin::set_password(db, username, &hash, &audit).await;

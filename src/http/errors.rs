@@ -36,65 +36,91 @@ pub fn error_page(lang: Lang, status: StatusCode) -> HttpResponse {
     }
 }
 
+/// The title and message of an error page (German, English) for some statuses.
+struct Described {
+    statuses: &'static [u16],
+    title: (&'static str, &'static str),
+    message: (&'static str, &'static str),
+}
+
+const DESCRIBED: &[Described] = &[
+    Described {
+        statuses: &[404],
+        title: ("Seite nicht gefunden", "Page not found"),
+        message: (
+            "Diese Seite gibt es nicht. Prüfen Sie die Adresse oder beginnen Sie auf der Startseite.",
+            "This page does not exist. Check the address or start again on the home page.",
+        ),
+    },
+    Described {
+        statuses: &[403],
+        title: ("Kein Zugriff", "Access denied"),
+        message: (
+            "Sie dürfen diese Seite nicht aufrufen.",
+            "You are not allowed to view this page.",
+        ),
+    },
+    Described {
+        statuses: &[408],
+        title: ("Zeitüberschreitung", "Request timed out"),
+        message: (
+            "Ihre Eingaben kamen nicht rechtzeitig an. Bitte gehen Sie zurück und senden Sie das Formular erneut.",
+            "What you sent did not arrive in time. Please go back and send the form again.",
+        ),
+    },
+    Described {
+        statuses: &[413],
+        title: ("Die Datei ist zu groß", "The file is too large"),
+        message: (
+            "Die gesendeten Daten sind größer als erlaubt. Bitte gehen Sie zurück und wählen Sie eine kleinere Datei.",
+            "What you sent is larger than allowed. Please go back and choose a smaller file.",
+        ),
+    },
+    Described {
+        statuses: &[400, 415, 422],
+        title: ("Die Anfrage war ungültig", "The request was not valid"),
+        message: (
+            "Bitte gehen Sie zurück und versuchen Sie es erneut.",
+            "Please go back and try again.",
+        ),
+    },
+    Described {
+        statuses: &[429],
+        title: ("Zu viele Anfragen", "Too many requests"),
+        message: (
+            "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es dann erneut. Ihre bisherigen Eingaben bleiben erhalten.",
+            "There were very many requests from your connection in a short time. Please wait a minute and try again. What you have entered is kept.",
+        ),
+    },
+    Described {
+        statuses: &[503],
+        title: ("Dienst vorübergehend nicht verfügbar", "Service temporarily unavailable"),
+        message: (
+            "Bitte versuchen Sie es in einigen Minuten erneut. In dringenden Fällen wählen Sie 110.",
+            "Please try again in a few minutes. In an emergency call 110.",
+        ),
+    },
+];
+
+/// Any other status.
+const OTHER: Described = Described {
+    statuses: &[],
+    title: ("Es ist ein Fehler aufgetreten", "Something went wrong"),
+    message: (
+        "Bitte versuchen Sie es später erneut. In dringenden Fällen wählen Sie 110.",
+        "Please try again later. In an emergency call 110.",
+    ),
+};
+
 fn describe(lang: Lang, status: StatusCode) -> (&'static str, &'static str) {
-    match status.as_u16() {
-        404 => (
-            lang.t("Seite nicht gefunden", "Page not found"),
-            lang.t(
-                "Diese Seite gibt es nicht. Prüfen Sie die Adresse oder beginnen Sie auf der Startseite.",
-                "This page does not exist. Check the address or start again on the home page.",
-            ),
-        ),
-        403 => (
-            lang.t("Kein Zugriff", "Access denied"),
-            lang.t(
-                "Sie dürfen diese Seite nicht aufrufen.",
-                "You are not allowed to view this page.",
-            ),
-        ),
-        408 => (
-            lang.t("Zeitüberschreitung", "Request timed out"),
-            lang.t(
-                "Ihre Eingaben kamen nicht rechtzeitig an. Bitte gehen Sie zurück und senden Sie das Formular erneut.",
-                "What you sent did not arrive in time. Please go back and send the form again.",
-            ),
-        ),
-        413 => (
-            lang.t("Die Datei ist zu groß", "The file is too large"),
-            lang.t(
-                "Die gesendeten Daten sind größer als erlaubt. Bitte gehen Sie zurück und wählen Sie eine kleinere Datei.",
-                "What you sent is larger than allowed. Please go back and choose a smaller file.",
-            ),
-        ),
-        400 | 415 | 422 => (
-            lang.t("Die Anfrage war ungültig", "The request was not valid"),
-            lang.t(
-                "Bitte gehen Sie zurück und versuchen Sie es erneut.",
-                "Please go back and try again.",
-            ),
-        ),
-        429 => (
-            lang.t("Zu viele Anfragen", "Too many requests"),
-            lang.t(
-                "Von Ihrem Anschluss kamen in kurzer Zeit sehr viele Anfragen. Bitte warten Sie eine Minute und versuchen Sie es dann erneut. Ihre bisherigen Eingaben bleiben erhalten.",
-                "There were very many requests from your connection in a short time. Please wait a minute and try again. What you have entered is kept.",
-            ),
-        ),
-        503 => (
-            lang.t("Dienst vorübergehend nicht verfügbar", "Service temporarily unavailable"),
-            lang.t(
-                "Bitte versuchen Sie es in einigen Minuten erneut. In dringenden Fällen wählen Sie 110.",
-                "Please try again in a few minutes. In an emergency call 110.",
-            ),
-        ),
-        _ => (
-            lang.t("Es ist ein Fehler aufgetreten", "Something went wrong"),
-            lang.t(
-                "Bitte versuchen Sie es später erneut. In dringenden Fällen wählen Sie 110.",
-                "Please try again later. In an emergency call 110.",
-            ),
-        ),
-    }
+    let d = DESCRIBED
+        .iter()
+        .find(|d| d.statuses.contains(&status.as_u16()))
+        .unwrap_or(&OTHER);
+    (
+        lang.t(d.title.0, d.title.1),
+        lang.t(d.message.0, d.message.1),
+    )
 }
 
 /// An RFC 9457 problem document, as the pull API answers errors.

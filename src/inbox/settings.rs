@@ -5,7 +5,6 @@
 //! the demo with no setup: SQLite under `var/inbox/`, the demo keys the intake generated
 //! under `var/keys/`, push for every state that has a key.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -13,43 +12,23 @@ use std::str::FromStr;
 
 use serde::Deserialize;
 
-use crate::config::{
-    read_table, redact_url_password, ConfigError, DatabaseUrl, RetentionOverride, SettingSpec,
-};
+use crate::config::sources::{self, declare_settings};
+use crate::config::{redact_url_password, ConfigError, DatabaseUrl, RetentionOverride};
 use crate::forms::Retention;
 use crate::staff::sessions::SessionPolicy;
 use crate::staff::Role;
 
-macro_rules! inbox_settings {
-    ($( $field:ident : $ty:ty = $default:literal, $env:literal, $doc:literal; )*) => {
-        /// The inbox's configuration after all sources were merged and parsed.
-        #[derive(Debug, Clone)]
-        pub struct InboxSettings {
-            $( pub $field: $ty, )*
-            /// Per state: how reports arrive and where status goes (`[states.<xx>]`, file only).
-            pub states: BTreeMap<String, StateSettings>,
-            /// Per state: retention days overriding `IW_INBOX_RETENTION_*` (`[retention.<xx>]`,
-            /// file only).
-            pub retention: BTreeMap<String, RetentionOverride>,
-        }
-
-        pub const INBOX_SETTINGS: &[SettingSpec] = &[
-            $( SettingSpec { key: stringify!($field), env: $env, default: $default, doc: $doc }, )*
-        ];
-
-        impl InboxSettings {
-            fn from_sources(sources: &Sources) -> Result<InboxSettings, ConfigError> {
-                Ok(InboxSettings {
-                    $( $field: sources.parse::<$ty>(stringify!($field), $env, $default)?, )*
-                    states: sources.states()?,
-                    retention: sources.retention()?,
-                })
-            }
-        }
+declare_settings! {
+    /// The inbox's configuration after all sources were merged and parsed.
+    pub struct InboxSettings, listed in INBOX_SETTINGS;
+    file from "IW_INBOX_CONFIG" or "inbox.toml", variables "IW_INBOX_";
+    tables {
+        /// Per state: how reports arrive and where status goes (`[states.<xx>]`, file only).
+        states: StateSettings,
+        /// Per state: retention days overriding `IW_INBOX_RETENTION_*` (`[retention.<xx>]`,
+        /// file only).
+        retention: RetentionOverride,
     };
-}
-
-inbox_settings! {
     bind: SocketAddr = "127.0.0.1:8090", "IW_INBOX_BIND",
         "Address of the inbox's push endpoint and export API (inside the police network).";
     data_dir: PathBuf = "var/inbox", "IW_INBOX_DATA_DIR",
@@ -139,37 +118,6 @@ impl fmt::Debug for StateSettings {
 }
 
 impl InboxSettings {
-    /// Reads `IW_INBOX_CONFIG` (or `inbox.toml` if present) and the process environment.
-    pub fn load() -> Result<InboxSettings, ConfigError> {
-        let env: BTreeMap<String, String> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("IW_INBOX_"))
-            .collect();
-        let file = match env.get("IW_INBOX_CONFIG") {
-            Some(path) => Some(PathBuf::from(path)),
-            None => Some(PathBuf::from("inbox.toml")).filter(|p| p.exists()),
-        };
-        InboxSettings::from_parts(file.as_deref(), env)
-    }
-
-    pub fn from_parts(
-        file: Option<&Path>,
-        env: BTreeMap<String, String>,
-    ) -> Result<InboxSettings, ConfigError> {
-        let table = match file {
-            Some(path) => read_table(path)?,
-            None => toml::Table::new(),
-        };
-        let sources = Sources {
-            file: file.map(|p| p.display().to_string()),
-            table,
-            env,
-        };
-        sources.reject_unknown()?;
-        let settings = InboxSettings::from_sources(&sources)?;
-        settings.check()?;
-        Ok(settings)
-    }
-
     /// Cross-field checks that no single setting can make.
     fn check(&self) -> Result<(), ConfigError> {
         if !self.database_url.trim().is_empty() {
@@ -195,7 +143,6 @@ impl InboxSettings {
                 "IW_INBOX_SESSION_* and IW_INBOX_SIGN_IN_* must be at least 1".into(),
             ));
         }
-        self.check_retention()?;
         if self.pull_interval_secs == 0 {
             return Err(ConfigError::Inconsistent(
                 "IW_INBOX_PULL_INTERVAL_SECS must be at least 1".into(),
@@ -220,7 +167,42 @@ impl InboxSettings {
                 })?;
             }
         }
+        self.check_retention()?;
         Ok(())
+    }
+
+    /// The database: the configured URL, or SQLite under the data dir.
+    pub fn database(&self) -> DatabaseUrl {
+        let raw = self.database_url.trim();
+        if raw.is_empty() {
+            DatabaseUrl::Sqlite(format!(
+                "sqlite://{}",
+                self.data_dir.join("inbox.db").display()
+            ))
+        } else {
+            // Checked in `check`.
+            DatabaseUrl::from_str(raw).unwrap_or_else(|_| DatabaseUrl::Sqlite(raw.to_owned()))
+        }
+    }
+
+    /// Sign-in limits of the clerk pages; the inbox serves clerks and admins.
+    pub fn session_policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            max_failures: self.sign_in_max_failures,
+            lockout_minutes: self.sign_in_lockout_minutes,
+            session_max_hours: self.session_max_hours,
+            session_idle_minutes: self.session_idle_minutes,
+            roles: &[Role::Clerk, Role::Lead, Role::Admin],
+        }
+    }
+
+    pub fn key_dirs(&self) -> Vec<PathBuf> {
+        self.key_dirs
+            .split(',')
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+            .collect()
     }
 
     /// Envelopes go before (or with) the index, and a sweep runs at least once a minute.
@@ -261,41 +243,6 @@ impl InboxSettings {
             index_days: over.index_days.unwrap_or(self.retention_index_days),
         }
     }
-
-    /// The database: the configured URL, or SQLite under the data dir.
-    pub fn database(&self) -> DatabaseUrl {
-        let raw = self.database_url.trim();
-        if raw.is_empty() {
-            DatabaseUrl::Sqlite(format!(
-                "sqlite://{}",
-                self.data_dir.join("inbox.db").display()
-            ))
-        } else {
-            // Checked in `check`.
-            DatabaseUrl::from_str(raw).unwrap_or_else(|_| DatabaseUrl::Sqlite(raw.to_owned()))
-        }
-    }
-
-    /// Sign-in limits of the clerk pages; the inbox serves clerks, leads and admins.
-    pub fn session_policy(&self) -> SessionPolicy {
-        SessionPolicy {
-            max_failures: self.sign_in_max_failures,
-            lockout_minutes: self.sign_in_lockout_minutes,
-            session_max_hours: self.session_max_hours,
-            session_idle_minutes: self.session_idle_minutes,
-            roles: &[Role::Clerk, Role::Lead, Role::Admin],
-        }
-    }
-
-    pub fn key_dirs(&self) -> Vec<PathBuf> {
-        self.key_dirs
-            .split(',')
-            .map(str::trim)
-            .filter(|d| !d.is_empty())
-            .map(PathBuf::from)
-            .collect()
-    }
-
     /// The drop folder of VBS exports.
     pub fn export_dir(&self) -> PathBuf {
         self.data_dir.join("export")
@@ -306,84 +253,7 @@ impl InboxSettings {
         file: Option<&Path>,
         overrides: &[(&str, &str)],
     ) -> Result<InboxSettings, ConfigError> {
-        let env = overrides
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        InboxSettings::from_parts(file, env)
-    }
-}
-
-struct Sources {
-    file: Option<String>,
-    table: toml::Table,
-    env: BTreeMap<String, String>,
-}
-
-impl Sources {
-    fn reject_unknown(&self) -> Result<(), ConfigError> {
-        for key in self.table.keys() {
-            if key != "states" && key != "retention" && !INBOX_SETTINGS.iter().any(|s| s.key == key)
-            {
-                return Err(ConfigError::File {
-                    path: self.file.clone().unwrap_or_default(),
-                    problem: format!("unknown setting `{key}`"),
-                });
-            }
-        }
-        for key in self.env.keys() {
-            if key != "IW_INBOX_CONFIG" && !INBOX_SETTINGS.iter().any(|s| s.env == key) {
-                return Err(ConfigError::Invalid {
-                    env: "IW_INBOX_*",
-                    value: key.clone(),
-                    problem: "unknown environment setting".into(),
-                });
-            }
-        }
-        Ok(())
-    }
-
-    fn parse<T>(&self, key: &str, env: &'static str, default: &str) -> Result<T, ConfigError>
-    where
-        T: FromStr,
-        T::Err: fmt::Display,
-    {
-        let raw = match (self.env.get(env), self.table.get(key)) {
-            (Some(value), _) => value.clone(),
-            (None, Some(toml::Value::String(s))) => s.clone(),
-            (None, Some(other)) => other.to_string(),
-            (None, None) => default.to_string(),
-        };
-        raw.trim().parse::<T>().map_err(|e| ConfigError::Invalid {
-            env,
-            value: redact_url_password(&raw),
-            problem: e.to_string(),
-        })
-    }
-
-    fn states(&self) -> Result<BTreeMap<String, StateSettings>, ConfigError> {
-        self.table_of("states")
-    }
-
-    fn retention(&self) -> Result<BTreeMap<String, RetentionOverride>, ConfigError> {
-        self.table_of("retention")
-    }
-
-    /// The `[<name>.<xx>]` tables of the file, by state.
-    fn table_of<T: serde::de::DeserializeOwned>(
-        &self,
-        name: &str,
-    ) -> Result<BTreeMap<String, T>, ConfigError> {
-        let Some(value) = self.table.get(name) else {
-            return Ok(BTreeMap::new());
-        };
-        value
-            .clone()
-            .try_into::<BTreeMap<String, T>>()
-            .map_err(|e| ConfigError::File {
-                path: self.file.clone().unwrap_or_default(),
-                problem: format!("[{name}]: {}", e.message()),
-            })
+        InboxSettings::from_parts(file, sources::overrides(overrides))
     }
 }
 
@@ -420,6 +290,20 @@ mod tests {
     }
 
     #[test]
+    fn readme_lists_every_inbox_setting() {
+        let readme = include_str!("../../README.md");
+        for spec in INBOX_SETTINGS {
+            assert!(readme.contains(spec.env), "README lacks {}", spec.env);
+        }
+    }
+
+    #[test]
+    fn unknown_variables_are_refused_with_their_name() {
+        let err = InboxSettings::with_overrides(None, &[("IW_INBOX_BINDD", "x")]).expect_err("x");
+        assert!(err.to_string().contains("IW_INBOX_BINDD"), "{err}");
+    }
+
+    #[test]
     fn retention_days_per_state_override_the_defaults() {
         let dir = tempfile::tempdir().expect("tmp");
         let path = dir.path().join("inbox.toml");
@@ -434,19 +318,5 @@ mod tests {
         std::fs::write(&path, "[retention.be]\nindex_days = 3\n").expect("write");
         let err = InboxSettings::with_overrides(Some(&path), &[]).expect_err("index < envelope");
         assert!(err.to_string().contains("[retention.be]"), "{err}");
-    }
-
-    #[test]
-    fn readme_lists_every_inbox_setting() {
-        let readme = include_str!("../../README.md");
-        for spec in INBOX_SETTINGS {
-            assert!(readme.contains(spec.env), "README lacks {}", spec.env);
-        }
-    }
-
-    #[test]
-    fn unknown_variables_are_refused_with_their_name() {
-        let err = InboxSettings::with_overrides(None, &[("IW_INBOX_BINDD", "x")]).expect_err("x");
-        assert!(err.to_string().contains("IW_INBOX_BINDD"), "{err}");
     }
 }

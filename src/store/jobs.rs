@@ -110,6 +110,38 @@ pub enum Failed {
     LeaseLost,
 }
 
+/// Claims due jobs and records each attempt in the open transaction `$tx`, then commits;
+/// `$lock` is the engine's row-locking clause of the inner select.
+macro_rules! claim_in {
+    ($tx:ident, $lock:literal, $worker:expr, $until:expr, $now:expr, $limit:expr) => {{
+        let jobs: Vec<Job> = sqlx::query_as(concat!(
+            "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
+             attempts = attempts + 1, updated_at = $3 \
+             WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
+             ORDER BY run_at, id LIMIT $4",
+            $lock,
+            ") RETURNING id, kind, report_id, state, attempts, max_attempts"
+        ))
+        .bind($worker)
+        .bind($until)
+        .bind($now)
+        .bind($limit)
+        .fetch_all(&mut *$tx)
+        .await?;
+        for job in &jobs {
+            sqlx::query(RECORD_ATTEMPT)
+                .bind(job.id)
+                .bind(job.attempts)
+                .bind($worker)
+                .bind($now)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        $tx.commit().await?;
+        jobs
+    }};
+}
+
 /// Claims up to `limit` due jobs for `worker`, holding each until `now + lease`.
 pub async fn claim(
     db: &Db,
@@ -122,58 +154,12 @@ pub async fn claim(
     let jobs = match db {
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
-            let jobs: Vec<Job> = sqlx::query_as(
-                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
-                 attempts = attempts + 1, updated_at = $3 \
-                 WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                 ORDER BY run_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-                 RETURNING id, kind, report_id, state, attempts, max_attempts",
-            )
-            .bind(worker)
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-            for job in &jobs {
-                sqlx::query(RECORD_ATTEMPT)
-                    .bind(job.id)
-                    .bind(job.attempts)
-                    .bind(worker)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            jobs
+            claim_in!(tx, " FOR UPDATE SKIP LOCKED", worker, until, now, limit)
         }
         Db::Sqlite(pool) => {
             // BEGIN IMMEDIATE takes the write lock first, so the select and update are one step.
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            let jobs: Vec<Job> = sqlx::query_as(
-                "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
-                 attempts = attempts + 1, updated_at = $3 \
-                 WHERE id IN (SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 \
-                 ORDER BY run_at, id LIMIT $4) \
-                 RETURNING id, kind, report_id, state, attempts, max_attempts",
-            )
-            .bind(worker)
-            .bind(until)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&mut *tx)
-            .await?;
-            for job in &jobs {
-                sqlx::query(RECORD_ATTEMPT)
-                    .bind(job.id)
-                    .bind(job.attempts)
-                    .bind(worker)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-            jobs
+            claim_in!(tx, "", worker, until, now, limit)
         }
     };
     Ok(jobs)
@@ -264,33 +250,34 @@ async fn finish_attempt(
     Ok(())
 }
 
+/// Runs `$sql` (binding `$1` now, `$2` the job, `$3` the worker, then `$extra`s) while the
+/// worker still holds the job's lease, and closes the attempt with `$outcome`; gives the
+/// number of jobs changed (0: the lease was lost to another worker).
+macro_rules! end_lease {
+    ($db:expr, $job:expr, $worker:expr, $now:expr, $sql:expr, $outcome:expr $(, $extra:expr)*) => {{
+        let affected = with_db!($db, pool => sqlx::query($sql)
+            .bind($now)
+            .bind($job.id)
+            .bind($worker)
+            $(.bind($extra))*
+            .execute(pool)
+            .await?
+            .rows_affected());
+        finish_attempt($db, $job, $worker, $now, $outcome).await?;
+        affected
+    }};
+}
+
 /// Marks the job done if the lease is still ours; false means another worker owns it now.
 pub async fn finish(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(FINISH_LEASED)
-    .bind(now)
-    .bind(job.id)
-    .bind(worker)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    finish_attempt(db, job, worker, now, "done").await?;
-    Ok(affected == 1)
+    Ok(end_lease!(db, job, worker, now, FINISH_LEASED, "done") == 1)
 }
 
 /// Parks the job until something outside the queue (a pull receipt) completes it.
 pub async fn wait(db: &Db, job: &Job, worker: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE jobs SET status = 'waiting', updated_at = $1, locked_by = NULL, \
-         locked_until = NULL WHERE id = $2 AND locked_by = $3 AND status = 'running'",
-    )
-    .bind(now)
-    .bind(job.id)
-    .bind(worker)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    finish_attempt(db, job, worker, now, "waiting").await?;
-    Ok(affected == 1)
+    let sql = "UPDATE jobs SET status = 'waiting', updated_at = $1, locked_by = NULL, \
+         locked_until = NULL WHERE id = $2 AND locked_by = $3 AND status = 'running'";
+    Ok(end_lease!(db, job, worker, now, sql, "waiting") == 1)
 }
 
 /// Records a failed attempt: retried at `retry_at`, or dead once its attempts are used up.
@@ -304,21 +291,15 @@ pub async fn fail(
     now: DateTime<Utc>,
 ) -> StoreResult<Failed> {
     let dead = job.attempts >= job.max_attempts;
-    let affected = with_db!(db, pool => sqlx::query(
-        "UPDATE jobs SET status = $1, run_at = $2, last_error = $3, updated_at = $4, \
-         locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN $1 = 'dead' THEN $4 END \
-         WHERE id = $5 AND locked_by = $6 AND status = 'running'",
-    )
-    .bind(if dead { "dead" } else { "pending" })
-    .bind(retry_at)
-    .bind(error)
-    .bind(now)
-    .bind(job.id)
-    .bind(worker)
-    .execute(pool)
-    .await?
-    .rows_affected());
-    finish_attempt(db, job, worker, now, if dead { "dead" } else { "failed" }).await?;
+    let sql = "UPDATE jobs SET status = $4, run_at = $5, last_error = $6, updated_at = $1, \
+         locked_by = NULL, locked_until = NULL, finished_at = CASE WHEN $4 = 'dead' THEN $1 END \
+         WHERE id = $2 AND locked_by = $3 AND status = 'running'";
+    let (status, outcome) = if dead {
+        ("dead", "dead")
+    } else {
+        ("pending", "failed")
+    };
+    let affected = end_lease!(db, job, worker, now, sql, outcome, status, retry_at, error);
     Ok(match (affected, dead) {
         (0, _) => Failed::LeaseLost,
         (_, true) => Failed::Dead,
@@ -385,32 +366,33 @@ pub async fn requeue_dead(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
     .rows_affected()))
 }
 
+/// Job rows matching `$filter` (`$1` = `$value`), fetched with `$fetch`.
+macro_rules! job_rows {
+    ($db:expr, $filter:literal, $value:expr, $fetch:ident) => {{
+        let sql = format!("SELECT {JOB_ROW_COLUMNS} FROM jobs {}", $filter);
+        Ok(with_db!($db, pool => sqlx::query_as::<_, JobRow>(&sql)
+            .bind($value)
+            .$fetch(pool)
+            .await?))
+    }};
+}
+
 /// Dead letters, newest first; `state` narrows to one state's jobs.
 pub async fn dead_letters(db: &Db, state: Option<&str>) -> StoreResult<Vec<JobRow>> {
-    let sql = format!(
-        "SELECT {JOB_ROW_COLUMNS} FROM jobs WHERE status = 'dead' \
-         AND ($1 IS NULL OR state = $1) ORDER BY updated_at DESC, id DESC"
-    );
-    Ok(with_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
-        .bind(state)
-        .fetch_all(pool)
-        .await?))
+    job_rows!(
+        db,
+        "WHERE status = 'dead' AND ($1 IS NULL OR state = $1) ORDER BY updated_at DESC, id DESC",
+        state,
+        fetch_all
+    )
 }
 
 pub async fn get(db: &Db, job_id: i64) -> StoreResult<Option<JobRow>> {
-    let sql = format!("SELECT {JOB_ROW_COLUMNS} FROM jobs WHERE id = $1");
-    Ok(with_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
-        .bind(job_id)
-        .fetch_optional(pool)
-        .await?))
+    job_rows!(db, "WHERE id = $1", job_id, fetch_optional)
 }
 
 pub async fn for_report(db: &Db, report_id: i64) -> StoreResult<Vec<JobRow>> {
-    let sql = format!("SELECT {JOB_ROW_COLUMNS} FROM jobs WHERE report_id = $1 ORDER BY id");
-    Ok(with_db!(db, pool => sqlx::query_as::<_, JobRow>(&sql)
-        .bind(report_id)
-        .fetch_all(pool)
-        .await?))
+    job_rows!(db, "WHERE report_id = $1 ORDER BY id", report_id, fetch_all)
 }
 
 /// Job counts by state, kind and status.

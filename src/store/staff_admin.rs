@@ -9,15 +9,15 @@ use super::{Db, StoreResult};
 use crate::state_code::StateCode;
 use crate::with_db;
 
-/// Runs `$sql` (binding `$1` = `$first`, `$2` = `$second`) and, when it changed a row,
+/// Runs `$sql` (binding `$1` = `$username`, `$2` = `$value`) and, when it changed a row,
 /// deletes the account's sessions and appends the audit entry, all in one transaction.
 macro_rules! account_change {
-    ($db:expr, $audit:expr, $username:expr, $sql:expr, $first:expr, $second:expr) => {{
+    ($db:expr, $audit:expr, $username:expr, $sql:expr, $value:expr) => {{
         let head = with_db!($db, pool => {
             let mut tx = pool.begin().await?;
             let changed = sqlx::query($sql)
-                .bind($first)
-                .bind($second)
+                .bind($username)
+                .bind($value)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -37,6 +37,10 @@ macro_rules! account_change {
     }};
 }
 
+const DISABLE_USER: &str =
+    "UPDATE staff_users SET disabled_at = $2 WHERE username = $1 AND disabled_at IS NULL";
+const SET_PASSWORD: &str = "UPDATE staff_users SET password_hash = $2 WHERE username = $1";
+
 /// Disables an account and ends its sessions. False: no such (enabled) account.
 pub async fn disable_user(
     db: &Db,
@@ -44,14 +48,7 @@ pub async fn disable_user(
     now: DateTime<Utc>,
     audit: &Audited<'_>,
 ) -> StoreResult<bool> {
-    account_change!(
-        db,
-        audit,
-        username,
-        "UPDATE staff_users SET disabled_at = $2 WHERE username = $1 AND disabled_at IS NULL",
-        username,
-        now
-    )
+    account_change!(db, audit, username, DISABLE_USER, now)
 }
 
 /// Sets a new password hash and ends the account's sessions. False: no such account.
@@ -61,14 +58,7 @@ pub async fn set_password(
     password_hash: &str,
     audit: &Audited<'_>,
 ) -> StoreResult<bool> {
-    account_change!(
-        db,
-        audit,
-        username,
-        "UPDATE staff_users SET password_hash = $2 WHERE username = $1",
-        username,
-        password_hash
-    )
+    account_change!(db, audit, username, SET_PASSWORD, password_hash)
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]

@@ -5,14 +5,15 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::step::{open_draft, summary, SummaryError};
+use super::step::{
+    draft_page, open_draft, open_unfiled_draft, summary, to_confirmation, SummaryError,
+};
 use super::FormPath;
 use crate::app_state::AppState;
-use crate::clock::{local_display, local_now};
+use crate::clock::local_now;
 use crate::forms::{review, validate_all, FieldError, FormVariant};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
-use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 use crate::reports::document::ClientEvidence;
 use crate::reports::submission::{self, SubmitError};
@@ -87,19 +88,16 @@ fn render(
 ) -> Result<HttpResponse, PageError> {
     let page = app.page(req);
     let lang = page.lang;
-    let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
-    let body = ReviewPage {
+    draft_page(app, req, page, draft, |page, csrf, expires| ReviewPage {
         form_title: variant.title.get(lang).to_owned(),
         sections: sections(variant, &draft.payload.answers, lang, base),
         errors: review_summary(variant, errors, lang, base),
         unavailable,
         action: format!("{base}/absenden"),
         csrf,
-        expires: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        expires,
         page,
-    }
-    .render()?;
-    Ok(html(body, cookie.into_iter().collect()))
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -108,14 +106,11 @@ pub async fn show(
     app: web::Data<AppState>,
     path: web::Path<FormPath>,
 ) -> Result<HttpResponse, PageError> {
-    let (mut draft, variant) = match open_draft(&app, &req, &path).await? {
+    let (mut draft, variant) = match open_unfiled_draft(&app, &req, &path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let base = path.base();
-    if draft.case_number.is_some() {
-        return Ok(see_other(&format!("{base}/bestaetigung")));
-    }
     let now = Utc::now();
     if !draft.payload.reached_review {
         draft.payload.reached_review = true;
@@ -159,7 +154,7 @@ pub async fn submit(
     )
     .await
     {
-        Ok(_) => Ok(see_other(&format!("{base}/bestaetigung"))),
+        Ok(_) => Ok(to_confirmation(&base)),
         Err(SubmitError::Invalid(errors)) => {
             render(&app, &req, &base, &variant, &draft, &errors, false)
         }

@@ -114,6 +114,23 @@ pub async fn open_draft(
     }
 }
 
+/// Like [`open_draft`], but a draft already submitted sends the browser to its confirmation.
+pub async fn open_unfiled_draft(
+    app: &AppState,
+    req: &HttpRequest,
+    path: &FormPath,
+) -> Result<Result<(Box<Draft>, std::sync::Arc<FormVariant>), HttpResponse>, PageError> {
+    Ok(match open_draft(app, req, path).await? {
+        Ok((draft, _)) if draft.case_number.is_some() => Err(to_confirmation(&path.base())),
+        other => other,
+    })
+}
+
+/// The redirect to the confirmation page of the form at `base`.
+pub fn to_confirmation(base: &str) -> HttpResponse {
+    see_other(&format!("{base}/bestaetigung"))
+}
+
 fn step_url(base: &str, variant: &FormVariant, index: usize) -> String {
     format!("{base}/schritt/{}", variant.steps[index].id)
 }
@@ -143,10 +160,10 @@ fn render_step(
     let position = visible.iter().position(|i| *i == index).unwrap_or(0);
     let fields = StepFields::new(variant, index, &draft.payload.answers, errors, lang);
     let step = &variant.steps[index];
-    let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
     let catalog = app.forms.catalog();
     let info = catalog.state(&draft.state).ok_or(PageError::NotFound)?;
-    let body = StepPage {
+    let fields_html = fields.to_html()?;
+    draft_page(app, req, page, draft, |page, csrf, expires| StepPage {
         form_title: variant.title.get(lang).to_owned(),
         step_title: step.title.get(lang).to_owned(),
         step_intro: step
@@ -157,17 +174,30 @@ fn render_step(
         step_number: position + 1,
         step_count: visible.len(),
         errors: summary(errors, lang, ""),
-        fields_html: fields.to_html()?,
+        fields_html,
         multipart: fields.needs_multipart(),
         action: step_url(base, variant, index),
         csrf,
-        expires: local_display(draft.expires, Utc::now(), lang == Lang::De),
+        expires,
         state_name: info.name.get(lang).to_owned(),
         privacy_url: info.privacy_url.clone(),
         accessibility_url: info.accessibility_url.clone(),
         page,
-    }
-    .render()?;
+    })
+}
+
+/// Renders a page of the open `draft`: `make` gets the page context, a fresh CSRF token
+/// (its cookie goes out with the page) and the draft's expiry as shown.
+pub fn draft_page<T: Template>(
+    app: &AppState,
+    req: &HttpRequest,
+    page: PageContext,
+    draft: &Draft,
+    make: impl FnOnce(PageContext, String, String) -> T,
+) -> Result<HttpResponse, PageError> {
+    let (csrf, cookie) = app.csrf.issue(req, app.settings.secure_cookies());
+    let expires = local_display(draft.expires, Utc::now(), page.lang == Lang::De);
+    let body = make(page, csrf, expires).render()?;
     Ok(html(body, cookie.into_iter().collect()))
 }
 
@@ -178,14 +208,11 @@ pub async fn show(
     path: web::Path<StepPath>,
 ) -> Result<HttpResponse, PageError> {
     let form_path = path.form_path();
-    let (draft, variant) = match open_draft(&app, &req, &form_path).await? {
+    let (draft, variant) = match open_unfiled_draft(&app, &req, &form_path).await? {
         Ok(found) => found,
         Err(response) => return Ok(response),
     };
     let base = form_path.base();
-    if draft.case_number.is_some() {
-        return Ok(see_other(&format!("{base}/bestaetigung")));
-    }
     let visible = variant.visible_steps(&draft.payload.answers);
     match variant.step_index(&path.step) {
         Some(index) if visible.contains(&index) => {
@@ -227,15 +254,12 @@ pub async fn save(
     if !app.csrf.verify(&req, raw.first(CSRF_FIELD)) {
         return Err(PageError::Forbidden);
     }
-    let (mut draft, variant) = match open_draft(&app, &req, &form_path).await {
+    let (mut draft, variant) = match open_unfiled_draft(&app, &req, &form_path).await {
         Ok(Ok(found)) => found,
         Ok(Err(response)) => return Ok(response),
         Err(e) => return kept_or(e, &app, &req, &raw),
     };
     let base = form_path.base();
-    if draft.case_number.is_some() {
-        return Ok(see_other(&format!("{base}/bestaetigung")));
-    }
     let Some(index) = variant.step_index(&path.step) else {
         return Err(PageError::NotFound);
     };
@@ -255,7 +279,7 @@ pub async fn save(
             Err(e) => return kept_or(e.into(), &app, &req, &raw),
         };
         let Some(expires) = saved else {
-            return Ok(see_other(&format!("{base}/bestaetigung")));
+            return Ok(to_confirmation(&base));
         };
         draft.expires = expires;
         let field_id = variant.steps[index]
@@ -281,7 +305,7 @@ pub async fn save(
         Err(e) => return kept_or(e.into(), &app, &req, &raw),
     };
     match saved {
-        None => return Ok(see_other(&format!("{base}/bestaetigung"))),
+        None => return Ok(to_confirmation(&base)),
         Some(expires) => draft.expires = expires,
     }
 

@@ -23,7 +23,7 @@ use crate::http::response::{html, see_other};
 use crate::i18n::Lang;
 use crate::staff::{action, audit, audited, Principal, Role};
 use crate::state_code::StateCode;
-use crate::store::audit as store_audit;
+use crate::store::audit::{self as store_audit, Audited};
 use crate::store::forms::{self as store_forms, NewFormVersion, Origin, Registration};
 use crate::store::staff as store_staff;
 
@@ -39,6 +39,36 @@ fn own_state(principal: &Principal) -> Result<StateCode, StaffError> {
         .state
         .clone()
         .ok_or_else(|| PageError::Forbidden.into())
+}
+
+/// Renders an admin page: `make` gets the page context and the staff navigation, whose
+/// cookie (the CSRF token) goes out with the page.
+fn staff_page<T: Template>(
+    app: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    make: impl FnOnce(PageContext, StaffNav) -> T,
+) -> Result<HttpResponse, StaffError> {
+    let (nav, cookies) = nav(app, req, principal);
+    let body = make(app.page(req), nav).render()?;
+    Ok(html(body, cookies))
+}
+
+/// The audit entry of an admin's change to `object` in their state.
+fn audited_change<'a>(
+    app: &'a AppState,
+    principal: &'a Principal,
+    action: &'a str,
+    state: &'a StateCode,
+    object: &'a str,
+) -> Audited<'a> {
+    audited(
+        &app.audit_key,
+        &principal.actor,
+        action,
+        Some(state.as_str()),
+        Some(object),
+    )
 }
 
 pub struct VersionView {
@@ -104,15 +134,13 @@ pub async fn variants(
             });
         }
     }
-    let (nav, cookies) = nav(&app, &req, &principal);
-    let body = VariantsPage {
-        page: app.page(&req),
+    let can_edit = principal.role == Role::Admin;
+    staff_page(&app, &req, &principal, |page, nav| VariantsPage {
+        page,
         nav,
         versions,
-        can_edit: principal.role == Role::Admin,
-    }
-    .render()?;
-    Ok(html(body, cookies))
+        can_edit,
+    })
 }
 
 #[derive(Template)]
@@ -131,15 +159,12 @@ fn upload_page(
     source: String,
     problems: Vec<String>,
 ) -> Result<HttpResponse, StaffError> {
-    let (nav, cookies) = nav(app, req, principal);
-    let body = UploadPage {
-        page: app.page(req),
+    staff_page(app, req, principal, |page, nav| UploadPage {
+        page,
         nav,
         source,
         problems,
-    }
-    .render()?;
-    Ok(html(body, cookies))
+    })
 }
 
 #[tracing::instrument(skip_all)]
@@ -169,6 +194,30 @@ struct PreviewPage {
     /// The TOML to publish; empty when showing a stored version.
     source: String,
     stored: bool,
+}
+
+/// The preview of `variant` as version `version` with its TOML `source`: `stored`, or
+/// checked and ready to publish.
+fn preview_page(
+    app: &AppState,
+    req: &HttpRequest,
+    principal: &Principal,
+    variant: &FormVariant,
+    (version, stored): (i64, bool),
+    source: String,
+) -> Result<HttpResponse, StaffError> {
+    let lang = app.page(req).lang;
+    let steps = step_previews(variant, lang)?;
+    staff_page(app, req, principal, |page, nav| PreviewPage {
+        page,
+        nav,
+        title: variant.title.get(lang).to_owned(),
+        form_id: variant.id.clone(),
+        version,
+        steps,
+        source,
+        stored,
+    })
 }
 
 fn step_previews(variant: &FormVariant, lang: Lang) -> Result<Vec<StepPreview>, StaffError> {
@@ -215,6 +264,25 @@ fn uploaded_source(
         "upload.toml".into(),
         raw.first("source").unwrap_or_default().to_owned(),
     ))
+}
+
+/// Records an upload: the variant it parsed to, or `rejected`.
+async fn audit_upload(
+    app: &AppState,
+    principal: &Principal,
+    state: &StateCode,
+    outcome: &str,
+) -> Result<(), StaffError> {
+    audit(
+        &app.db,
+        &app.audit_key,
+        &principal.actor,
+        action::UPLOAD,
+        Some(state.as_str()),
+        Some(outcome),
+    )
+    .await?;
+    Ok(())
 }
 
 fn problem_lines(problems: &[Problem], lang: Lang) -> Vec<String> {
@@ -268,15 +336,7 @@ pub async fn upload(
     };
     match parse_upload(&state, &file_name, &source, app.forms.catalog()) {
         Err(problems) => {
-            audit(
-                &app.db,
-                &app.audit_key,
-                &principal.actor,
-                action::UPLOAD,
-                Some(state.as_str()),
-                Some("rejected"),
-            )
-            .await?;
+            audit_upload(&app, &principal, &state, "rejected").await?;
             upload_page(
                 &app,
                 &req,
@@ -286,32 +346,12 @@ pub async fn upload(
             )
         }
         Ok(variant) => {
-            audit(
-                &app.db,
-                &app.audit_key,
-                &principal.actor,
-                action::UPLOAD,
-                Some(state.as_str()),
-                Some(&variant.id),
-            )
-            .await?;
+            audit_upload(&app, &principal, &state, &variant.id).await?;
             let next = store_forms::max_version(&app.db, state.as_str(), &variant.id)
                 .await?
                 .unwrap_or(0)
                 + 1;
-            let (nav, cookies) = nav(&app, &req, &principal);
-            let body = PreviewPage {
-                page: app.page(&req),
-                nav,
-                title: variant.title.get(lang).to_owned(),
-                form_id: variant.id.clone(),
-                version: next,
-                steps: step_previews(&variant, lang)?,
-                source,
-                stored: false,
-            }
-            .render()?;
-            Ok(html(body, cookies))
+            preview_page(&app, &req, &principal, &variant, (next, false), source)
         }
     }
 }
@@ -365,13 +405,7 @@ pub async fn publish(
             created_by: Some(&principal.actor),
         };
         let object = format!("{} v{next}", numbered.id);
-        let audited = audited(
-            &app.audit_key,
-            &principal.actor,
-            action::PUBLISH,
-            Some(state.as_str()),
-            Some(&object),
-        );
+        let audited = audited_change(&app, &principal, action::PUBLISH, &state, &object);
         if store_forms::register(&app.db, &new, Utc::now(), Some(&audited)).await?
             == Registration::Registered
         {
@@ -405,20 +439,9 @@ pub async fn show_version(
         .pinned(&app.db, &state, &path.form, path.version)
         .await?
         .ok_or(PageError::NotFound)?;
-    let lang = app.page(&req).lang;
-    let (nav, cookies) = nav(&app, &req, &principal);
-    let body = PreviewPage {
-        page: app.page(&req),
-        nav,
-        title: variant.title.get(lang).to_owned(),
-        form_id: variant.id.clone(),
-        version: i64::from(variant.version),
-        steps: step_previews(&variant, lang)?,
-        source: variant.source_toml.clone(),
-        stored: true,
-    }
-    .render()?;
-    Ok(html(body, cookies))
+    let version = (i64::from(variant.version), true);
+    let source = variant.source_toml.clone();
+    preview_page(&app, &req, &principal, &variant, version, source)
 }
 
 #[derive(Deserialize)]
@@ -450,13 +473,7 @@ pub async fn retire(
     {
         return Err(PageError::NotFound.into());
     }
-    let audited = audited(
-        &app.audit_key,
-        &principal.actor,
-        action::RETIRE,
-        Some(state.as_str()),
-        Some(&path.form),
-    );
+    let audited = audited_change(&app, &principal, action::RETIRE, &state, &path.form);
     store_forms::retire(&app.db, state.as_str(), &path.form, Utc::now(), &audited).await?;
     Ok(see_other("/verwaltung/formulare"))
 }
@@ -527,17 +544,16 @@ pub async fn queue(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpRes
         escalated: r.escalated_at.is_some(),
     })
     .collect();
-    let (nav, cookies) = nav(&app, &req, &principal);
-    let body = QueuePage {
-        page: app.page(&req),
+    let escalate_after_minutes = app.settings.escalate_after_minutes;
+    let can_requeue = principal.role == Role::Admin;
+    staff_page(&app, &req, &principal, |page, nav| QueuePage {
+        page,
         nav,
         jobs,
         overdue,
-        escalate_after_minutes: app.settings.escalate_after_minutes,
-        can_requeue: principal.role == Role::Admin,
-    }
-    .render()?;
-    Ok(html(body, cookies))
+        escalate_after_minutes,
+        can_requeue,
+    })
 }
 
 #[derive(Deserialize)]
@@ -558,13 +574,7 @@ pub async fn requeue(
         .filter(|s| principal.sees(s))
         .ok_or(PageError::NotFound)?;
     let object = path.job.to_string();
-    let audited = audited(
-        &app.audit_key,
-        &principal.actor,
-        action::REQUEUE,
-        Some(state.as_str()),
-        Some(&object),
-    );
+    let audited = audited_change(&app, &principal, action::REQUEUE, &state, &object);
     crate::store::jobs::requeue(&app.db, path.job, Utc::now(), Some(&audited)).await?;
     Ok(see_other("/verwaltung/warteschlange"))
 }
@@ -605,12 +615,9 @@ pub async fn audit_log(
             object: r.object.unwrap_or_default(),
         })
         .collect();
-    let (nav, cookies) = nav(&app, &req, &principal);
-    let body = AuditPage {
-        page: app.page(&req),
+    staff_page(&app, &req, &principal, |page, nav| AuditPage {
+        page,
         nav,
         entries,
-    }
-    .render()?;
-    Ok(html(body, cookies))
+    })
 }
