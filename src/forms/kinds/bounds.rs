@@ -55,3 +55,29 @@ pub(crate) fn patch(
         }
     }
 }
+
+/// The allowed range in words, German and English: "zwischen 10 und 80", "von mindestens 10",
+/// "von höchstens 80"; `None` without bounds. `show` writes one bound in each language.
+pub(crate) fn range_words(
+    min: Option<i64>,
+    max: Option<i64>,
+    show: impl Fn(i64) -> (String, String),
+) -> Option<(String, String)> {
+    match (min.map(&show), max.map(&show)) {
+        (Some((lo_de, lo_en)), Some((hi_de, hi_en))) => Some((
+            format!("zwischen {lo_de} und {hi_de}"),
+            format!("between {lo_en} and {hi_en}"),
+        )),
+        (Some((de, en)), None) => {
+            Some((format!("von mindestens {de}"), format!("of at least {en}")))
+        }
+        (None, Some((de, en))) => Some((format!("von höchstens {de}"), format!("of at most {en}"))),
+        (None, None) => None,
+    }
+}
+
+/// The range worth a hint before any error: not a lone `min = 0`, which only rules out
+/// negative numbers nobody means to enter.
+pub(crate) fn hinted(min: Option<i64>, max: Option<i64>) -> bool {
+    max.is_some() || min.is_some_and(|m| m != 0)
+}
