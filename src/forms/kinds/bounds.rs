@@ -5,6 +5,7 @@ use toml::Spanned as S;
 
 use super::spec::widen;
 use crate::forms::raw::{Ctx, RawField, RawPatch};
+use crate::i18n::Lang;
 
 /// The schema keys of a `number` or `money` field.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -76,8 +77,20 @@ pub(crate) fn range_words(
     }
 }
 
-/// The range worth a hint before any error: not a lone `min = 0`, which only rules out
-/// negative numbers nobody means to enter.
-pub(crate) fn hinted(min: Option<i64>, max: Option<i64>) -> bool {
-    max.is_some() || min.is_some_and(|m| m != 0)
+/// The hint shown before any error: "Eine ganze Zahl zwischen 10 und 80." (`noun` in
+/// German and English, `words` from [`range_words`]). Empty without bounds, and for a
+/// lone `min = 0`, which only rules out negative numbers nobody means to enter.
+pub(crate) fn limit_hint(
+    min: Option<i64>,
+    max: Option<i64>,
+    words: Option<(String, String)>,
+    noun: [&str; 2],
+    lang: Lang,
+) -> String {
+    let hinted = max.is_some() || min.is_some_and(|m| m != 0);
+    match (words.filter(|_| hinted), lang) {
+        (Some((de, _)), Lang::De) => format!("{} {de}.", noun[0]),
+        (Some((_, en)), Lang::En) => format!("{} {en}.", noun[1]),
+        (None, _) => String::new(),
+    }
 }

@@ -83,12 +83,8 @@ impl Kind for Money {
         fv.inputmode = "decimal";
         fv.suffix = "€".into();
         if let FieldKind::Money(Params { min, max }) = field.kind {
-            if let Some((de, en)) = range(min, max).filter(|_| bounds::hinted(min, max)) {
-                fv.limit_hint = match cx.lang {
-                    Lang::De => format!("Ein Betrag {de}."),
-                    Lang::En => format!("An amount {en}."),
-                };
-            }
+            let noun = ["Ein Betrag", "An amount"];
+            fv.limit_hint = bounds::limit_hint(min, max, range(min, max), noun, cx.lang);
         }
     }
 }

@@ -9,7 +9,6 @@ use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
 use crate::forms::values as v;
 use crate::forms::view::FieldView;
-use crate::i18n::Lang;
 
 pub(crate) struct Number;
 pub(crate) const KIND: Number = Number;
@@ -60,12 +59,8 @@ impl Kind for Number {
     fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         fv.inputmode = "numeric";
         if let FieldKind::Number(Params { min, max }) = field.kind {
-            if let Some((de, en)) = range(min, max).filter(|_| bounds::hinted(min, max)) {
-                fv.limit_hint = match cx.lang {
-                    Lang::De => format!("Eine ganze Zahl {de}."),
-                    Lang::En => format!("A whole number {en}."),
-                };
-            }
+            let noun = ["Eine ganze Zahl", "A whole number"];
+            fv.limit_hint = bounds::limit_hint(min, max, range(min, max), noun, cx.lang);
         }
     }
 }

@@ -87,6 +87,11 @@ fn message(r: &StepResult, input_id: &str) -> (String, String) {
     (e.message.de.clone(), e.message.en.clone())
 }
 
+/// Asserts the error on `input_id` says `de` and `en`.
+fn says(r: &StepResult, input_id: &str, de: &str, en: &str) {
+    assert_eq!(message(r, input_id), (de.to_owned(), en.to_owned()));
+}
+
 const FILLED: &[(&str, &str)] = &[("f-art", "a"), ("f-codiert", "no")];
 
 fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
@@ -97,12 +102,11 @@ fn with(extra: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static s
 fn a_pattern_error_names_the_rule_which_the_hint_shows_first() {
     let v = form();
     let r = fresh(&v, 0, &with(&[("f-code", "ab!")]));
-    assert_eq!(
-        message(&r, "f-code"),
-        (
-            "„Codiernummer“: Bitte geben Sie 6–30 Buchstaben, Ziffern oder Leerzeichen ein.".into(),
-            "“Coding number”: enter 6–30 letters, digits or spaces.".into()
-        )
+    says(
+        &r,
+        "f-code",
+        "„Codiernummer“: Bitte geben Sie 6–30 Buchstaben, Ziffern oder Leerzeichen ein.",
+        "“Coding number”: enter 6–30 letters, digits or spaces.",
     );
     let html = first_step_html(&v, &fresh(&v, 0, &[]));
     assert!(
@@ -125,22 +129,20 @@ fn number_ranges_stand_in_the_hint_and_in_the_error() {
     );
     for value in ["9", "81"] {
         let r = fresh(&v, 0, &with(&[("f-hoehe", value)]));
-        assert_eq!(
-            message(&r, "f-hoehe"),
-            (
-                "„Rahmenhöhe“: Bitte eine ganze Zahl zwischen 10 und 80 angeben.".into(),
-                "“Frame height”: enter a whole number between 10 and 80.".into()
-            )
+        says(
+            &r,
+            "f-hoehe",
+            "„Rahmenhöhe“: Bitte eine ganze Zahl zwischen 10 und 80 angeben.",
+            "“Frame height”: enter a whole number between 10 and 80.",
         );
     }
     assert!(html.contains("Ein Betrag von mindestens 5 €."), "{html}");
     let r = fresh(&v, 0, &with(&[("f-schaden", "3")]));
-    assert_eq!(
-        message(&r, "f-schaden"),
-        (
-            "„Schaden“: Bitte einen Betrag von mindestens 5 € angeben.".into(),
-            "“Damage”: enter an amount of at least €5.".into()
-        )
+    says(
+        &r,
+        "f-schaden",
+        "„Schaden“: Bitte einen Betrag von mindestens 5 € angeben.",
+        "“Damage”: enter an amount of at least €5.",
     );
 }
 
@@ -155,12 +157,12 @@ fn a_wrong_file_type_is_named_as_people_know_it() {
         bytes: b"nur Text".to_vec(),
     }];
     let r = validate_step(&v, 0, &raw, &Answers::default(), now());
-    let (de, en) = message(&r, "f-bilder");
-    assert_eq!(
-        de,
-        "Die Datei „notiz.txt“ muss ein JPG, PNG, WEBP oder PDF sein."
+    says(
+        &r,
+        "f-bilder",
+        "Die Datei „notiz.txt“ muss ein JPG, PNG, WEBP oder PDF sein.",
+        "The file “notiz.txt” must be a JPG, PNG, WEBP or PDF.",
     );
-    assert_eq!(en, "The file “notiz.txt” must be a JPG, PNG, WEBP or PDF.");
     let html = first_step_html(&v, &fresh(&v, 0, &[]));
     assert!(
         html.contains("JPG, PNG, WEBP oder PDF; höchstens"),
@@ -184,12 +186,11 @@ fn group_entries_name_their_position() {
         message(&r, "f-zeugen-0-name").0,
         "Bitte füllen Sie „Name von Zeugin/Zeuge 1“ aus."
     );
-    assert_eq!(
-        message(&r, "f-zeugen-1-name"),
-        (
-            "Bitte füllen Sie „Name von Zeugin/Zeuge 2“ aus.".into(),
-            "Please fill in “Name of witness 2”.".into()
-        )
+    says(
+        &r,
+        "f-zeugen-1-name",
+        "Bitte füllen Sie „Name von Zeugin/Zeuge 2“ aus.",
+        "Please fill in “Name of witness 2”.",
     );
 }
 
@@ -197,19 +198,17 @@ fn group_entries_name_their_position() {
 fn unanswered_radios_get_a_short_message_without_the_question() {
     let v = form();
     let r = fresh(&v, 0, &[]);
-    assert_eq!(
-        message(&r, "f-art-0"),
-        (
-            "Bitte wählen Sie eine Antwort aus.".into(),
-            "Select an answer.".into()
-        )
+    says(
+        &r,
+        "f-art-0",
+        "Bitte wählen Sie eine Antwort aus.",
+        "Select an answer.",
     );
-    assert_eq!(
-        message(&r, "f-codiert-0"),
-        (
-            "Bitte wählen Sie Ja oder Nein.".into(),
-            "Select yes or no.".into()
-        )
+    says(
+        &r,
+        "f-codiert-0",
+        "Bitte wählen Sie Ja oder Nein.",
+        "Select yes or no.",
     );
 }
 
