@@ -71,6 +71,8 @@ pub(crate) struct RawField {
     pub(crate) exit_if: Option<S<Vec<RawExit>>>,
     pub(crate) max_length: Option<S<i64>>,
     pub(crate) pattern: Option<S<String>>,
+    /// The rule of `pattern` in words, for the hint and the error message.
+    pub(crate) pattern_hint: Option<RawText>,
     pub(crate) not_in_future: Option<S<bool>>,
     pub(crate) min: Option<S<i64>>,
     pub(crate) max: Option<S<i64>>,

@@ -1,5 +1,5 @@
-//! Every field type, given an invalid value in a real form: error summary, field message,
-//! the entered values kept, never a 5xx.
+//! Every field type, given an invalid value in a real form: error summary, field message
+//! (saying how to fix it where the kind knows), the entered values kept, never a 5xx.
 
 use internetwache::forms::{Condition, Field, FieldKind, FormVariant};
 
@@ -229,6 +229,19 @@ async fn every_field_type_reports_invalid_values_and_keeps_entries() {
             body.contains("class=\"field-error\""),
             "{kind}: the field shows its message; {state}/{form}/{step_id} {summary}"
         );
+        // The message says how to fix it (issue 15).
+        let how_to_fix = match &field.kind {
+            FieldKind::Textarea(_) => Some("zu lang: höchstens".to_owned()),
+            FieldKind::File(_) => Some("muss ein JPG, PNG, WEBP oder PDF sein".to_owned()),
+            FieldKind::Group(p) => Some(format!(" von {} 1“", p.item_label.de)),
+            _ => None,
+        };
+        if let Some(text) = how_to_fix {
+            assert!(
+                summary.contains(&text),
+                "{kind}: the message says {text:?}: {summary}"
+            );
+        }
         assert!(
             body.contains("aria-invalid=\"true\"")
                 || kind == "group"

@@ -115,6 +115,8 @@ pub(crate) struct SingleChoice {
     pub template: RenderFn,
     /// Where errors link: a select is one input, radios link to their first option (`-0`).
     pub anchor: &'static str,
+    /// What an empty required answer says.
+    pub missing: Missing,
 }
 
 impl Kind for SingleChoice {
@@ -143,7 +145,7 @@ impl Kind for SingleChoice {
     }
 
     fn missing(&self) -> Missing {
-        Missing::Choose
+        self.missing
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {

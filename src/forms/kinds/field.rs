@@ -5,7 +5,7 @@ use crate::forms::raw::{Ctx, RawField};
 use crate::forms::schema::{Field, FieldRole};
 
 /// Which optional kind keys were written, and where.
-fn written_keys(raw: &RawField) -> [(&'static str, Option<std::ops::Range<usize>>); 13] {
+fn written_keys(raw: &RawField) -> [(&'static str, Option<std::ops::Range<usize>>); 14] {
     [
         ("max_length", raw.max_length.as_ref().map(|v| v.span())),
         ("pattern", raw.pattern.as_ref().map(|v| v.span())),
@@ -26,6 +26,10 @@ fn written_keys(raw: &RawField) -> [(&'static str, Option<std::ops::Range<usize>
         (
             "item_label",
             raw.item_label.as_ref().map(|_| raw.kind.span()),
+        ),
+        (
+            "pattern_hint",
+            raw.pattern_hint.as_ref().map(|_| raw.kind.span()),
         ),
     ]
 }

@@ -62,31 +62,37 @@ fn accept_key(ctx: &mut Ctx, raw: &RawField) -> Vec<FileType> {
     accept
 }
 
-/// The limits shown under the label: types, count and size.
-fn limit_hint(max_files: u32, max_size_kb: u32, types: &[FileType], lang: Lang) -> String {
+/// The allowed types as people name them: "JPG, PNG, WEBP oder PDF".
+fn type_names(types: &[FileType], lang: Lang) -> String {
     let names: Vec<&str> = types
         .iter()
         .map(|t| match t {
             FileType::Pdf => "PDF",
             FileType::Png => "PNG",
-            FileType::Webp => "WebP",
-            FileType::Jpeg => "JPEG",
+            FileType::Webp => "WEBP",
+            FileType::Jpeg => "JPG",
         })
         .collect();
+    let or = match lang {
+        Lang::De => " oder ",
+        Lang::En => " or ",
+    };
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{}{or}{last}", rest.join(", ")),
+        _ => names.concat(),
+    }
+}
+
+/// The limits shown under the label: types, count and size.
+fn limit_hint(max_files: u32, max_size_kb: u32, types: &[FileType], lang: Lang) -> String {
+    let names = type_names(types, lang);
     let mb = f64::from(max_size_kb) / 1024.0;
     match lang {
         Lang::De => format!(
-            "{}; höchstens {} Dateien, je bis {} MB.",
-            names.join(", "),
-            max_files,
+            "{names}; höchstens {max_files} Dateien, je bis {} MB.",
             format!("{mb:.1}").replace('.', ",")
         ),
-        Lang::En => format!(
-            "{}; at most {} files, up to {:.1} MB each.",
-            names.join(", "),
-            max_files,
-            mb
-        ),
+        Lang::En => format!("{names}; at most {max_files} files, up to {mb:.1} MB each."),
     }
 }
 
@@ -184,17 +190,16 @@ impl Kind for File {
                 .collect();
             let kind = v::sniff_file_type(&rf.bytes).filter(|t| accept.contains(t));
             let Some(kind) = kind else {
-                let types: Vec<&str> = accept.iter().map(|t| t.mime()).collect();
                 errors.push(error(
                     base.into(),
                     field,
                     format!(
-                        "Die Datei „{name}“ hat kein erlaubtes Format ({}).",
-                        types.join(", ")
+                        "Die Datei „{name}“ muss ein {} sein.",
+                        type_names(accept, Lang::De)
                     ),
                     format!(
-                        "The file “{name}” is not an allowed format ({}).",
-                        types.join(", ")
+                        "The file “{name}” must be a {}.",
+                        type_names(accept, Lang::En)
                     ),
                 ));
                 continue;

@@ -211,7 +211,7 @@ impl Kind for Group {
             min_items,
             max_items,
             fields,
-            ..
+            item_label,
         }) = &field.kind
         else {
             return;
@@ -243,6 +243,7 @@ impl Kind for Group {
                     item.remove(&sub.id);
                     continue;
                 }
+                let sub = &in_item(sub, item_label, i);
                 of(&sub.kind).validate(sub, &sub_base, item, top, now, errors);
             }
         }
@@ -313,4 +314,16 @@ impl Kind for Group {
         }
         fv.count = fv.items.len();
     }
+}
+
+/// A field of a group's item, labelled for its messages with the item it is in:
+/// "Name von Zeugin/Zeuge 2", so two entries' errors read apart.
+fn in_item(sub: &Field, item_label: &I18nText, i: usize) -> Field {
+    let n = i + 1;
+    let mut named = sub.clone();
+    named.label = I18nText::new(
+        format!("{} von {} {n}", sub.label.de, item_label.de),
+        format!("{} of {} {n}", sub.label.en, item_label.en.to_lowercase()),
+    );
+    named
 }

@@ -53,16 +53,17 @@ impl Kind for Money {
                 "Bitte einen Betrag in Euro angeben, z. B. 1.234,56.",
                 "enter an amount in euros, e.g. 1,234.56.",
             ),
-            Some(c) if min.is_some_and(|m| c < m.saturating_mul(100)) => bad(
-                field,
-                &format!("mindestens {} €.", min.unwrap_or(0)),
-                &format!("at least €{}.", min.unwrap_or(0)),
-            ),
-            Some(c) if max.is_some_and(|m| c > m.saturating_mul(100)) => bad(
-                field,
-                &format!("höchstens {} €.", max.unwrap_or(0)),
-                &format!("at most €{}.", max.unwrap_or(0)),
-            ),
+            Some(c)
+                if min.is_some_and(|m| c < m.saturating_mul(100))
+                    || max.is_some_and(|m| c > m.saturating_mul(100)) =>
+            {
+                let (de, en) = range(min, max).unwrap_or_default();
+                bad(
+                    field,
+                    &format!("Bitte einen Betrag {de} angeben."),
+                    &format!("enter an amount {en}."),
+                )
+            }
             Some(c) => Ok(Some(AnswerValue::Money(c))),
         }
     }
@@ -75,11 +76,20 @@ impl Kind for Money {
         }
     }
 
-    fn view(&self, _field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
+    fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         if let Some(AnswerValue::Money(c)) = cx.value {
             fv.value = v::format_cents(*c, cx.lang == Lang::De);
         }
         fv.inputmode = "decimal";
         fv.suffix = "€".into();
+        if let FieldKind::Money(Params { min, max }) = field.kind {
+            let noun = ["Ein Betrag", "An amount"];
+            fv.limit_hint = bounds::limit_hint(min, max, range(min, max), noun, cx.lang);
+        }
     }
+}
+
+/// The range in whole euros in words, shown before any error and named in it.
+fn range(min: Option<i64>, max: Option<i64>) -> Option<(String, String)> {
+    bounds::range_words(min, max, |n| (format!("{n} €"), format!("€{n}")))
 }

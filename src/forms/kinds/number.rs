@@ -44,21 +44,28 @@ impl Kind for Number {
                 "Bitte eine ganze Zahl angeben.",
                 "enter a whole number.",
             ),
-            Some(n) if min.is_some_and(|m| n < m) => bad(
-                field,
-                &format!("mindestens {}.", min.unwrap_or(0)),
-                &format!("at least {}.", min.unwrap_or(0)),
-            ),
-            Some(n) if max.is_some_and(|m| n > m) => bad(
-                field,
-                &format!("höchstens {}.", max.unwrap_or(0)),
-                &format!("at most {}.", max.unwrap_or(0)),
-            ),
+            Some(n) if min.is_some_and(|m| n < m) || max.is_some_and(|m| n > m) => {
+                let (de, en) = range(min, max).unwrap_or_default();
+                bad(
+                    field,
+                    &format!("Bitte eine ganze Zahl {de} angeben."),
+                    &format!("enter a whole number {en}."),
+                )
+            }
             Some(n) => Ok(Some(AnswerValue::Text(n.to_string()))),
         }
     }
 
-    fn view(&self, _field: &Field, fv: &mut FieldView, _cx: &ViewCtx) {
+    fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         fv.inputmode = "numeric";
+        if let FieldKind::Number(Params { min, max }) = field.kind {
+            let noun = ["Eine ganze Zahl", "A whole number"];
+            fv.limit_hint = bounds::limit_hint(min, max, range(min, max), noun, cx.lang);
+        }
     }
+}
+
+/// The range in words, shown before any error and named in it.
+fn range(min: Option<i64>, max: Option<i64>) -> Option<(String, String)> {
+    bounds::range_words(min, max, |n| (n.to_string(), n.to_string()))
 }

@@ -1,6 +1,7 @@
 //! `select`: a drop-down list of `options`; one answer.
 
 use super::choice::{Options, SingleChoice, SELECT_HTML};
+use super::spec::Missing;
 use crate::forms::schema::FieldKind;
 
 pub type Params = Options;
@@ -10,4 +11,5 @@ pub(crate) const KIND: SingleChoice = SingleChoice {
     kind: |options| FieldKind::Select(Options { options }),
     template: SELECT_HTML,
     anchor: "",
+    missing: Missing::Choose,
 };

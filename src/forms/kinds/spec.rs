@@ -21,9 +21,15 @@ pub(crate) type Invalid = (&'static str, String, String);
 pub(crate) type Checked = Result<Option<AnswerValue>, Invalid>;
 
 /// What a required field that was left empty asks for.
+#[derive(Clone, Copy)]
 pub(crate) enum Missing {
     FillIn,
+    /// A list to choose from (select, country, checkboxes): named, as its label is short.
     Choose,
+    /// Radio buttons right under their question: a short message, no repeated question.
+    Pick,
+    /// Yes/no radios: "Ja oder Nein".
+    YesOrNo,
     Upload,
 }
 
@@ -183,6 +189,14 @@ fn missing<K: Kind + ?Sized>(kind: &K, field: &Field) -> Invalid {
         Missing::Choose => (
             format!("Bitte wählen Sie bei {lde} eine Antwort aus."),
             format!("Please choose an answer for {len}."),
+        ),
+        Missing::Pick => (
+            "Bitte wählen Sie eine Antwort aus.".to_string(),
+            "Select an answer.".to_string(),
+        ),
+        Missing::YesOrNo => (
+            "Bitte wählen Sie Ja oder Nein.".to_string(),
+            "Select yes or no.".to_string(),
         ),
         Missing::Upload => (
             format!("Bitte laden Sie bei {lde} eine Datei hoch."),

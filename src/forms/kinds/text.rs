@@ -1,4 +1,5 @@
-//! `text`: one line, at most `max_length` characters, optionally matching `pattern`.
+//! `text`: one line, at most `max_length` characters, optionally matching `pattern`, whose
+//! rule `pattern_hint` puts in words (shown under the label and in the error).
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -8,6 +9,7 @@ use crate::forms::answers::AnswerValue;
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
 use crate::forms::view::FieldView;
+use crate::i18n::I18nText;
 
 pub(crate) struct Text;
 pub(crate) const KIND: Text = Text;
@@ -17,6 +19,9 @@ pub(crate) const KIND: Text = Text;
 pub struct Params {
     pub max_length: u32,
     pub pattern: Option<String>,
+    /// The pattern's rule in words ("6–30 Buchstaben, Ziffern oder Leerzeichen").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern_hint: Option<I18nText>,
 }
 
 /// Why a `pattern` is not a valid regex, in one line.
@@ -38,7 +43,7 @@ impl Kind for Text {
     }
 
     fn keys(&self) -> &'static [&'static str] {
-        &["max_length", "pattern"]
+        &["max_length", "pattern", "pattern_hint"]
     }
 
     fn parse(&self, ctx: &mut Ctx, raw: &RawField, _in_group: bool) -> FieldKind {
@@ -49,9 +54,14 @@ impl Kind for Text {
             }
             p.get_ref().clone()
         });
+        let pattern_hint = raw.pattern_hint.as_ref().map(|h| ctx.text(h));
+        if pattern_hint.is_some() && pattern.is_none() {
+            ctx.err(raw.kind.span(), "`pattern_hint` needs a `pattern`");
+        }
         FieldKind::Text(Params {
             max_length,
             pattern,
+            pattern_hint,
         })
     }
 
@@ -59,6 +69,7 @@ impl Kind for Text {
         let FieldKind::Text(Params {
             max_length,
             pattern,
+            ..
         }) = kind
         else {
             return;
@@ -83,6 +94,7 @@ impl Kind for Text {
             FieldKind::Text(Params {
                 max_length,
                 pattern,
+                pattern_hint,
             }),
             AnswerValue::Text(s),
         ) = (&field.kind, value)
@@ -99,19 +111,34 @@ impl Kind for Text {
         if let Some(p) = pattern {
             let ok = regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|re| re.is_match(s));
             if !ok {
-                return bad(
-                    field,
-                    "Das Format stimmt nicht.",
-                    "the format is not valid.",
-                );
+                return match pattern_hint {
+                    Some(rule) => bad(
+                        field,
+                        &format!("Bitte geben Sie {} ein.", rule.de),
+                        &format!("enter {}.", rule.en),
+                    ),
+                    None => bad(field, "Das Format stimmt nicht.", "the format is not valid."),
+                };
             }
         }
         Ok(Some(value.clone()))
     }
 
-    fn view(&self, field: &Field, fv: &mut FieldView, _cx: &ViewCtx) {
+    fn view(&self, field: &Field, fv: &mut FieldView, cx: &ViewCtx) {
         if let FieldKind::Text(p) = &field.kind {
             fv.maxlength = p.max_length;
+            if let Some(rule) = &p.pattern_hint {
+                fv.limit_hint = format!("{}.", capitalised(rule.get(cx.lang)));
+            }
         }
     }
+}
+
+/// The rule as a sentence start: "6–30 Buchstaben" stays, "letters …" becomes "Letters …".
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

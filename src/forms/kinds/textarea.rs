@@ -1,4 +1,5 @@
-//! `textarea`: several lines, at most `max_length` characters, with a visible limit.
+//! `textarea`: several lines, at most `max_length` characters, with a visible limit and a
+//! live count; longer text is kept and reported, never cut.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -56,8 +57,8 @@ impl Kind for Textarea {
         if n > *max_length as usize {
             return bad(
                 field,
-                &format!("höchstens {max_length} Zeichen (jetzt {n})."),
-                &format!("at most {max_length} characters (now {n})."),
+                &format!("zu lang: höchstens {max_length} Zeichen, jetzt {n}. Bitte kürzen Sie den Text."),
+                &format!("too long: at most {max_length} characters, now {n}. Please shorten the text."),
             );
         }
         Ok(Some(value.clone()))

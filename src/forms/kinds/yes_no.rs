@@ -37,7 +37,7 @@ impl Kind for YesNo {
     }
 
     fn missing(&self) -> Missing {
-        Missing::Choose
+        Missing::YesOrNo
     }
 
     fn check(&self, field: &Field, value: &AnswerValue, _now: NaiveDateTime) -> Checked {

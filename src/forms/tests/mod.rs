@@ -811,4 +811,5 @@ fn every_registered_kind_round_trips_through_the_stored_schema() {
     }
 }
 
+mod messages;
 mod pinned;
