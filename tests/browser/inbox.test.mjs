@@ -304,9 +304,18 @@ async function keyboardClerk(inboxUrl, caseNumber) {
 
 for (const engine of ['sqlite', 'postgres']) {
   describe(`full path on ${engine}`, () => {
-    const skip = engine === 'postgres' && !process.env.IW_TEST_POSTGRES_URL
-      ? 'IW_TEST_POSTGRES_URL is not set (export IW_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres)'
+    // As in the cargo tests: PostgreSQL runs unless IW_TEST_SKIP_POSTGRES=1, which CI refuses.
+    const skipRequested = process.env.IW_TEST_SKIP_POSTGRES === '1';
+    if (engine === 'postgres' && skipRequested && process.env.CI === 'true') {
+      throw new Error('IW_TEST_SKIP_POSTGRES=1 is refused when CI=true');
+    }
+    const skip = engine === 'postgres' && skipRequested
+      ? 'PostgreSQL SKIPPED (IW_TEST_SKIP_POSTGRES=1)'
       : false;
+    if (engine === 'postgres' && !skip && !process.env.IW_TEST_POSTGRES_URL) {
+      throw new Error('IW_TEST_POSTGRES_URL is not set (postgres://postgres@127.0.0.1:5432/postgres), '
+        + 'or set IW_TEST_SKIP_POSTGRES=1 to skip PostgreSQL outside CI');
+    }
 
     test('push: citizen files, clerk reads and sets a status, the intake has it', { skip }, async () => {
       await fullPath(engine, 'push', async (page, ctx) => {
