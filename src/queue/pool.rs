@@ -51,12 +51,15 @@ impl WorkerPool {
                 },
             ));
             // Retention days are days; one sweep per instance and interval, and on PostgreSQL
-            // one instance at a time (the others find the lock taken and skip).
-            let every = Duration::from_secs(
-                60 * u64::from(services.settings.retention_sweep_minutes.max(1)),
-            );
-            let sweeper = services.clone();
-            handles.push(periodic(every, receiver.clone(), move || {
+            // one instance at a time (the others find the lock taken and skip). Zero leaves
+            // the sweep to `internetwache retention run` from the operator's scheduler.
+            let minutes = services.settings.retention_sweep_minutes;
+            if minutes == 0 {
+                tracing::info!("background retention sweep off (IW_RETENTION_SWEEP_MINUTES=0)");
+            } else {
+                let every = Duration::from_secs(60 * u64::from(minutes));
+                let sweeper = services.clone();
+                handles.push(periodic(every, receiver.clone(), move || {
                 let services = sweeper.clone();
                 async move {
                     if let Err(e) = retention::sweep(
@@ -72,6 +75,7 @@ impl WorkerPool {
                     }
                 }
             }));
+            }
         }
         tracing::info!(workers = count, "queue workers started");
         WorkerPool {

@@ -187,6 +187,8 @@ pub async fn spawn_app_configured(
         ("IW_METRICS_BIND", "127.0.0.1:0"),
         // Tests file hundreds of reports from one address; the limit has its own test.
         ("IW_RATE_LIMIT_PER_MINUTE", "0"),
+        // Tests sweep with a clock of their own; a background sweep would hold the lock.
+        ("IW_RETENTION_SWEEP_MINUTES", "0"),
     ];
     settings_env.extend_from_slice(overrides);
     let config_file = config_toml.map(|toml| {
