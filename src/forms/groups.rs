@@ -1,6 +1,7 @@
 //! Adding and removing items of a repeatable group (the "add"/"remove" buttons).
 
 use super::answers::{AnswerValue, Answers};
+use super::kinds::spec::{input_base, item_anchor};
 use super::schema::FormVariant;
 
 fn group(variant: &FormVariant, group_id: &str) -> Option<u32> {
@@ -67,6 +68,24 @@ impl GroupAction {
         match self {
             GroupAction::Add(g) => add_group_item(variant, answers, g),
             GroupAction::Remove(g, i) => remove_group_item(variant, answers, g, *i),
+        }
+    }
+
+    /// The element id to land on once applied: the new item after "add", the next item
+    /// after "remove" (its "add" button when the last one went). Only ids, never data.
+    pub fn landing(&self, answers: &Answers) -> String {
+        let group = match self {
+            GroupAction::Add(g) | GroupAction::Remove(g, _) => g,
+        };
+        let base = input_base(None, group);
+        let count = match answers.get(group) {
+            Some(AnswerValue::Group(items)) => items.len(),
+            _ => 0,
+        };
+        match self {
+            GroupAction::Add(_) if count > 0 => item_anchor(&base, count - 1),
+            GroupAction::Remove(_, i) if *i < count => item_anchor(&base, *i),
+            _ => format!("{base}-add"),
         }
     }
 }

@@ -34,7 +34,7 @@ pub use groups::{add_group_item, remove_group_item, GroupAction};
 pub use kinds::registry::anchor_id;
 pub use kinds::spec::input_base;
 pub use kinds::NoKeys;
-pub use review::{display_value, review, ReviewRow, ReviewStep};
+pub use review::{answer_rows, display_value, review, AnswerRow, ReviewRow, ReviewStep};
 pub use schema::{
     Choice, Condition, ExitRule, Field, FieldKind, FieldRole, FormVariant, Referral, Step,
 };

@@ -165,7 +165,7 @@ impl FieldRole {
             FieldRole::ReporterFirstName => "given-name",
             FieldRole::ReporterEmail => "email",
             FieldRole::ReporterPhone => "tel",
-            FieldRole::ReporterStreet => "street-address",
+            FieldRole::ReporterStreet => "address-line1",
             FieldRole::ReporterPostalCode => "postal-code",
             FieldRole::ReporterCity => "address-level2",
             FieldRole::ReporterBirthDate => "bday",

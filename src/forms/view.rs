@@ -32,6 +32,8 @@ pub struct FileView {
 
 #[derive(Clone)]
 pub struct ItemView {
+    /// The item's element id, the fragment "add" and "remove" land on.
+    pub id: String,
     pub legend: String,
     pub remove_value: String,
     pub fields: Vec<FieldView>,

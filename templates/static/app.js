@@ -26,6 +26,52 @@
       printButton.addEventListener("click", function () { window.print(); });
     }
     var summary = document.querySelector(".error-summary");
-    if (summary) summary.focus();
+    if (summary) {
+      summary.addEventListener("click", followSummaryLink);
+      summary.focus();
+    } else {
+      focusLanding();
+    }
   });
+
+  // The label or legend a citizen needs to see with the input: a legend when the input
+  // is one of a group (radios, date parts) and the legend still fits on screen with it.
+  function questionOf(input) {
+    var fieldset = input.closest("fieldset");
+    var legend = fieldset && fieldset.querySelector("legend");
+    var label = document.querySelector('label[for="' + input.id + '"]');
+    if (legend && (!label || input.type === "radio" || input.type === "checkbox")) {
+      var gap = input.getBoundingClientRect().top - legend.getBoundingClientRect().top;
+      if (gap < window.innerHeight / 2) return legend;
+    }
+    return label || legend;
+  }
+
+  // An error-summary link on this page: show the question's label, then focus the input
+  // (the browser alone would scroll the input to the top and hide its label).
+  function followSummaryLink(event) {
+    var link = event.target.closest("a");
+    var href = link && link.getAttribute("href");
+    if (!href || href.charAt(0) !== "#") return;
+    var input = document.getElementById(href.slice(1));
+    if (!input) return;
+    event.preventDefault();
+    focusQuestion(input);
+  }
+
+  // Show an input with its question and focus it.
+  function focusQuestion(input) {
+    (questionOf(input) || input).scrollIntoView();
+    input.focus({ preventScroll: true });
+  }
+
+  // A fragment names where to land: the item after "add" or "remove", the answer a review
+  // page's "Ändern" link changes. Focus it, so a screen reader announces it (without JS
+  // the fragment still scrolls there).
+  function focusLanding() {
+    var target = location.hash && document.getElementById(location.hash.slice(1));
+    if (!target) return;
+    if (/^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName)) focusQuestion(target);
+    else target.focus();
+  }
 })();

@@ -280,6 +280,37 @@ async fn back_never_loses_entered_data() {
 }
 
 #[tokio::test]
+async fn add_and_remove_land_on_the_new_or_the_next_item() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    start(&app, "be", "fahrraddiebstahl").await;
+    let step = "/be/fahrraddiebstahl/schritt/beteiligte";
+    let press = |action: &'static str| {
+        let app = &app;
+        async move {
+            let csrf = csrf_token(&app.get(step).await.text().await.unwrap());
+            let res = post_step(app, step, &csrf, &StepPost::default(), action).await;
+            assert_eq!(res.status(), 303, "{action}");
+            location(&res)
+        }
+    };
+    // The fragment is an element id, never data; without JavaScript it scrolls there.
+    assert_eq!(press("add:zeugen").await, format!("{step}#f-zeugen-item-0"));
+    assert_eq!(press("add:zeugen").await, format!("{step}#f-zeugen-item-1"));
+    assert_eq!(
+        press("remove:zeugen.0").await,
+        format!("{step}#f-zeugen-item-0")
+    );
+    let page = app.get(step).await.text().await.unwrap();
+    assert!(page.contains(r#"id="f-zeugen-item-0" tabindex="-1""#));
+    assert!(!page.contains(r#"id="f-zeugen-item-1""#));
+    // The last one gone: "add" is where the list was.
+    assert_eq!(
+        press("remove:zeugen.0").await,
+        format!("{step}#f-zeugen-add")
+    );
+}
+
+#[tokio::test]
 async fn posts_without_csrf_token_are_refused() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let first = start(&app, "be", "betrug").await;

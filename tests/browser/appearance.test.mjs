@@ -72,6 +72,7 @@ const FOCUSABLE = [
   ['error summary link', 'step-error', '.error-summary a'],
   ['textarea', 'textarea', '#f-tathergang'],
   ['secondary button', 'group', '#f-zeugen-add'],
+  ['group item "add" lands on', 'group', '#f-zeugen-item-0'],
   ['file input', 'upload', '#f-beweise'],
   ['checkbox', 'consent', '#f-wahrheit-0'],
   ['link styled as a button', 'staff-variants', 'main a.button'],

@@ -123,10 +123,21 @@ async function bicycleTheftBerlin(page, { js }) {
     // Proof that scripts are really off: app.js would have focused the summary.
     assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'BODY');
   }
-  // The summary link leads to the field (the browser focuses the fragment target).
+  // Without JavaScript too, the summary is the first thing in main (after "skip to content").
+  assert.equal(await page.evaluate(() => document.querySelector('main > *').className), 'error-summary');
+  // The summary link leads to the field: without JS the browser focuses the fragment
+  // target; with JS the script focuses it and scrolls its label into view as well.
+  const viewport = page.viewportSize();
+  await page.setViewportSize({ width: viewport.width, height: 500 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await links.first().click();
-  await page.waitForURL(/#f-marke$/);
+  if (!js) await page.waitForURL(/#f-marke$/);
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'f-marke');
+  if (js) {
+    const labelTop = await page.evaluate(() => document.querySelector('label[for="f-marke"]').getBoundingClientRect().top);
+    assert.ok(labelTop >= 0 && labelTop < 100, `the label is at the top of the window, at ${labelTop}px`);
+  }
+  await page.setViewportSize(viewport);
   await page.locator('#f-marke').fill('Stevens');
   await pressAction(page, 'next');
 
@@ -153,7 +164,7 @@ async function bicycleTheftBerlin(page, { js }) {
   await fillStep(page, { check: ['f-wahrheit-0', 'f-datenschutz-0'] });
   await pressAction(page, 'next');
 
-  // Review: "Angaben prüfen" with one "Ändern" link per step.
+  // Review: "Angaben prüfen" with one "Ändern" link per answer.
   assert.equal(new URL(page.url()).pathname, '/be/fahrraddiebstahl/pruefen');
   assert.equal(await page.locator('h1').innerText(), 'Angaben prüfen');
   const main = page.locator('main');
@@ -162,12 +173,19 @@ async function bicycleTheftBerlin(page, { js }) {
   }
   // Steps left empty say so instead of showing an empty table.
   assert.ok((await main.innerText()).includes('Keine Angaben'));
-  const change = page.locator('main a', { hasText: 'Ändern' });
-  assert.ok(await change.count() >= 10, 'an "Ändern" link per step');
+  const rows = await reviewRows(page);
+  assert.ok(rows.length >= 10, `${rows.length} answers reviewed`);
+  await assertOneChangeLinkPerAnswer(page, rows, 'Ändern');
   await check('review');
   // Change one answer and come straight back to the review.
-  await navigating(page, () => page.locator('main a[href$="/schritt/fahrrad"]').click());
+  const colour = rows.find((r) => r.label === 'Farbe');
+  assert.equal(colour.href, '/be/fahrraddiebstahl/schritt/fahrrad#f-farbe');
+  await navigating(page, () => page.locator(`main a[href="${colour.href}"]`).click());
   assertStep(page, 'be', 'fahrraddiebstahl', 'fahrrad');
+  if (js) {
+    // The link lands on the answer it names.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'f-farbe');
+  }
   await page.locator('#f-farbe').fill('Grün');
   await pressAction(page, 'next');
   assert.equal(new URL(page.url()).pathname, '/be/fahrraddiebstahl/pruefen');
@@ -184,6 +202,39 @@ async function bicycleTheftBerlin(page, { js }) {
   assert.ok((await page.locator('main').innerText()).includes('Stevens'));
   await check('print');
   return caseNumber;
+}
+
+/** The review page's answers: label, value and the change link's path and fragment. */
+function reviewRows(page) {
+  return page.locator('main dl.summary-list .summary-row').evaluateAll((rows) => rows.map((row) => {
+    const link = row.querySelector('dd.actions a');
+    return {
+      label: row.querySelector('dt').textContent.trim(),
+      value: row.querySelector('dd.value').textContent.trim(),
+      href: link && new URL(link.href).pathname + new URL(link.href).hash,
+      linkName: link && link.textContent.replace(/\s+/g, ' ').trim(),
+    };
+  }));
+}
+
+/** Every answer has its own change link, to a question on its step, named after the answer. */
+async function assertOneChangeLinkPerAnswer(page, rows, word) {
+  for (const row of rows) {
+    assert.equal(row.linkName, `${word} ${row.label}`, `the change link of ${row.label}`);
+    assert.match(row.href, /\/schritt\/[a-z_]+#f-[a-z0-9_-]+$/, `${row.label} links to its question`);
+  }
+  const links = await page.locator('main dl.summary-list a', { hasText: word }).count();
+  assert.equal(links, rows.length, 'one change link per answer, no more');
+}
+
+/** After "add" or "remove": the URL names the item and it has focus (JavaScript on). */
+async function assertLandedOn(page, id, legend) {
+  assert.equal(new URL(page.url()).hash, `#${id}`);
+  const focused = await page.evaluate(() => ({
+    id: document.activeElement.id,
+    legend: document.activeElement.querySelector('legend')?.textContent.trim(),
+  }));
+  assert.deepEqual(focused, { id, legend });
 }
 
 describe('journeys', () => {
@@ -241,7 +292,17 @@ describe('journeys', () => {
       await pressAction(page, 'add:zeugen');
       assertStep(page, 'bb', 'betrug', 'beteiligte');
       assert.equal(await page.locator('input[name="f-zeugen-count"]').inputValue(), '1');
-      await fillStep(page, { fill: { 'f-zeugen-0-zeuge_name': 'Jane Witness', 'f-zeugen-0-zeuge_email': 'jane@example.org' } });
+      // Focus lands on the new witness (the URL fragment names it; the script focuses it).
+      await assertLandedOn(page, 'f-zeugen-item-0', 'Witness 1');
+      await fillStep(page, { fill: { 'f-zeugen-0-zeuge_name': 'Ann Gone', 'f-zeugen-0-zeuge_email': 'ann@example.org' } });
+      await pressAction(page, 'add:zeugen');
+      await assertLandedOn(page, 'f-zeugen-item-1', 'Witness 2');
+      await fillStep(page, { fill: { 'f-zeugen-1-zeuge_name': 'Jane Witness', 'f-zeugen-1-zeuge_email': 'jane@example.org' } });
+      // Removing the first lands on the next one, now first; what was typed is kept.
+      await pressAction(page, 'remove:zeugen.0');
+      await assertLandedOn(page, 'f-zeugen-item-0', 'Witness 1');
+      assert.equal(await page.locator('#f-zeugen-0-zeuge_name').inputValue(), 'Jane Witness');
+      assert.equal(await page.locator('input[name="f-zeugen-count"]').inputValue(), '1');
       await checkPage(page, 'step-group-en');
       // Enter in a field continues; it must not press "Add suspect" or "Remove".
       await navigating(page, () => page.locator('#f-zeugen-0-zeuge_email').press('Enter'));
@@ -262,6 +323,15 @@ describe('journeys', () => {
       for (const text of ['Jane Witness', 'evidence.png', 'DE89']) {
         assert.ok(review.includes(text), `review shows ${text}`);
       }
+      assert.ok(!review.includes('Ann Gone'), 'the removed witness is gone');
+      // The witness has rows of its own, each answer with its own change link.
+      const rows = await reviewRows(page);
+      const witness = rows.filter((r) => r.label.startsWith('Witness 1 – '));
+      assert.deepEqual(witness.map((r) => [r.label, r.value]), [
+        ['Witness 1 – Name', 'Jane Witness'], ['Witness 1 – E-mail address', 'jane@example.org'],
+      ]);
+      assert.equal(witness[0].href, '/bb/betrug/schritt/beteiligte#f-zeugen-0-zeuge_name');
+      await assertOneChangeLinkPerAnswer(page, rows, 'Change');
       await checkPage(page, 'review-en');
       await navigating(page, () => page.getByRole('button', { name: 'Send report' }).click());
       assert.equal(new URL(page.url()).pathname, '/bb/betrug/bestaetigung');

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use super::field::parse_field;
 use super::field_view::field_view;
 use super::registry::of;
-use super::spec::{error, field_template, input_base, quote, Checked, Input, Kind, ViewCtx};
+use super::spec::{
+    error, field_template, input_base, item_anchor, quote, Checked, Input, Kind, ViewCtx,
+};
 use crate::forms::answers::{AnswerValue, Answers, FieldError};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
@@ -307,6 +309,7 @@ impl Kind for Group {
                 .map(|sub| field_view(sub, group, item.get(&sub.id), cx.errors, cx.lang))
                 .collect();
             fv.items.push(ItemView {
+                id: item_anchor(&fv.id, i),
                 legend: format!("{} {}", item_label.get(cx.lang), i + 1),
                 remove_value: format!("remove:{}.{i}", field.id),
                 fields: sub_views,

@@ -325,6 +325,13 @@ pub(crate) fn narrow_lower(
     }
 }
 
+/// The element id of item `i` of the group whose inputs start with `base` (`f-zeugen`):
+/// "add" and "remove" land there with a URL fragment. Sub-field ids continue with a digit
+/// (`f-zeugen-0-name`), so `item-` cannot clash with them.
+pub fn item_anchor(base: &str, i: usize) -> String {
+    format!("{base}-item-{i}")
+}
+
 /// HTML id/name of a field: `f-<field>`, or `f-<group>-<i>-<field>` inside a group item.
 pub fn input_base(group: Option<(&str, usize)>, field_id: &str) -> String {
     match group {

@@ -342,6 +342,91 @@ fn repeatable_groups_without_javascript() {
 }
 
 #[test]
+fn group_buttons_land_on_the_new_or_the_next_item() {
+    let v = variant();
+    let mut a = Answers::default();
+    let add = GroupAction::Add("zeugen".into());
+    add.apply(&v, &mut a);
+    assert_eq!(add.landing(&a), "f-zeugen-item-0");
+    add.apply(&v, &mut a);
+    assert_eq!(add.landing(&a), "f-zeugen-item-1", "the new, second item");
+    let remove_first = GroupAction::Remove("zeugen".into(), 0);
+    remove_first.apply(&v, &mut a);
+    assert_eq!(
+        remove_first.landing(&a),
+        "f-zeugen-item-0",
+        "the next item moved up"
+    );
+    remove_first.apply(&v, &mut a);
+    assert_eq!(
+        remove_first.landing(&a),
+        "f-zeugen-add",
+        "none left: the add button"
+    );
+    // The id the fragment names is the item's element id on the page.
+    add.apply(&v, &mut a);
+    let html = render::StepFields::new(&v, 1, &a, &[], Lang::De)
+        .to_html()
+        .unwrap();
+    assert!(
+        html.contains(r#"id="f-zeugen-item-0" tabindex="-1""#),
+        "{html}"
+    );
+}
+
+#[test]
+fn review_lines_split_group_entries_and_link_each_answer() {
+    let v = variant();
+    let mut a = Answers::default();
+    a.set("auswahl", AnswerValue::Text("b".into()));
+    let raw = post(&[
+        ("f-zeugen-count", "2"),
+        ("f-zeugen-0-zeuge_name", "Erika"),
+        ("f-zeugen-0-zeuge_mail", "erika@example.de"),
+        ("f-zeugen-1-zeuge_name", "Max"),
+    ]);
+    let r = validate_step(&v, 1, &raw, &a, now());
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let steps = review(&v, &r.answers, Lang::De);
+    let zeugen = steps
+        .iter()
+        .flat_map(|s| &s.rows)
+        .find(|row| row.field_id == "zeugen")
+        .unwrap();
+    let lines: Vec<(String, String, String)> = answer_rows(&v, &r.answers, zeugen, Lang::De)
+        .into_iter()
+        .map(|l| (l.label, l.display, l.anchor))
+        .collect();
+    let line = |label: &str, display: &str, anchor: &str| {
+        (label.to_owned(), display.to_owned(), anchor.to_owned())
+    };
+    assert_eq!(
+        lines,
+        vec![
+            line("Zeuge 1 – Name", "Erika", "f-zeugen-0-zeuge_name"),
+            line(
+                "Zeuge 1 – E-Mail",
+                "erika@example.de",
+                "f-zeugen-0-zeuge_mail"
+            ),
+            line("Zeuge 2 – Name", "Max", "f-zeugen-1-zeuge_name"),
+        ]
+    );
+    // A plain answer is one line, linked to its input.
+    let choice = steps
+        .iter()
+        .flat_map(|s| &s.rows)
+        .find(|row| row.field_id == "auswahl")
+        .unwrap();
+    let lines = answer_rows(&v, &r.answers, choice, Lang::En);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        lines[0].anchor,
+        anchor_id(v.field("auswahl").unwrap(), "f-auswahl")
+    );
+}
+
+#[test]
 fn debug_output_is_redacted() {
     let mut a = Answers::default();
     a.set("name", AnswerValue::Text("Erika Mustermann".into()));

@@ -11,7 +11,7 @@ use super::step::{
 use super::FormPath;
 use crate::app_state::AppState;
 use crate::clock::local_now;
-use crate::forms::{review, validate_all, FieldError, FormVariant};
+use crate::forms::{answer_rows, review, validate_all, AnswerRow, FieldError, FormVariant};
 use crate::http::errors::PageError;
 use crate::http::page::PageContext;
 use crate::i18n::Lang;
@@ -19,10 +19,12 @@ use crate::reports::document::ClientEvidence;
 use crate::reports::submission::{self, SubmitError};
 use crate::telemetry::error_chain;
 
+/// One step on "Angaben prüfen": its answers, one line each, each with its own change link
+/// (`step_href#row.anchor`).
 pub struct ReviewSection {
     pub title: String,
-    pub change_href: String,
-    pub rows: Vec<(String, String)>,
+    pub step_href: String,
+    pub rows: Vec<AnswerRow>,
 }
 
 #[derive(Template)]
@@ -47,9 +49,13 @@ pub fn sections(
     review(variant, answers, lang)
         .into_iter()
         .map(|s| ReviewSection {
-            change_href: format!("{base}/schritt/{}", s.step_id),
+            step_href: format!("{base}/schritt/{}", s.step_id),
+            rows: s
+                .rows
+                .iter()
+                .flat_map(|r| answer_rows(variant, answers, r, lang))
+                .collect(),
             title: s.title,
-            rows: s.rows.into_iter().map(|r| (r.label, r.display)).collect(),
         })
         .collect()
 }

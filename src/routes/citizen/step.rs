@@ -309,9 +309,14 @@ pub async fn save(
         Some(expires) => draft.expires = expires,
     }
 
-    if group_action.is_some() {
-        // "Add another"/"remove" re-show the step without judging unfinished entries.
-        return render_step(&app, &req, &base, &draft, &variant, index, &[]);
+    if let Some(group_action) = &group_action {
+        // "Add another"/"remove" re-show the step without judging unfinished entries, at
+        // the new or the next item: a fragment moves there without JavaScript.
+        let landing = group_action.landing(&draft.payload.answers);
+        return Ok(see_other(&format!(
+            "{}#{landing}",
+            step_url(&base, &variant, index)
+        )));
     }
     let visible = variant.visible_steps(&draft.payload.answers);
     if action == "back" {
