@@ -15,6 +15,9 @@ pub struct PageContext {
     /// Path (without query) of this page, for the language switch to come back to.
     pub path: String,
     pub demo_mode: bool,
+    /// A page of the police-internal inbox: its footer links to the inbox's own
+    /// statement and notice, not to the citizen service's pages.
+    pub internal: bool,
     pub stylesheet: String,
     pub script: String,
 }
@@ -25,6 +28,7 @@ impl PageContext {
             lang: request_lang(req),
             path: req.path().to_owned(),
             demo_mode,
+            internal: false,
             stylesheet: assets.stylesheet_url(),
             script: assets.script_url(),
         }

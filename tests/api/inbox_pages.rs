@@ -601,8 +601,38 @@ async fn the_list_shows_category_titles(app: TestApp) {
     assert!(english.contains(r#"<option value="fahrraddiebstahl">Bicycle theft</option>"#));
 }
 
+/// Every link in the inbox's footer opens a page of the inbox itself (BITV 2.0: a statement
+/// and a privacy notice), without signing in; none points to the citizen service's pages.
+async fn every_footer_link_of_the_inbox_opens(app: TestApp) {
+    let inbox = TestInbox::start(&app.state.db, Vec::new());
+    let clerk = Clerk::new(&inbox);
+    let page = clerk.text("/anmelden").await;
+    let footer = &page[page.find("<footer").expect("a footer")..];
+    let links: Vec<&str> = footer
+        .split("href=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(links, ["/barrierefreiheit", "/datenschutz"], "{footer}");
+    for (link, heading) in [
+        (
+            "/barrierefreiheit",
+            "Erklärung zur Barrierefreiheit des Posteingangs",
+        ),
+        ("/datenschutz", "Datenschutzhinweise für Beschäftigte"),
+    ] {
+        let body = clerk.text(link).await;
+        assert!(body.contains(heading), "{link}: {body}");
+    }
+    assert!(
+        !footer.contains("110"),
+        "no citizen emergency notice: {footer}"
+    );
+}
+
 on_both_engines!(
     clerk_reads_and_triages_a_report,
+    every_footer_link_of_the_inbox_opens,
     a_clerk_sees_nothing_of_another_state,
     office_scope_and_roles,
     the_list_shows_category_titles

@@ -271,6 +271,11 @@ async function axeSignIn(inboxUrl) {
     await navigating(page, () => page.locator('main form[action="/anmelden"] button[type=submit]').click());
     await page.locator('.error-summary').waitFor();
     await checkPage(page, 'inbox-sign-in-error');
+    // The footer's statement and privacy notice open without a session.
+    for (const [path, name] of [['/barrierefreiheit', 'accessibility'], ['/datenschutz', 'privacy']]) {
+      await page.goto(`${inboxUrl}${path}`);
+      await checkPage(page, `inbox-${name}`);
+    }
     // Without a session the list sends to the sign-in page.
     await page.goto(`${inboxUrl}/posteingang`);
     assert.equal(new URL(page.url()).pathname, '/anmelden');

@@ -17,6 +17,7 @@ use crate::staff::{Principal, Role};
 use crate::state_code::StateCode;
 use crate::store::inbox::{self as store, InboxReportRow};
 
+mod about;
 mod actions;
 mod list;
 mod report;
@@ -49,7 +50,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(crate::http::assets::stylesheet),
         )
         .route("/static/app.js", web::get().to(crate::http::assets::script))
-        .route("/sprache/{code}", web::get().to(switch_language));
+        .route("/sprache/{code}", web::get().to(switch_language))
+        .route("/barrierefreiheit", web::get().to(about::accessibility))
+        .route("/datenschutz", web::get().to(about::privacy));
 }
 
 #[derive(serde::Deserialize)]
@@ -73,7 +76,10 @@ async fn home(req: HttpRequest, inbox: web::Data<Inbox>) -> Result<HttpResponse,
 
 fn page(inbox: &Inbox, req: &HttpRequest) -> PageContext {
     // The inbox never runs on demo keys it generated itself; no demo banner.
-    PageContext::new(req, &inbox.web.assets, false)
+    PageContext {
+        internal: true,
+        ..PageContext::new(req, &inbox.web.assets, false)
+    }
 }
 
 /// The inbox's staff door: its own accounts, sessions, audit log and CSRF key.
