@@ -3,6 +3,7 @@
 
 pub mod confirmation;
 pub mod escalation;
+pub mod resume;
 pub mod transport;
 
 pub use transport::Mailer;
