@@ -156,11 +156,16 @@ test('on a step the language switch saves what was typed', async () => {
     await startReport(page, server.url, 'be', 'lob-und-beschwerde');
     const step = new URL(page.url()).pathname;
     await fillStep(page, { fill: { 'f-vorname': 'Lena', 'f-email': 'lena@' } });
-    await navigating(page, () => page.locator('.lang-switch button').click());
+    await navigating(page, () => page.locator('.lang-switch button[value="lang"]').click());
     assert.equal(new URL(page.url()).pathname, step);
     assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
     assert.equal(await page.locator('#f-vorname').inputValue(), 'Lena');
     assert.equal(await page.locator('#f-email').inputValue(), 'lena@');
     await checkPage(page, 'step in English after switching');
+    // Enter in a field still continues (the switch stands before the form in the page).
+    await page.locator('#f-email').fill('lena@example.org');
+    await navigating(page, () => page.locator('#f-email').press('Enter'));
+    assert.equal(await page.evaluate(() => document.documentElement.lang), 'en', 'Enter did not switch');
+    assert.equal(await page.locator('.error-summary').count(), 1, 'Enter pressed "Continue"');
   });
 });
