@@ -33,6 +33,14 @@ pub enum MailError {
     UnknownReport(i64),
 }
 
+/// The sender of citizen and operator e-mails (`IW_MAIL_FROM`).
+pub fn sender(settings: &crate::config::Settings) -> Result<lettre::message::Mailbox, MailError> {
+    settings
+        .mail_from
+        .parse()
+        .map_err(|_| MailError::Setup("IW_MAIL_FROM is not a valid mailbox".into()))
+}
+
 /// `jane.doe@example.org` → `j***@e***.org`, for logs.
 pub fn mask_address(address: &str) -> String {
     let Some((local, domain)) = address.trim().rsplit_once('@') else {

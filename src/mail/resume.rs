@@ -162,10 +162,7 @@ pub async fn send(
         mail.expires_at,
         now,
     )?;
-    let from: Mailbox = settings
-        .mail_from
-        .parse()
-        .map_err(|_| MailError::Setup("IW_MAIL_FROM is not a valid mailbox".into()))?;
+    let from = super::sender(settings)?;
     let message = Message::builder()
         .from(from)
         .to(to)

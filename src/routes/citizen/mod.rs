@@ -50,18 +50,26 @@ pub struct FormPath {
 
 impl FormPath {
     fn state<'a>(&self, app: &'a AppState) -> Result<(StateCode, &'a StateInfo), PageError> {
-        let code = StateCode::parse(&self.state).map_err(|_| PageError::NotFound)?;
-        let info = app
-            .forms
-            .catalog()
-            .state(&code)
-            .ok_or(PageError::NotFound)?;
-        Ok((code, info))
+        state_in_catalog(app, &self.state)
     }
 
     fn base(&self) -> String {
         format!("/{}/{}", self.state, self.form)
     }
+}
+
+/// A `{state}` path segment, checked against the catalog.
+fn state_in_catalog<'a>(
+    app: &'a AppState,
+    raw: &str,
+) -> Result<(StateCode, &'a StateInfo), PageError> {
+    let code = StateCode::parse(raw).map_err(|_| PageError::NotFound)?;
+    let info = app
+        .forms
+        .catalog()
+        .state(&code)
+        .ok_or(PageError::NotFound)?;
+    Ok((code, info))
 }
 
 /// What a request finds behind its draft cookie for this form.

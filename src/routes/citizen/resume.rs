@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
+use super::state_in_catalog;
 use super::step::SummaryError;
 use crate::app_state::AppState;
 use crate::crypto::DraftSecret;
@@ -31,16 +32,6 @@ pub struct ResumeForm {
     csrf_token: Option<String>,
     #[serde(default)]
     code: String,
-}
-
-fn state<'a>(app: &'a AppState, raw: &str) -> Result<(StateCode, &'a StateInfo), PageError> {
-    let code = StateCode::parse(raw).map_err(|_| PageError::NotFound)?;
-    let info = app
-        .forms
-        .catalog()
-        .state(&code)
-        .ok_or(PageError::NotFound)?;
-    Ok((code, info))
 }
 
 fn render(
@@ -76,7 +67,7 @@ pub async fn form(
     app: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let (code, info) = state(&app, &path)?;
+    let (code, info) = state_in_catalog(&app, &path)?;
     render(&app, &req, &code, info, Vec::new())
 }
 
@@ -87,7 +78,7 @@ pub async fn resume(
     path: web::Path<String>,
     form: web::Form<ResumeForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (code, info) = state(&app, &path)?;
+    let (code, info) = state_in_catalog(&app, &path)?;
     if !app.csrf.verify(&req, form.csrf_token.as_deref()) {
         return Err(PageError::Forbidden);
     }
