@@ -264,3 +264,20 @@ async fn save_and_return_by_mail(backend: Backend) {
     smtp.stop();
 }
 with_both_engines!(save_and_return_by_mail);
+
+/// Resume codes are limited per client address like status look-ups: then 429 with
+/// Retry-After, for right and wrong codes alike.
+#[tokio::test]
+async fn resume_attempts_are_limited_per_address() {
+    let app =
+        crate::helpers::spawn_app_with(Backend::Sqlite, &[("IW_STATUS_ATTEMPTS_PER_HOUR", "2")])
+            .await
+            .unwrap();
+    let unknown = DraftSecret::generate().unwrap().typeable();
+    for _ in 0..2 {
+        assert_eq!(post_code(&app, &unknown).await.status(), 422);
+    }
+    let limited = post_code(&app, &unknown).await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers().contains_key("retry-after"));
+}

@@ -4,6 +4,7 @@
 // sink on loopback) that resumes the draft in a new browser context, with and without
 // JavaScript. axe on the dialog and the new pages.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { axeChecked, axeViolations, checkPage, launchBrowser, newContext } from './lib/browser.mjs';
@@ -140,6 +141,12 @@ test('save and continue later: the mailed link resumes in a new browser', async 
     assertStep(page, 'be', 'lob-und-beschwerde', step.split('/').pop());
     assert.equal(await page.locator('#f-vorname').inputValue(), 'Sina');
   });
+
+  // The secret never reached the server's log (it travels in the fragment and a POST body).
+  const log = readFileSync(server.logPath, 'utf8');
+  assert.ok(!log.includes(new URL(link).hash.slice(1)), 'the link secret is not logged');
+  assert.ok(!log.includes(code), 'the code is not logged');
+  assert.ok(!log.includes('sina@example.org'), 'the address is not logged');
 
   // axe on the resume page, plain and with its error.
   await withPage({}, async (page) => {
