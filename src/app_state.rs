@@ -57,6 +57,8 @@ pub struct AppState {
     pub rate_limit: web::Data<RateLimit>,
     /// Per-address and per-case limits of the citizen's status look-up.
     pub status_limits: StatusLimits,
+    /// Per-address limit of resume-code attempts (`IW_STATUS_ATTEMPTS_PER_HOUR` as well).
+    pub resume_limits: StatusLimits,
     /// Key of the audit log's HMAC chain.
     pub audit_key: AuditKey,
 }

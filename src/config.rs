@@ -72,6 +72,10 @@ declare_settings! {
         "A draft expires after this many minutes without a step being saved.";
     draft_max_hours: u32 = "24", "IW_DRAFT_MAX_HOURS",
         "A draft expires this many hours after it was started, whatever happens.";
+    draft_warning_minutes: u32 = "5", "IW_DRAFT_WARNING_MINUTES",
+        "With JavaScript, step pages warn this many minutes before the draft expires and offer to extend it (0 = no dialog; the page always states the time).";
+    draft_saved_days: u32 = "7", "IW_DRAFT_SAVED_DAYS",
+        "A draft the citizen saves for later (resume link by e-mail) is kept this many days.";
     draft_keys: String = "", "IW_DRAFT_KEYS",
         "Keys that seal the confirmation e-mail address until it is sent, `id:BASE64,...` (newest first; historical name: drafts are sealed under the citizen's cookie secret); empty = generated under the data dir.";
     workers: u32 = "2", "IW_WORKERS",
@@ -141,6 +145,11 @@ impl Settings {
                 "IW_DRAFT_IDLE_MINUTES ({}) is longer than IW_DRAFT_MAX_HOURS ({} h)",
                 self.draft_idle_minutes, self.draft_max_hours
             )));
+        }
+        if self.draft_saved_days == 0 {
+            return Err(ConfigError::Inconsistent(
+                "IW_DRAFT_SAVED_DAYS must be at least 1".into(),
+            ));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Inconsistent(

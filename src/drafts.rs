@@ -27,6 +27,13 @@ pub struct DraftPayload {
     /// copy; sealed like the answers, so only this browser can read it.
     #[serde(default)]
     pub status_code: Option<String>,
+    /// Set when the citizen saved the draft for later: saves do not shorten the expiry
+    /// below this (`IW_DRAFT_SAVED_DAYS`).
+    #[serde(default)]
+    pub saved_until: Option<DateTime<Utc>>,
+    /// The step the citizen left when saving for later; resuming lands there.
+    #[serde(default)]
+    pub last_step: Option<String>,
 }
 
 /// An open draft.
@@ -66,14 +73,24 @@ pub enum DraftError {
 pub struct DraftService {
     idle: Duration,
     absolute: Duration,
+    saved: Duration,
     secure_cookie: bool,
 }
 
+impl Draft {
+    /// The secret that opens this draft, for the resume e-mail only (sealed for the mail
+    /// worker, erased once sent). Handle like a password.
+    pub fn secret(&self) -> &DraftSecret {
+        &self.secret
+    }
+}
+
 impl DraftService {
-    pub fn new(idle_minutes: u32, max_hours: u32, secure_cookie: bool) -> Self {
+    pub fn new(idle_minutes: u32, max_hours: u32, saved_days: u32, secure_cookie: bool) -> Self {
         DraftService {
             idle: Duration::minutes(i64::from(idle_minutes)),
             absolute: Duration::hours(i64::from(max_hours)),
+            saved: Duration::days(i64::from(saved_days)),
             secure_cookie,
         }
     }
@@ -131,6 +148,11 @@ impl DraftService {
         Ok((draft, cookie))
     }
 
+    /// The cookie that holds `secret` in this browser.
+    pub fn cookie_for(&self, secret: &DraftSecret) -> Cookie<'static> {
+        self.cookie(secret.encoded())
+    }
+
     fn cookie(&self, token: String) -> Cookie<'static> {
         Cookie::build(DRAFT_COOKIE, token)
             .path("/")
@@ -164,6 +186,41 @@ impl DraftService {
         Self::open(secret, row).map(|d| Lookup::Active(Box::new(d)))
     }
 
+    /// The draft a resume code opens: `None` alike for an unknown code, a wrong one, an
+    /// expired or a submitted draft, so the answer tells a guesser nothing.
+    pub async fn resume(
+        &self,
+        db: &Db,
+        secret: DraftSecret,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Draft>, DraftError> {
+        let Some(row) = store_drafts::get(db, &secret.row_id()).await? else {
+            return Ok(None);
+        };
+        if row.is_expired(now) || row.case_number.is_some() {
+            return Ok(None);
+        }
+        Ok(Self::open(secret, row).ok())
+    }
+
+    /// Keeps the draft for `IW_DRAFT_SAVED_DAYS` from now (resuming lands on
+    /// `payload.last_step`). Returns the new expiry, or `None` if the draft was submitted.
+    pub async fn keep_for_later(
+        &self,
+        db: &Db,
+        draft: &mut Draft,
+        now: DateTime<Utc>,
+    ) -> Result<Option<DateTime<Utc>>, DraftError> {
+        let until = now + self.saved;
+        draft.payload.saved_until = Some(until);
+        let sealed = Self::seal(&draft.secret, &draft.payload)?;
+        let kept = store_drafts::keep_until(db, &draft.id, &sealed, now, until).await?;
+        if kept {
+            draft.expires = until;
+        }
+        Ok(kept.then_some(until))
+    }
+
     fn open(secret: DraftSecret, row: DraftRow) -> Result<Draft, DraftError> {
         let plain = secret.open(&row.payload)?;
         let payload: DraftPayload = serde_json::from_slice(&plain)?;
@@ -191,7 +248,9 @@ impl DraftService {
         let Some(row) = store_drafts::get(db, &draft.id).await? else {
             return Ok(None);
         };
-        let idle = (now + self.idle).min(row.expires_at);
+        // A draft saved for later keeps its longer expiry however often it is saved.
+        let floor = draft.payload.saved_until.unwrap_or(now);
+        let idle = (now + self.idle).max(floor).min(row.expires_at);
         let saved = store_drafts::update(db, &draft.id, &sealed, now, idle).await?;
         Ok(saved.then_some(idle))
     }

@@ -73,6 +73,7 @@ impl Application {
             drafts: DraftService::new(
                 settings.draft_idle_minutes,
                 settings.draft_max_hours,
+                settings.draft_saved_days,
                 settings.secure_cookies(),
             ),
             settings: settings.clone(),
@@ -87,6 +88,7 @@ impl Application {
             csrf,
             rate_limit: web::Data::new(RateLimit::new(settings.rate_limit_per_minute)),
             status_limits: StatusLimits::new(settings.status_attempts_per_hour),
+            resume_limits: StatusLimits::new(settings.status_attempts_per_hour),
             audit_key,
         });
 
@@ -248,6 +250,7 @@ async fn sweep_expired_drafts(state: web::Data<AppState>) {
         interval.tick().await;
         state.rate_limit.forget_idle();
         state.status_limits.forget_idle();
+        state.resume_limits.forget_idle();
         if !state.readiness.is_ready() {
             continue;
         }

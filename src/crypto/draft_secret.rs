@@ -15,6 +15,10 @@ use super::{b64url_decode, b64url_encode, CryptoError};
 
 const SECRET_BYTES: usize = 32;
 const BLOB_VERSION: u8 = 2;
+/// Crockford's base32 alphabet: no I, L, O or U to mistake.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+/// ceil(256 / 5).
+const TYPEABLE_SYMBOLS: usize = 52;
 const ID_LABEL: &[u8] = b"internetwache/draft-id/v1";
 const KEY_LABEL: &[u8] = b"internetwache/draft-key/v1";
 
@@ -46,6 +50,62 @@ impl DraftSecret {
     /// What the cookie (or a resume link's fragment) carries. Handle like a password.
     pub fn encoded(&self) -> String {
         b64url_encode(&self.0)
+    }
+
+    /// The same secret as a code a person can type from a printed e-mail: Crockford
+    /// base32 (no I, L, O, U), 52 symbols in groups of four. Handle like a password.
+    pub fn typeable(&self) -> String {
+        let mut symbols = String::with_capacity(TYPEABLE_SYMBOLS + TYPEABLE_SYMBOLS / 4);
+        // 256 bits read as 52 five-bit symbols; the last symbol carries one bit and zeros.
+        for i in 0..TYPEABLE_SYMBOLS {
+            if i > 0 && i % 4 == 0 {
+                symbols.push('-');
+            }
+            let mut v = 0u8;
+            for bit in i * 5..i * 5 + 5 {
+                let set = bit < SECRET_BYTES * 8 && self.0[bit / 8] & (0x80 >> (bit % 8)) != 0;
+                v = (v << 1) | u8::from(set);
+            }
+            symbols.push(CROCKFORD[usize::from(v)] as char);
+        }
+        symbols
+    }
+
+    /// From the code [`typeable`](Self::typeable) prints, or from the cookie form. Spaces
+    /// and dashes are ignored, case too; O reads as 0, I and L as 1. `None` otherwise.
+    pub fn parse_any(input: &str) -> Option<DraftSecret> {
+        if let Some(secret) = DraftSecret::parse(input) {
+            return Some(secret);
+        }
+        let symbols: Vec<u8> = input
+            .bytes()
+            .filter(|b| !matches!(b, b' ' | b'-' | b'\t'))
+            .map(|b| match b.to_ascii_uppercase() {
+                b'O' => b'0',
+                b'I' | b'L' => b'1',
+                other => other,
+            })
+            .collect();
+        if symbols.len() != TYPEABLE_SYMBOLS {
+            return None;
+        }
+        let mut bytes = [0u8; SECRET_BYTES];
+        for (i, symbol) in symbols.iter().enumerate() {
+            let v = CROCKFORD.iter().position(|c| c == symbol)?;
+            for k in 0..5 {
+                let bit = i * 5 + k;
+                let set = v & (0x10 >> k) != 0;
+                if bit >= SECRET_BYTES * 8 {
+                    // The padding bits must be zero, so each secret has exactly one code.
+                    if set {
+                        return None;
+                    }
+                } else if set {
+                    bytes[bit / 8] |= 0x80 >> (bit % 8);
+                }
+            }
+        }
+        Some(DraftSecret(bytes))
     }
 
     /// The id of the draft's row: finds it, opens nothing.
@@ -136,6 +196,30 @@ mod tests {
         // The id is not the plain hash of the cookie either (labelled).
         assert_ne!(id, super::super::token_hash(&secret.encoded()));
         assert!(!format!("{secret:?}").contains(&secret.encoded()));
+    }
+
+    #[test]
+    fn typeable_code_decodes_to_the_same_secret() {
+        for _ in 0..50 {
+            let secret = DraftSecret::generate().unwrap();
+            let code = secret.typeable();
+            assert_eq!(code.len(), 52 + 12);
+            let back = DraftSecret::parse_any(&code.to_lowercase().replace('-', " ")).unwrap();
+            assert_eq!(back.0, secret.0);
+            assert_eq!(
+                DraftSecret::parse_any(&secret.encoded()).unwrap().0,
+                secret.0
+            );
+        }
+        let secret = DraftSecret::generate().unwrap();
+        let mut code = secret.typeable();
+        code.pop();
+        assert!(DraftSecret::parse_any(&code).is_none());
+        assert!(
+            DraftSecret::parse_any(&format!("{code}Z")).is_none(),
+            "padding bits set"
+        );
+        assert!(!format!("{secret:?}").contains(&secret.typeable()));
     }
 
     #[test]

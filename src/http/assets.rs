@@ -5,7 +5,11 @@ use actix_web::http::header;
 use actix_web::HttpResponse;
 
 const STYLESHEET: &str = include_str!("../../templates/static/app.css");
-const SCRIPT: &str = include_str!("../../templates/static/app.js");
+/// One file for the browser; the time-limit warning is kept in its own source file.
+const SCRIPT: &str = concat!(
+    include_str!("../../templates/static/app.js"),
+    include_str!("../../templates/static/timelimits.js"),
+);
 
 #[derive(Debug, Clone)]
 pub struct Assets {

@@ -202,10 +202,7 @@ pub async fn run(
             status_url: &status_url,
         },
     )?;
-    let from: Mailbox = settings
-        .mail_from
-        .parse()
-        .map_err(|_| MailError::Setup("IW_MAIL_FROM is not a valid mailbox".into()))?;
+    let from = super::sender(settings)?;
     let message = Message::builder()
         .from(from)
         .to(to)

@@ -28,10 +28,7 @@ pub async fn run(
         return Ok(false);
     };
     let to: Mailbox = ops.trim().parse().map_err(|_| MailError::Address)?;
-    let from: Mailbox = settings
-        .mail_from
-        .parse()
-        .map_err(|_| MailError::Setup("IW_MAIL_FROM is not a valid mailbox".into()))?;
+    let from = super::sender(settings)?;
     let body = format!(
         "Report {case} (state {state}) was submitted at {submitted} and has not been \
          delivered to the police system after {minutes} minutes.\n\n\

@@ -3,6 +3,7 @@
 
 pub mod confirmation;
 pub mod escalation;
+pub mod resume;
 pub mod transport;
 
 pub use transport::Mailer;
@@ -30,6 +31,14 @@ pub enum MailError {
     Store(#[from] StoreError),
     #[error("report {0} does not exist")]
     UnknownReport(i64),
+}
+
+/// The sender of citizen and operator e-mails (`IW_MAIL_FROM`).
+pub fn sender(settings: &crate::config::Settings) -> Result<lettre::message::Mailbox, MailError> {
+    settings
+        .mail_from
+        .parse()
+        .map_err(|_| MailError::Setup("IW_MAIL_FROM is not a valid mailbox".into()))
 }
 
 /// `jane.doe@example.org` → `j***@e***.org`, for logs.

@@ -19,6 +19,7 @@ use tokio::sync::watch;
 use crate::delivery::{self, Delivered};
 use crate::mail::{self, confirmation::Sent};
 use crate::store::jobs::{self, Failed, Job, JobKind, CHANNEL};
+use crate::store::resume_mails;
 use crate::store::{Db, StoreError};
 pub use pool::WorkerPool;
 pub use services::Services;
@@ -96,7 +97,53 @@ impl Worker {
         .await?;
         let count = claimed.len();
         join_all(claimed.into_iter().map(|job| self.execute(job))).await;
-        Ok(count)
+        let resume_mails = self.send_resume_mails(lease).await?;
+        Ok(count + resume_mails)
+    }
+
+    /// Sends due resume e-mails ("save and come back later"); they live in their own outbox
+    /// because they belong to a draft, not to a report. Returns how many were claimed.
+    async fn send_resume_mails(&self, lease: chrono::Duration) -> Result<usize, StoreError> {
+        let s = &*self.services;
+        let mut claimed = 0;
+        while claimed < s.settings.job_batch as usize {
+            let now = Utc::now();
+            let Some(mail) = resume_mails::claim(self.db(), now, lease).await? else {
+                break;
+            };
+            claimed += 1;
+            if mail.expires_at <= now || mail.attempts > i64::from(s.settings.job_max_attempts) {
+                // The draft is gone, or the mail never went out: the secret goes too.
+                resume_mails::delete(self.db(), &mail.id).await?;
+                tracing::warn!(state = %mail.state, attempts = mail.attempts, "resume e-mail dropped unsent");
+                continue;
+            }
+            let sent = mail::resume::send(
+                &s.mailer,
+                s.directory.as_ref(),
+                &s.keyring,
+                &s.settings,
+                &mail,
+                now,
+            )
+            .await;
+            match sent {
+                Ok(()) => resume_mails::delete(self.db(), &mail.id).await?,
+                Err(e) => {
+                    let delay = backoff::delay(
+                        mail.attempts,
+                        Duration::from_millis(s.settings.job_backoff_base_ms),
+                        Duration::from_secs(s.settings.job_backoff_cap_secs),
+                    );
+                    let retry_at = now + chrono::Duration::from_std(delay).unwrap_or_default();
+                    let message = crate::telemetry::error_chain(&e);
+                    tracing::warn!(state = %mail.state, attempt = mail.attempts, error = %message,
+                        "resume e-mail failed; will retry");
+                    resume_mails::retry(self.db(), &mail.id, &message, retry_at).await?;
+                }
+            }
+        }
+        Ok(claimed)
     }
 
     fn rescue_due(&self) -> bool {

@@ -96,6 +96,29 @@ pub async fn update(
     Ok(affected == 1)
 }
 
+/// Saves the payload and keeps the draft until `until` (idle and absolute expiry alike):
+/// the citizen saved it for later. A submitted draft is frozen: returns false.
+pub async fn keep_until(
+    db: &Db,
+    id: &str,
+    payload: &[u8],
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let affected = with_db!(db, pool => sqlx::query(
+        "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4, expires_at = $4 \
+         WHERE id = $1 AND case_number IS NULL",
+    )
+    .bind(id)
+    .bind(payload)
+    .bind(now)
+    .bind(until)
+    .execute(pool)
+    .await?
+    .rows_affected());
+    Ok(affected == 1)
+}
+
 pub async fn delete(db: &Db, id: &str) -> StoreResult<()> {
     with_db!(db, pool => sqlx::query("DELETE FROM drafts WHERE id = $1")
         .bind(id)

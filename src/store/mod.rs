@@ -24,6 +24,7 @@ pub mod inbox;
 pub mod inbox_retention;
 pub mod jobs;
 pub mod reports;
+pub mod resume_mails;
 pub mod retention;
 pub mod staff;
 pub mod staff_admin;

@@ -355,10 +355,7 @@ async fn the_page_tells_when_the_draft_expires_and_shows_progress() {
     let first = start(&app, "be", "betrug").await;
     let html = app.get(&first).await.text().await.unwrap();
     assert!(html.contains("Schritt 1 von"), "progress shown");
-    assert!(
-        html.contains("Ihre Eingaben sind gespeichert bis"),
-        "expiry shown"
-    );
+    assert!(html.contains("Ihre Eingaben werden bis"), "expiry shown");
     let cookie_headers = app.get("/be/betrug").await;
     assert_eq!(cookie_headers.status(), 200);
 }

@@ -33,3 +33,4 @@ mod sealing;
 mod staff;
 mod staff_leave;
 mod store_conformance;
+mod timelimits;

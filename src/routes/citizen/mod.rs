@@ -10,7 +10,9 @@ use crate::state_code::StateCode;
 
 pub(super) mod choose;
 mod confirmation;
+mod resume;
 mod review;
+mod save_later;
 mod start;
 mod step;
 mod unavailable;
@@ -18,10 +20,15 @@ mod unavailable;
 /// The `/{state}/...` patterns; the fixed `/melden` paths are in the route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/{state}", web::get().to(choose::state_page))
+        // Before `/{state}/{form}`, which would take "fortsetzen" for a form id.
+        .route("/{state}/fortsetzen", web::get().to(resume::form))
+        .route("/{state}/fortsetzen", web::post().to(resume::resume))
         .route("/{state}/{form}", web::get().to(start::start_page))
         .route("/{state}/{form}/start", web::post().to(start::start))
         .route("/{state}/{form}/schritt/{step}", web::get().to(step::show))
         .route("/{state}/{form}/schritt/{step}", web::post().to(step::save))
+        .route("/{state}/{form}/spaeter", web::get().to(save_later::form))
+        .route("/{state}/{form}/spaeter", web::post().to(save_later::send))
         .route("/{state}/{form}/pruefen", web::get().to(review::show))
         .route("/{state}/{form}/absenden", web::post().to(review::submit))
         .route(
@@ -43,18 +50,26 @@ pub struct FormPath {
 
 impl FormPath {
     fn state<'a>(&self, app: &'a AppState) -> Result<(StateCode, &'a StateInfo), PageError> {
-        let code = StateCode::parse(&self.state).map_err(|_| PageError::NotFound)?;
-        let info = app
-            .forms
-            .catalog()
-            .state(&code)
-            .ok_or(PageError::NotFound)?;
-        Ok((code, info))
+        state_in_catalog(app, &self.state)
     }
 
     fn base(&self) -> String {
         format!("/{}/{}", self.state, self.form)
     }
+}
+
+/// A `{state}` path segment, checked against the catalog.
+fn state_in_catalog<'a>(
+    app: &'a AppState,
+    raw: &str,
+) -> Result<(StateCode, &'a StateInfo), PageError> {
+    let code = StateCode::parse(raw).map_err(|_| PageError::NotFound)?;
+    let info = app
+        .forms
+        .catalog()
+        .state(&code)
+        .ok_or(PageError::NotFound)?;
+    Ok((code, info))
 }
 
 /// What a request finds behind its draft cookie for this form.

@@ -16,7 +16,7 @@ use crate::forms::{
 use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
 use crate::http::form_body;
-use crate::http::page::PageContext;
+use crate::http::page::{lang_cookie, PageContext};
 use crate::http::response::{html, see_other};
 use crate::i18n::{I18nText, Lang};
 
@@ -56,10 +56,28 @@ struct StepPage {
     action: String,
     csrf: String,
     expires: String,
+    time_limit: TimeLimit,
     /// The state police's own notices, for the footer (the consent step points there).
     state_name: String,
     privacy_url: String,
     accessibility_url: String,
+}
+
+/// What the time-limit block of a step needs besides the expiry as shown.
+pub struct TimeLimit {
+    /// Seconds until the draft expires, for the warning script (no client clock involved).
+    pub expires_in_secs: i64,
+    /// Seconds before expiry at which the script opens the dialog; 0 = no dialog.
+    pub warn_before_secs: i64,
+}
+
+impl TimeLimit {
+    fn of(app: &AppState, draft: &Draft) -> TimeLimit {
+        TimeLimit {
+            expires_in_secs: (draft.expires - Utc::now()).num_seconds().max(0),
+            warn_before_secs: i64::from(app.settings.draft_warning_minutes) * 60,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -179,6 +197,7 @@ fn render_step(
         action: step_url(base, variant, index),
         csrf,
         expires,
+        time_limit: TimeLimit::of(app, draft),
         state_name: info.name.get(lang).to_owned(),
         privacy_url: info.privacy_url.clone(),
         accessibility_url: info.accessibility_url.clone(),
@@ -300,6 +319,10 @@ pub async fn save(
     if let Some(group_action) = &group_action {
         group_action.apply(&variant, &mut draft.payload.answers);
     }
+    // Every action saves: "later" remembers this step to come back to.
+    if action == "later" {
+        draft.payload.last_step = Some(variant.steps[index].id.clone());
+    }
     let saved = match app.drafts.save(&app.db, &draft, now).await {
         Ok(saved) => saved,
         Err(e) => return kept_or(e.into(), &app, &req, &raw),
@@ -319,6 +342,21 @@ pub async fn save(
         )));
     }
     let visible = variant.visible_steps(&draft.payload.answers);
+    match action.as_str() {
+        // Saved as typed, errors and all; the step comes back in the other language.
+        "lang" => {
+            let lang = crate::http::page::request_lang(&req).other();
+            let mut res = see_other(&step_url(&base, &variant, index));
+            res.add_cookie(&lang_cookie(lang, app.settings.secure_cookies()))
+                .map_err(|_| PageError::Invariant("language cookie"))?;
+            return Ok(res);
+        }
+        // Saving renewed the idle expiry; the step is shown again with the new time, its
+        // typed values as they were, without judging them.
+        "extend" => return render_step(&app, &req, &base, &draft, &variant, index, &[]),
+        "later" => return Ok(see_other(&format!("{base}/spaeter"))),
+        _ => {}
+    }
     if action == "back" {
         let position = visible.iter().position(|i| *i == index).unwrap_or(0);
         return Ok(match position.checked_sub(1).and_then(|p| visible.get(p)) {
