@@ -39,8 +39,9 @@
     for (var i = 0; i < inputs.length; i++) {
       var box = document.getElementById(inputs[i].getAttribute("aria-controls"));
       if (!box) continue;
+      // No aria-expanded: ARIA allows it on neither radios nor checkboxes (GOV.UK Frontend
+      // dropped it for that reason); `hidden` takes the question out of the a11y tree.
       box.hidden = !inputs[i].checked;
-      inputs[i].setAttribute("aria-expanded", inputs[i].checked ? "true" : "false");
     }
   }
   document.addEventListener("DOMContentLoaded", function () {
