@@ -69,7 +69,8 @@ pub struct FieldView {
     /// Announced as required (`aria-required`): never for a question whose condition
     /// depends on an answer on the same page.
     pub required: bool,
-    /// Required, but only when its condition holds: no "(freiwillig)", no `aria-required`.
+    /// Required, but only when its condition holds: no "(freiwillig)", no `aria-required`
+    /// (`data-required-when-shown` lets the script add it once it reveals the question).
     pub required_when_shown: bool,
     /// "(nur wenn „Firma“ gewählt)" for a question that depends on an answer on the same
     /// page; empty otherwise.

@@ -42,6 +42,12 @@
       // No aria-expanded: ARIA allows it on neither radios nor checkboxes (GOV.UK Frontend
       // dropped it for that reason); `hidden` takes the question out of the a11y tree.
       box.hidden = !inputs[i].checked;
+      // Required once it applies, and announced so only then.
+      var required = box.querySelectorAll("[data-required-when-shown]");
+      for (var k = 0; k < required.length; k++) {
+        if (box.hidden) required[k].removeAttribute("aria-required");
+        else required[k].setAttribute("aria-required", "true");
+      }
     }
   }
   document.addEventListener("DOMContentLoaded", function () {

@@ -44,12 +44,13 @@ function displayed(page, selector) {
 }
 
 /** Asserts the question `inputId` under `radioId` is hidden until that answer is chosen. */
-async function revealsOnChoosing(page, { radioId, inputId, name, other }) {
+async function revealsOnChoosing(page, { radioId, inputId, name, other, required = true }) {
   const radio = page.locator(`#${radioId}`);
   const box = `#${radioId}-conditional`;
   assert.equal(await radio.getAttribute('aria-controls'), `${radioId}-conditional`);
   assert.equal(await displayed(page, `#${inputId}`), false, `${inputId} hidden before its answer`);
   assert.equal(await page.locator(box).getAttribute('hidden'), '');
+  assert.equal(await page.locator(`#${inputId}`).getAttribute('aria-required'), null);
   assert.ok(!(await accessibleText(page)).includes(name), `"${name}" absent from the accessibility tree`);
 
   await radio.check();
@@ -60,12 +61,14 @@ async function revealsOnChoosing(page, { radioId, inputId, name, other }) {
   await radio.focus();
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.id), inputId);
-  assert.equal(await page.locator(`#${inputId}`).getAttribute('aria-required'), null);
+  // Announced as required only now that it applies (the scene's street is optional).
+  assert.equal(await page.locator(`#${inputId}`).getAttribute('aria-required'), required ? 'true' : null);
 
   if (other) {
     await page.locator(`#${other}`).check();
     assert.equal(await page.locator(box).getAttribute('hidden'), '');
     assert.equal(await displayed(page, `#${inputId}`), false, `${inputId} hidden again`);
+    assert.equal(await page.locator(`#${inputId}`).getAttribute('aria-required'), null);
     await radio.check();
   }
 }
@@ -105,8 +108,9 @@ describe('conditional questions', () => {
 
       await page.goto(server.url + STEP('fahrraddiebstahl', 'tatort'));
       await revealsOnChoosing(page, {
-        radioId: 'f-tatort_art-0', inputId: 'f-tatort_strasse', name: 'Postleitzahl des Tatorts', other: 'f-tatort_art-1',
+        radioId: 'f-tatort_art-0', inputId: 'f-tatort_strasse', name: 'Postleitzahl des Tatorts', other: 'f-tatort_art-1', required: false,
       });
+      assert.equal(await page.locator('#f-tatort_plz').getAttribute('aria-required'), 'true');
       await checkAxe(page, 'conditional-scene-revealed');
 
       await page.goto(server.url + STEP('fahrraddiebstahl', 'fahrrad'));

@@ -118,6 +118,8 @@ fn a_question_sits_under_its_answer_and_is_not_announced_as_required() {
     assert!(question < next_option, "nested before the next answer");
     let input = input_tag(&html, "f-firma_name");
     assert!(!input.contains("aria-required"), "{input}");
+    // The script announces it as required once revealed.
+    assert!(input.contains("data-required-when-shown"), "{input}");
     assert!(html.contains(
         r#"Name der Firma <span class="only-if">(nur wenn „Firma“ gewählt)</span></label>"#
     ));
@@ -137,6 +139,7 @@ fn a_question_sits_under_its_answer_and_is_not_announced_as_required() {
     assert!(html.contains(
         "Farbe des Korbs <span class=\"only-if\">(nur wenn „Korb“ angekreuzt)</span> <span class=\"optional\">(freiwillig)</span>"
     ));
+    assert!(!input_tag(&html, "f-korb_farbe").contains("data-required-when-shown"));
     // Unconditional fields are still announced as required.
     assert!(input_tag(&html, "f-art-0").starts_with("<input"));
 }
