@@ -18,6 +18,7 @@ mod raw;
 pub mod render;
 mod resolve;
 mod resolved_check;
+mod reveal;
 mod review;
 mod schema;
 mod state_info;

@@ -2,14 +2,15 @@
 //! inside its own `<form>`, with error summary, buttons and CSRF token.
 //!
 //! Without JavaScript nothing appears on the fly, so a field whose `show_if` depends on
-//! a field of the same step is always rendered (and ignored on POST if hidden).
+//! a field of the same step is always rendered (and ignored on POST if hidden): under the
+//! answer it belongs to where it can, and never announced as required (`reveal`).
 
 use askama::Template;
 
 use super::answers::{Answers, FieldError};
 use super::kinds::field_view::field_view;
-use super::schema::{Field, FormVariant, Step};
-use super::visibility::condition_holds;
+use super::reveal::{only_if_text, placement, Placement};
+use super::schema::{FormVariant, Step};
 use crate::i18n::Lang;
 
 pub use super::view::{DatePartView, FieldView, FileView, ItemView, OptionView, SpanView, Texts};
@@ -41,12 +42,21 @@ impl StepFields {
         let mut multipart = false;
         if let Some(step) = variant.steps.get(step_index) {
             multipart = step.has_files();
-            for f in &step.fields {
-                if !render_field(f, step, answers) {
-                    continue;
-                }
-                fields.push(field_view(f, None, answers.get(&f.id), errors, lang));
-            }
+            let page = Page {
+                step,
+                placements: step
+                    .fields
+                    .iter()
+                    .map(|f| placement(f, step, answers))
+                    .collect(),
+                answers,
+                errors,
+                lang,
+            };
+            fields = (0..step.fields.len())
+                .filter(|i| matches!(page.placements[*i], Placement::Plain | Placement::OnlyIf))
+                .map(|i| page.view(i))
+                .collect();
         }
         StepFields {
             fields,
@@ -66,10 +76,42 @@ impl StepFields {
     }
 }
 
-fn render_field(f: &Field, step: &Step, answers: &Answers) -> bool {
-    let Some(c) = &f.show_if else { return true };
-    let mut refs = Vec::new();
-    c.fields(&mut refs);
-    let same_step = refs.iter().any(|r| step.fields.iter().any(|x| x.id == *r));
-    same_step || condition_holds(c, None, answers)
+/// One step being drawn: where each field goes.
+struct Page<'a> {
+    step: &'a Step,
+    placements: Vec<Placement<'a>>,
+    answers: &'a Answers,
+    errors: &'a [FieldError],
+    lang: Lang,
+}
+
+impl Page<'_> {
+    /// The view of field `i`, with the questions that sit under its answers.
+    fn view(&self, i: usize) -> FieldView {
+        let f = &self.step.fields[i];
+        let mut fv = field_view(f, None, self.answers.get(&f.id), self.errors, self.lang);
+        if let (Placement::Under { .. } | Placement::OnlyIf, Some(cond)) =
+            (self.placements[i], &f.show_if)
+        {
+            fv.required_when_shown = fv.required;
+            fv.required = false;
+            fv.only_if = only_if_text(cond, self.step, self.lang);
+        }
+        for o in &mut fv.options {
+            let under: Vec<usize> = (0..self.placements.len())
+                .filter(|j| {
+                    self.placements[*j]
+                        == Placement::Under {
+                            controller: &f.id,
+                            value: &o.value,
+                        }
+                })
+                .collect();
+            if !under.is_empty() {
+                o.controls = format!("{}-conditional", o.id);
+                o.nested = under.into_iter().map(|j| self.view(j)).collect();
+            }
+        }
+        fv
+    }
 }

@@ -3,13 +3,18 @@
 
 use crate::i18n::Lang;
 
-/// One option of a radio, checkbox or select list.
-#[derive(Debug, Clone)]
+/// One option of a radio, checkbox or select list. Holds nested views: no Debug.
+#[derive(Clone)]
 pub struct OptionView {
     pub id: String,
     pub value: String,
     pub label: String,
     pub checked: bool,
+    /// Id of the container of the questions that belong to this answer (see
+    /// `forms::reveal`); empty if none.
+    pub controls: String,
+    /// The questions that apply only when this answer is chosen.
+    pub nested: Vec<FieldView>,
 }
 
 #[derive(Clone, Default)]
@@ -63,7 +68,15 @@ pub struct FieldView {
     pub name: String,
     pub label: String,
     pub hint: String,
+    /// Announced as required (`aria-required`): never for a question whose condition
+    /// depends on an answer on the same page.
     pub required: bool,
+    /// Required, but only when its condition holds: no "(freiwillig)", no `aria-required`
+    /// (`data-required-when-shown` lets the script add it once it reveals the question).
+    pub required_when_shown: bool,
+    /// "(nur wenn „Firma“ gewählt)" for a question that depends on an answer on the same
+    /// page; empty otherwise.
+    pub only_if: String,
     pub error: String,
     pub describedby: String,
     pub value: String,
@@ -87,6 +100,11 @@ pub struct FieldView {
 }
 
 impl FieldView {
+    /// The label says "(freiwillig)".
+    pub fn optional(&self) -> bool {
+        !self.required && !self.required_when_shown
+    }
+
     /// The field's HTML: each kind renders itself, so the templates need no dispatch.
     pub fn html(&self, t: &Texts) -> askama::Result<String> {
         self.render

@@ -153,15 +153,9 @@ async fn every_field_type_reports_invalid_values_and_keeps_entries() {
     }
     let targets = targets(&variants);
     let kinds: Vec<&str> = targets.iter().map(|t| t.3.kind.name()).collect();
-    // memorable_date is not in the shipped forms yet (a later issue adds it); its unit
-    // tests in src/forms/kinds/memorable_date.rs cover it until then.
-    for kind in FieldKind::NAMES
-        .iter()
-        .copied()
-        .filter(|k| *k != "memorable_date")
-    {
+    for kind in FieldKind::NAMES {
         assert!(
-            kinds.contains(&kind),
+            kinds.contains(kind),
             "no shipped form uses the field type {kind} unconditionally"
         );
     }
@@ -273,4 +267,66 @@ async fn every_field_type_reports_invalid_values_and_keeps_entries() {
         );
     }
     println!("{} field types checked", targets.len());
+}
+
+/// "Name der Firma" is required, but only after "Für eine Firma …": left empty after
+/// "Für mich" the step goes on; after "Firma" the error summary asks for it. The page
+/// never announces it as required.
+#[tokio::test]
+async fn a_required_conditional_question_is_required_only_when_its_answer_is_chosen() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let code = internetwache::state_code::StateCode::parse("be").unwrap();
+    let variants = app
+        .state
+        .forms
+        .live_for_state(&app.state.db, &code)
+        .await
+        .unwrap();
+    let variant = variants
+        .iter()
+        .find(|v| v.id == "fahrraddiebstahl")
+        .unwrap();
+    let step = variant
+        .steps
+        .iter()
+        .find(|s| s.id == "meldende_person")
+        .unwrap();
+    let plz = crate::filing::postal_code_for(&app, "be");
+    let mut filler = Filler::new(&plz, "Cond");
+    let mut url = start(&app, "be", "fahrraddiebstahl").await;
+    while !url.ends_with("/schritt/meldende_person") {
+        url = complete_step(&app, variant, &url, &mut filler).await;
+    }
+    let html = app.get(&url).await.text().await.unwrap();
+    let input = &html[html.find(r#"id="f-firma_name""#).unwrap()..];
+    let input = &input[..input.find('>').unwrap()];
+    assert!(!input.contains("aria-required"), "{input}");
+    assert!(
+        html.contains("(nur wenn „Für eine Firma, einen Verein oder eine Einrichtung“ gewählt)")
+    );
+    let csrf = csrf_token(&html);
+
+    let post_with = |kind: &str, filler: &mut Filler| {
+        let mut post = StepPost::default();
+        for f in step.fields.iter().filter(|f| f.id != "firma_name") {
+            filler.fill(f, &format!("f-{}", f.id), &mut post);
+        }
+        post.set("f-meldende_art", kind);
+        post
+    };
+    let res = post_step(&app, &url, &csrf, &post_with("firma", &mut filler), "next").await;
+    assert_eq!(res.status(), 200, "the step is shown again");
+    let body = res.text().await.unwrap();
+    let summary = error_summary(&body).expect("an error summary");
+    assert!(summary.contains(r##"href="#f-firma_name""##), "{summary}");
+    assert_eq!(summary.matches("href=").count(), 1, "{summary}");
+    assert!(body.contains(r#"id="f-meldende_art-1" name="f-meldende_art" value="firma" checked"#));
+
+    let res = post_step(&app, &url, &csrf, &post_with("privat", &mut filler), "next").await;
+    assert_eq!(
+        res.status(),
+        303,
+        "empty and not applicable: the step goes on"
+    );
+    assert!(crate::filing::location(&res).ends_with("/schritt/tatzeit"));
 }

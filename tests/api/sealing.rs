@@ -136,6 +136,14 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
             "{sent} is in the decrypted report"
         );
     }
+    // The date of birth, typed as 17 / 05 / 1985 in three boxes, travels as an ISO date.
+    let birth = doc
+        .answers
+        .iter()
+        .find(|a| a.field_id == "geburtsdatum")
+        .expect("the date of birth");
+    assert_eq!(birth.value, serde_json::json!("1985-05-17"));
+    assert_eq!(birth.display, "17.05.1985");
     assert!(
         doc.client.is_none(),
         "Brandenburg does not seal the client address"

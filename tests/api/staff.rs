@@ -827,7 +827,7 @@ async fn clerk_downloads_and_confirms_receipt(mut app: TestApp) {
         .await
         .unwrap();
     assert!(list.contains(&case) && !list.contains(&bb_case));
-    assert!(list.contains("betrug v1"), "form version shown");
+    assert!(list.contains("betrug v2"), "form version shown");
 
     let res = app.get(&format!("/polizei/berichte/{case}/umschlag")).await;
     assert_eq!(res.status(), 200);

@@ -39,6 +39,7 @@ const PAGES = {
     await pressAction(page, 'next'); // everything empty: the error summary
     await page.locator('.error-summary').waitFor();
   },
+  'time-step': (page) => page.goto(server.url + STEP('tatzeit')),
   textarea: (page) => page.goto(server.url + STEP('hergang')),
   group: async (page) => {
     await page.goto(server.url + STEP('beteiligte'));
@@ -50,7 +51,7 @@ const PAGES = {
     await signIn(page, server.url, 'look-admin', adminPassword);
     await page.goto(`${server.url}/verwaltung/formulare`);
   },
-  'staff-stored-variant': (page) => page.goto(`${server.url}/verwaltung/formulare/be/hinweis/1`),
+  'staff-stored-variant': (page) => page.goto(`${server.url}/verwaltung/formulare/be/hinweis/2`),
   'staff-audit': (page) => page.goto(`${server.url}/verwaltung/protokoll`),
 };
 
@@ -66,7 +67,7 @@ const FOCUSABLE = [
   ['text link', 'easy-language', 'main a[href="/datenschutz"]'],
   ['back button styled as a link', 'step', 'main button.back-link'],
   ['text input', 'step', '#f-vorname'],
-  ['date input', 'step', '#f-geburtsdatum'],
+  ['date input', 'time-step', '#f-tatzeit-from-date'],
   ['select', 'step', '#f-land'],
   ['error summary', 'step-error', '.error-summary'],
   ['error summary link', 'step-error', '.error-summary a'],

@@ -68,7 +68,7 @@ async function bicycleTheftBerlin(page, { js }) {
   await fillStep(page, {
     check: ['f-meldende_art-0'],
     fill: {
-      'f-vorname': 'Erika', 'f-nachname': 'Mustermann', 'f-geburtsdatum': '1985-05-17',
+      'f-vorname': 'Erika', 'f-nachname': 'Mustermann', 'f-geburtsdatum-day': '17', 'f-geburtsdatum-month': '05', 'f-geburtsdatum-year': '1985',
       'f-strasse': 'Platz der Republik 1', 'f-plz': '10557', 'f-ort': 'Berlin',
       'f-email': 'erika@example.org',
     },
@@ -259,7 +259,7 @@ describe('journeys', () => {
       await fillStep(page, {
         check: ['f-meldende_art-0'],
         fill: {
-          'f-vorname': 'John', 'f-nachname': 'Doe', 'f-geburtsdatum': '1970-01-31',
+          'f-vorname': 'John', 'f-nachname': 'Doe', 'f-geburtsdatum-day': '31', 'f-geburtsdatum-month': '01', 'f-geburtsdatum-year': '1970',
           'f-strasse': 'Friedrich-Ebert-Straße 79', 'f-plz': '14469', 'f-ort': 'Potsdam',
           'f-telefon': '+49 331 1234567', 'f-email': 'john@example.org',
         },
@@ -380,7 +380,7 @@ const FIELD_TYPES = [
   ['yes_no', 'be/fahrraddiebstahl', 'gefahr', '#f-gefahr_akut-0'],
   ['radio', 'be/fahrraddiebstahl', 'meldende_person', '#f-meldende_art-0'],
   ['text', 'be/fahrraddiebstahl', 'meldende_person', '#f-vorname'],
-  ['date', 'be/fahrraddiebstahl', 'meldende_person', '#f-geburtsdatum'],
+  ['memorable_date', 'be/fahrraddiebstahl', 'meldende_person', '#f-geburtsdatum-day'],
   ['postal_code', 'be/fahrraddiebstahl', 'meldende_person', '#f-plz'],
   ['country', 'be/fahrraddiebstahl', 'meldende_person', '#f-land'],
   ['phone', 'be/fahrraddiebstahl', 'meldende_person', '#f-telefon'],
@@ -395,13 +395,14 @@ const FIELD_TYPES = [
   ['licence_plate', 'be/fahrraddiebstahl', 'beteiligte', '#f-verdaechtige-0-verdaechtig_kennzeichen'],
   ['file', 'be/fahrraddiebstahl', 'beweise', '#f-beweise'],
   ['checkboxes', 'be/fahrraddiebstahl', 'abschluss', '#f-wahrheit-0'],
+  ['date', 'be/hinweis', 'hinweis', '#f-hinweis_datum'],
   ['time', 'be/hinweis', 'hinweis', '#f-hinweis_uhrzeit'],
   ['url', 'bb/betrug', 'betrug', '#f-webseite'],
   ['iban', 'bb/betrug', 'betrug', '#f-empfaenger_iban'],
   ['vin', 'be/diebstahl', 'fahrzeug', '#f-kfz_fin'],
 ];
 const ALL_TYPES = [
-  'text', 'textarea', 'email', 'phone', 'date', 'time', 'time_span', 'select', 'radio',
+  'text', 'textarea', 'email', 'phone', 'date', 'memorable_date', 'time', 'time_span', 'select', 'radio',
   'checkboxes', 'yes_no', 'number', 'money', 'postal_code', 'country', 'iban',
   'licence_plate', 'vin', 'frame_number', 'url', 'file', 'group',
 ];
@@ -622,7 +623,7 @@ async function adminPublishesVariant(page) {
   assert.equal(await page.locator('h1').innerText(), 'Formularvarianten');
   const before = await tableRows(page);
   const hinweis = before.filter((r) => r[1] === 'hinweis');
-  assert.deepEqual(hinweis.map((r) => [r[0], r[3], r[4]]), [['BE', 'v1', 'aktiv']]);
+  assert.deepEqual(hinweis.map((r) => [r[0], r[3], r[4]]), [['BE', 'v2', 'aktiv']]);
   await checkPage(page, 'admin-variants');
 
   await navigating(page, () => page.getByRole('link', { name: 'Neue Variante hochladen' }).click());
@@ -668,11 +669,11 @@ async function adminPublishesVariant(page) {
   await navigating(page, () => page.getByRole('button', { name: 'Veröffentlichen' }).click());
   assert.equal(new URL(page.url()).pathname, '/verwaltung/formulare');
   const after = (await tableRows(page)).filter((r) => r[1] === 'hinweis').map((r) => [r[3], r[4], r[5]]);
-  assert.deepEqual(after.map((r) => r.slice(0, 2)).sort(), [['v1', 'ältere Version'], ['v2', 'aktiv']]);
-  assert.equal(after.find((r) => r[0] === 'v2')[2], 'Hochgeladen (berta-admin)', 'the upload names its admin');
+  assert.deepEqual(after.map((r) => r.slice(0, 2)).sort(), [['v2', 'ältere Version'], ['v3', 'aktiv']]);
+  assert.equal(after.find((r) => r[0] === 'v3')[2], 'Hochgeladen (berta-admin)', 'the upload names its admin');
 
   // The stored source is what was uploaded: the hidden-input round trip kept every character.
-  await navigating(page, () => page.locator('main a[href="/verwaltung/formulare/be/hinweis/2"]').click());
+  await navigating(page, () => page.locator('main a[href="/verwaltung/formulare/be/hinweis/3"]').click());
   assert.equal(await page.locator('h1').innerText(), `Vorschau: ${HINWEIS_TITLE}`);
   const stored = await page.locator('main details pre').textContent();
   assert.equal(stored.replace(/\r\n/g, '\n'), HINWEIS_UPLOAD);
@@ -691,7 +692,7 @@ async function clerkListsReports(page) {
   const cells = await row();
   assert.ok(cells, `the list shows ${caseNumber}`);
   assert.equal(cells[1], 'lob-und-beschwerde');
-  assert.equal(cells[2], 'lob-und-beschwerde v1');
+  assert.equal(cells[2], 'lob-und-beschwerde v2');
   assert.match(cells[3], /\d/, 'a received time');
   assert.match(cells[4], /^(offen|zugestellt)$/);
   assert.match(cells[5], /Polizei|Internetwache/, 'an office of Berlin');
@@ -711,7 +712,7 @@ async function clerkListsReports(page) {
   await navigating(page, () => page.locator(`main table a[href="/polizei/berichte/${caseNumber}"]`).click());
   assert.equal((await page.locator('#case-number').innerText()).trim(), caseNumber);
   const detail = await page.locator('main dl').innerText();
-  for (const text of ['lob-und-beschwerde v1', 'BE']) assert.ok(detail.includes(text), `detail shows ${text}`);
+  for (const text of ['lob-und-beschwerde v2', 'BE']) assert.ok(detail.includes(text), `detail shows ${text}`);
   await checkPage(page, 'clerk-report');
 
   // The envelope, as a file.

@@ -56,7 +56,7 @@ async function fileBicycleTheft(page, baseUrl) {
   await fillStep(page, {
     check: ['f-meldende_art-0'],
     fill: {
-      'f-vorname': 'Ilse', 'f-nachname': 'Posteingang', 'f-geburtsdatum': '1979-08-23',
+      'f-vorname': 'Ilse', 'f-nachname': 'Posteingang', 'f-geburtsdatum-day': '23', 'f-geburtsdatum-month': '08', 'f-geburtsdatum-year': '1979',
       'f-strasse': 'Schönhauser Allee 12', 'f-plz': '10119', 'f-ort': 'Berlin',
       'f-email': 'ilse@example.org',
     },

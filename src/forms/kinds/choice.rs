@@ -85,6 +85,8 @@ pub(crate) fn option_view(
         value: value.to_string(),
         label: label.to_string(),
         checked: answer.is_some_and(|a| a.matches(value)),
+        controls: String::new(),
+        nested: Vec::new(),
     }
 }
 

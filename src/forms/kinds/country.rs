@@ -57,6 +57,8 @@ impl Kind for Country {
                 value: c.code.into(),
                 label: cx.lang.t(c.de, c.en).into(),
                 checked: cx.value.is_some_and(|a| a.matches(c.code)),
+                controls: String::new(),
+                nested: Vec::new(),
             })
             .collect();
     }

@@ -93,3 +93,13 @@ export async function checkPage(page, name) {
   const overflow = await screenshots(page, name);
   assert.ok(overflow <= 0, `"${name}" scrolls sideways by ${overflow}px at 375 px`);
 }
+
+/** Runs `fn(page)` in a fresh context (no cookies) with `options`; closes it afterwards. */
+export async function withPage(browser, options, fn) {
+  const context = await newContext(browser, options);
+  try {
+    return await fn(await context.newPage());
+  } finally {
+    await context.close();
+  }
+}

@@ -31,8 +31,9 @@ export function pressAction(page, value) {
  * Ids are element ids without `#`.
  */
 export async function fillStep(page, { fill = {}, check = [], select = {}, files = {} } = {}) {
-  for (const [id, value] of Object.entries(fill)) await page.locator(`#${id}`).fill(value);
+  // Answers first: with JavaScript a conditional question appears only once its answer is chosen.
   for (const id of check) await page.locator(`#${id}`).check();
+  for (const [id, value] of Object.entries(fill)) await page.locator(`#${id}`).fill(value);
   for (const [id, value] of Object.entries(select)) await page.locator(`#${id}`).selectOption(value);
   for (const [id, file] of Object.entries(files)) await page.locator(`#${id}`).setInputFiles(file);
 }

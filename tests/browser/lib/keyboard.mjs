@@ -103,12 +103,12 @@ export async function keyboardJourney(page, baseUrl) {
   assert.equal(new URL(page.url()).pathname, '/be/lob-und-beschwerde/schritt/meldende_person');
 
   // Tab order on a step: skip link, <main>, the back link at the top, then the fields top
-  // to bottom, then "Weiter".
+  // to bottom (the company's name stays hidden until "Firma" is chosen), then "Weiter".
   await skipToMain(page);
   const order = await tabTo(page, 'action=next');
   assert.deepEqual(order, [
-    'action=back', 'f-meldende_art-0', 'f-firma_name', 'f-vorname', 'f-nachname', 'f-geburtsdatum',
-    'f-geburtsort', 'f-strasse', 'f-plz', 'f-ort', 'f-land', 'f-telefon', 'f-email',
+    'action=back', 'f-meldende_art-0', 'f-vorname', 'f-nachname', 'f-geburtsdatum-day',
+    'f-geburtsdatum-month', 'f-geburtsdatum-year', 'f-geburtsort', 'f-strasse', 'f-plz', 'f-ort', 'f-land', 'f-telefon', 'f-email',
     'action=next',
   ]);
   assert.equal(await press(page, 'Shift+Tab'), 'f-email');
@@ -119,13 +119,15 @@ export async function keyboardJourney(page, baseUrl) {
     ['f-meldende_art-0', { key: 'Space' }],
     ['f-vorname', { type: 'Kim' }],
     ['f-nachname', { type: 'Tastatur' }],
-    ['f-geburtsdatum', { date: '1990-03-04' }],
+    ['f-geburtsdatum-day', { type: '4' }],
+    ['f-geburtsdatum-month', { type: '3' }],
+    ['f-geburtsdatum-year', { type: '1990' }],
     ['f-strasse', { type: 'Alexanderplatz 1' }],
     ['f-plz', { type: '10178' }],
     ['f-ort', { type: 'Berlin' }],
     ['f-email', { type: 'kim@example.org' }],
   ], dateKeys);
-  assert.equal(await page.locator('#f-geburtsdatum').inputValue(), '1990-03-04');
+  assert.equal(await page.locator('#f-geburtsdatum-year').inputValue(), '1990');
   await continueByKeyboard(page);
 
   assert.equal(new URL(page.url()).pathname, '/be/lob-und-beschwerde/schritt/anliegen');

@@ -28,7 +28,7 @@ export async function fileShortReport(page, baseUrl) {
   await fillStep(page, {
     check: ['f-meldende_art-0'],
     fill: {
-      'f-vorname': 'Paula', 'f-nachname': 'Probe', 'f-geburtsdatum': '1980-02-29',
+      'f-vorname': 'Paula', 'f-nachname': 'Probe', 'f-geburtsdatum-day': '29', 'f-geburtsdatum-month': '02', 'f-geburtsdatum-year': '1980',
       'f-strasse': 'Karl-Marx-Allee 1', 'f-plz': '10178', 'f-ort': 'Berlin',
       'f-email': 'paula@example.org',
     },
