@@ -40,6 +40,8 @@ pub struct Draft {
     pub form_id: String,
     pub form_version: i64,
     pub expires: DateTime<Utc>,
+    /// The absolute expiry, read with the row, so a save needs no second read.
+    expires_at: DateTime<Utc>,
     pub case_number: Option<CaseNumber>,
     pub payload: DraftPayload,
 }
@@ -125,6 +127,7 @@ impl DraftService {
             form_id: form_id.to_owned(),
             form_version,
             expires: idle_expires_at,
+            expires_at,
             case_number: None,
             payload,
         };
@@ -169,6 +172,7 @@ impl DraftService {
         let payload: DraftPayload = serde_json::from_slice(&plain)?;
         Ok(Draft {
             expires: row.expires(),
+            expires_at: row.expires_at,
             id: row.id,
             secret,
             state: row.state,
@@ -188,10 +192,8 @@ impl DraftService {
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, DraftError> {
         let sealed = Self::seal(&draft.secret, &draft.payload)?;
-        let Some(row) = store_drafts::get(db, &draft.id).await? else {
-            return Ok(None);
-        };
-        let idle = (now + self.idle).min(row.expires_at);
+        // A draft deleted meanwhile updates no row and reads as frozen, like a submitted one.
+        let idle = (now + self.idle).min(draft.expires_at);
         let saved = store_drafts::update(db, &draft.id, &sealed, now, idle).await?;
         Ok(saved.then_some(idle))
     }
