@@ -47,6 +47,8 @@ pub struct Draft {
     pub form_id: String,
     pub form_version: i64,
     pub expires: DateTime<Utc>,
+    /// The absolute expiry, read with the row, so a save needs no second read.
+    expires_at: DateTime<Utc>,
     pub case_number: Option<CaseNumber>,
     pub payload: DraftPayload,
 }
@@ -142,6 +144,7 @@ impl DraftService {
             form_id: form_id.to_owned(),
             form_version,
             expires: idle_expires_at,
+            expires_at,
             case_number: None,
             payload,
         };
@@ -217,6 +220,7 @@ impl DraftService {
         let kept = store_drafts::keep_until(db, &draft.id, &sealed, now, until).await?;
         if kept {
             draft.expires = until;
+            draft.expires_at = until;
         }
         Ok(kept.then_some(until))
     }
@@ -226,6 +230,7 @@ impl DraftService {
         let payload: DraftPayload = serde_json::from_slice(&plain)?;
         Ok(Draft {
             expires: row.expires(),
+            expires_at: row.expires_at,
             id: row.id,
             secret,
             state: row.state,
@@ -245,12 +250,10 @@ impl DraftService {
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, DraftError> {
         let sealed = Self::seal(&draft.secret, &draft.payload)?;
-        let Some(row) = store_drafts::get(db, &draft.id).await? else {
-            return Ok(None);
-        };
-        // A draft saved for later keeps its longer expiry however often it is saved.
+        // A draft saved for later keeps its longer expiry however often it is saved; one
+        // deleted meanwhile updates no row and reads as frozen, like a submitted one.
         let floor = draft.payload.saved_until.unwrap_or(now);
-        let idle = (now + self.idle).max(floor).min(row.expires_at);
+        let idle = (now + self.idle).max(floor).min(draft.expires_at);
         let saved = store_drafts::update(db, &draft.id, &sealed, now, idle).await?;
         Ok(saved.then_some(idle))
     }
