@@ -19,6 +19,7 @@ use crate::config::DatabaseUrl;
 pub mod audit;
 pub mod delivery;
 pub mod drafts;
+pub mod followups;
 pub mod forms;
 pub mod inbox;
 pub mod inbox_retention;
