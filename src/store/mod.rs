@@ -22,6 +22,7 @@ pub mod drafts;
 pub mod followups;
 pub mod forms;
 pub mod inbox;
+pub mod inbox_followups;
 pub mod inbox_retention;
 pub mod jobs;
 pub mod reports;

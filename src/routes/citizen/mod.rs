@@ -12,7 +12,7 @@ pub(super) mod choose;
 mod confirmation;
 mod review;
 mod start;
-mod step;
+pub(crate) mod step;
 mod unavailable;
 
 /// The `/{state}/...` patterns; the fixed `/melden` paths are in the route table.
