@@ -116,7 +116,7 @@ declare_settings! {
         "Key of the audit log's HMAC chain (any long secret); empty = generated under the data dir.";
     // Issue 12: retention.
     retention_sweep_minutes: u32 = "60", "IW_RETENTION_SWEEP_MINUTES",
-        "How often the workers delete what is past its retention time (per-state days: `[retention]` in state.toml, `[police.<state>.retention]` here).";
+        "How often the workers delete what is past its retention time (per-state days: `[retention]` in state.toml, `[police.<state>.retention]` here). `0` turns the background sweep off on this instance: then run `internetwache retention run` from a scheduler.";
     mail_file_retention_days: u32 = "7", "IW_MAIL_FILE_RETENTION_DAYS",
         "The demo file mail transport's .eml files are deleted after this many days.";
     // Hostile-input limits (issue 11).
