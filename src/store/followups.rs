@@ -120,6 +120,23 @@ pub async fn get(db: &Db, id: i64) -> StoreResult<Option<FollowupRow>> {
         .await?))
 }
 
+/// The follow-up `seq` of the report with this case number.
+pub async fn by_case_and_seq(
+    db: &Db,
+    case_number: &CaseNumber,
+    seq: i64,
+) -> StoreResult<Option<FollowupRow>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM followups f JOIN reports r ON r.id = f.report_id \
+         WHERE r.case_number = $1 AND f.seq = $2"
+    );
+    Ok(with_db!(db, pool => sqlx::query_as::<_, FollowupRow>(&sql)
+        .bind(case_number)
+        .bind(seq)
+        .fetch_optional(pool)
+        .await?))
+}
+
 /// The stored envelope; `None` once retention deleted it (or for no such follow-up).
 pub async fn envelope(db: &Db, id: i64) -> StoreResult<Option<String>> {
     Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
