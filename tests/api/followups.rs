@@ -504,5 +504,112 @@ mod nachreichen {
         assert_eq!(count, 2);
     }
 
-    crate::with_both_engines!(a_followup_with_a_png_arrives_in_the_inbox);
+    /// A pull-only police system lists, downloads and confirms a follow-up by the API; a
+    /// receipt keyed for another seq is refused.
+    async fn a_pull_system_fetches_and_confirms_a_followup(backend: Backend) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let secret = "pull-receipt-secret-for-followup-tests";
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{secret}\"\n",
+            key.key_id,
+            key.public_key().public_base64()
+        );
+        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+            return;
+        };
+        let db = &app.state.db;
+        let workers = workers(&app, 1);
+        let (filed, code) = super::file(&app).await;
+        super::timeline(&app, &filed.case_number, &code).await;
+        assert_eq!(
+            add(&app, "Per Pull abzuholen", Some("a.png"))
+                .await
+                .status(),
+            200
+        );
+        for w in &workers {
+            w.run_until_empty().await.unwrap();
+        }
+        let token = crate::staff::add_token(&app, "be").await;
+        let api = reqwest::Client::new();
+        let list: serde_json::Value = api
+            .get(app.url("/api/v1/followups"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}");
+        assert_eq!(items[0]["case_number"], filed.case_number.as_str());
+        assert_eq!(items[0]["seq"], 1);
+        let url = format!("/api/v1/followups/{}/1", filed.case_number);
+        let envelope = api
+            .get(app.url(&url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(envelope.status(), 200);
+        let bytes = envelope.bytes().await.unwrap();
+        let case = CaseNumber::parse(&filed.case_number).unwrap();
+        let opened = followup::open(
+            &Envelope::from_json(std::str::from_utf8(&bytes).unwrap()).unwrap(),
+            &key,
+            &case,
+            1,
+        )
+        .unwrap();
+        assert_eq!(opened.1.text, "Per Pull abzuholen");
+        let post = |receipt: String| {
+            api.post(app.url(&format!("{url}/receipt")))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "receipt": receipt }))
+                .send()
+        };
+        let wrong = internetwache::delivery::receipt::compute(
+            secret.as_bytes(),
+            &followup::delivery_key(&case, 2),
+            &bytes,
+        );
+        assert_eq!(post(wrong).await.unwrap().status(), 422);
+        let right = internetwache::delivery::receipt::compute(
+            secret.as_bytes(),
+            &followup::delivery_key(&case, 1),
+            &bytes,
+        );
+        let res = post(right).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["first"], true);
+        let list: serde_json::Value = api
+            .get(app.url("/api/v1/followups"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            list["items"].as_array().unwrap().is_empty(),
+            "confirmed: no longer listed"
+        );
+        let job_status = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT status FROM jobs WHERE kind = 'deliver_followup'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert_eq!(job_status, "done", "the receipt completes the waiting job");
+    }
+
+    crate::with_both_engines!(
+        a_followup_with_a_png_arrives_in_the_inbox,
+        a_pull_system_fetches_and_confirms_a_followup,
+    );
 }
