@@ -101,6 +101,16 @@ impl AppState {
         }
     }
 
+    /// What adding a follow-up needs from this instance.
+    pub fn followup_adder(&self) -> crate::reports::followup_submission::FollowupAdder<'_> {
+        crate::reports::followup_submission::FollowupAdder {
+            db: &self.db,
+            police_keys: &self.police_keys,
+            per_day: self.settings.followups_per_day,
+            max_attempts: self.settings.job_max_attempts,
+        }
+    }
+
     /// (code, name) of every state offered, by name.
     pub fn state_names(&self, lang: Lang) -> Vec<(String, String)> {
         let mut names: Vec<_> = self

@@ -102,6 +102,8 @@ declare_settings! {
         "POST requests and API calls per client address and minute, per instance (0 = off).";
     status_attempts_per_hour: u32 = "30", "IW_STATUS_ATTEMPTS_PER_HOUR",
         "Status look-ups (case number + status code) per client address and hour, per instance (0 = off); then 429.";
+    followups_per_day: u32 = "5", "IW_FOLLOWUPS_PER_DAY",
+        "Follow-ups (Nachreichen) a citizen may add to one case within 24 hours; then a clear page, nothing lost.";
     max_upload_mb: u32 = "10", "IW_MAX_UPLOAD_MB",
         "Largest request body, in MiB, a citizen may upload in one step.";
     shutdown_timeout_secs: u64 = "30", "IW_SHUTDOWN_TIMEOUT_SECS",

@@ -92,9 +92,38 @@ impl Envelope {
         Ok(meta)
     }
 
+    /// Seals under another `info` with associated data the caller made: the same envelope
+    /// format for a document kind with metadata of its own (follow-ups, `reports::followup`).
+    pub fn seal_raw(
+        recipient: &PolicePublicKey,
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Self, CryptoError> {
+        let sealed = hpke_seal::seal(&recipient.public, info, aad, plaintext)?;
+        Ok(Envelope {
+            version: VERSION,
+            suite: SUITE.into(),
+            key_id: recipient.key_id.clone(),
+            aad: b64url_encode(aad),
+            enc: b64url_encode(&sealed.enc),
+            ciphertext: b64url_encode(&sealed.ciphertext),
+        })
+    }
+
+    /// The associated data bytes, not yet verified (only a successful open proves them).
+    pub fn aad_bytes(&self) -> Result<Vec<u8>, CryptoError> {
+        self.check_header_and_aad()
+    }
+
     /// Opens with a raw X25519 secret (via the `hpke` crate).
     pub fn open(&self, secret: &[u8; 32]) -> Result<Vec<u8>, CryptoError> {
         self.metadata()?;
+        self.open_raw(secret, INFO)
+    }
+
+    /// Opens under `info` without reading the metadata: the caller checks its own.
+    pub fn open_raw(&self, secret: &[u8; 32], info: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let aad = self.check_header_and_aad()?;
         let enc = b64url_decode(&self.enc)
             .filter(|e| e.len() == 32)
@@ -103,7 +132,7 @@ impl Envelope {
             })?;
         let ciphertext = b64url_decode(&self.ciphertext)
             .ok_or_else(|| CryptoError::MalformedEnvelope("ciphertext is not base64url".into()))?;
-        hpke_open::open(secret, &enc, INFO, &aad, &ciphertext)
+        hpke_open::open(secret, &enc, info, &aad, &ciphertext)
     }
 
     /// Opens with a clerk key, naming a key-id mismatch before trying.

@@ -2,6 +2,7 @@
 //! HMAC-SHA256 over its case number and the exact envelope bytes (the README's delivery protocol).
 
 pub mod escalation;
+pub mod followup;
 pub mod push;
 pub mod receipt;
 pub mod targets;
@@ -62,7 +63,7 @@ pub async fn run(
                 client,
                 &url,
                 &secret,
-                &report.case_number,
+                report.case_number.as_str(),
                 &envelope,
                 Utc::now().timestamp(),
             )

@@ -1,6 +1,5 @@
 //! Push delivery: one signed HTTPS POST of the stored envelope, answered by a receipt.
 
-use crate::reports::case_number::CaseNumber;
 use std::time::Duration;
 
 use super::receipt::{self, ReceiptBody};
@@ -30,12 +29,13 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .expect("static HTTP client configuration is valid")
 }
 
-/// POSTs `envelope` (the exact stored JSON) and returns the verified receipt.
+/// POSTs `envelope` (the exact stored JSON) and returns the verified receipt. `key` is the
+/// Idempotency-Key: a report's case number, or a follow-up's `<case number>.<seq>`.
 pub async fn push(
     client: &reqwest::Client,
     url: &str,
     secret: &[u8],
-    case_number: &CaseNumber,
+    key: &str,
     envelope: &str,
     now_unix: i64,
 ) -> Result<String, PushError> {
@@ -43,7 +43,7 @@ pub async fn push(
     let response = client
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header(receipt::HEADER_IDEMPOTENCY_KEY, case_number.as_str())
+        .header(receipt::HEADER_IDEMPOTENCY_KEY, key)
         .header(receipt::HEADER_TIMESTAMP, now_unix.to_string())
         .header(
             receipt::HEADER_SIGNATURE,
@@ -62,12 +62,7 @@ pub async fn push(
         .await
         .map_err(|e| PushError::Transport(e.without_url()))?;
     let answer: ReceiptBody = serde_json::from_slice(&bytes).map_err(|_| PushError::NoReceipt)?;
-    if receipt::verify(
-        secret,
-        case_number.as_str(),
-        envelope.as_bytes(),
-        &answer.receipt,
-    ) {
+    if receipt::verify(secret, key, envelope.as_bytes(), &answer.receipt) {
         Ok(answer.receipt)
     } else {
         Err(PushError::BadReceipt)

@@ -323,6 +323,11 @@ impl Catalog {
     }
 
     /// Number of files read, for the checker's summary.
+    /// A shared step fragment (`forms/shared/<name>.toml`).
+    pub fn shared_step(&self, name: &str) -> Option<&Step> {
+        self.shared.get(&format!("shared/{name}"))
+    }
+
     pub fn file_count(&self) -> usize {
         self.files
     }

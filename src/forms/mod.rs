@@ -11,6 +11,7 @@ use std::fmt;
 mod answers;
 mod catalog;
 pub mod countries;
+pub mod followup_form;
 mod groups;
 mod kinds;
 mod overlay;

@@ -24,6 +24,7 @@ pub mod clerk_pages;
 pub mod context;
 pub mod export;
 pub mod export_api;
+pub mod followups;
 pub mod keyring;
 pub mod opening;
 pub mod pull;

@@ -33,7 +33,8 @@ impl PushHeaders {
         }
     }
 
-    /// The lower-case state the case number in the Idempotency-Key starts with.
+    /// The lower-case state the case number in the Idempotency-Key starts with (a
+    /// follow-up's key `<case number>.<seq>` starts the same way).
     pub fn state(&self) -> Option<String> {
         let prefix = self.idempotency_key.get(..2)?;
         prefix
@@ -69,7 +70,7 @@ pub async fn accept(
             chrono::Utc::now(),
         )
         .await?;
-    let receipt = receipt::compute(secret, accepted.case_number.as_str(), body);
+    let receipt = receipt::compute(secret, &accepted.receipt_key, body);
     Ok((accepted, ReceiptBody { receipt }))
 }
 

@@ -13,13 +13,16 @@ use crate::crypto::audit_chain::AuditKey;
 use crate::crypto::Envelope;
 use crate::delivery::receipt::sha256_hex;
 use crate::reports::case_number::CaseNumber;
+use crate::reports::followup;
 use crate::store::audit::{self, NewAuditEntry};
 use crate::store::inbox::{self as store, NewInboxReport, Stored, TriageColumns};
+use crate::store::inbox_followups::{self, NewInboxFollowup};
 use crate::store::{Db, StoreError};
 
 /// Audit actions of the receiving side.
 pub const ACTION_RECEIVE: &str = "inbox_receive";
 pub const ACTION_CONFLICT: &str = "inbox_receive_conflict";
+pub const ACTION_RECEIVE_FOLLOWUP: &str = "inbox_receive_followup";
 
 /// How an envelope arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,6 +44,9 @@ impl Via {
 #[derive(Debug, Clone)]
 pub struct Accepted {
     pub case_number: CaseNumber,
+    /// What the receipt binds: the Idempotency-Key (the case number, or for a follow-up
+    /// `<case number>.<seq>`).
+    pub receipt_key: String,
     /// False for a repeat of bytes stored before.
     pub first: bool,
     /// The opened report when this arrival was the first and the envelope opened.
@@ -96,6 +102,11 @@ impl Receiver {
         via: Via,
         now: DateTime<Utc>,
     ) -> Result<Accepted, ReceiveError> {
+        if let Some((case_number, seq)) = followup::parse_delivery_key(idempotency_key) {
+            return self
+                .receive_followup(case_number, seq, body, via, now)
+                .await;
+        }
         let case_number = CaseNumber::parse(idempotency_key)
             .ok()
             .filter(|c| c.as_str() == idempotency_key.trim())
@@ -139,12 +150,14 @@ impl Receiver {
                 self.audit(ACTION_RECEIVE, &state, case_number.as_str(), now)
                     .await?;
                 Ok(Accepted {
+                    receipt_key: case_number.to_string(),
                     case_number,
                     first: true,
                     opened: opened.ok(),
                 })
             }
             Stored::Repeat { .. } => Ok(Accepted {
+                receipt_key: case_number.to_string(),
                 case_number,
                 first: false,
                 opened: None,
@@ -154,6 +167,76 @@ impl Receiver {
                 self.audit(ACTION_CONFLICT, &state, case_number.as_str(), now)
                     .await?;
                 Err(ReceiveError::Conflict(case_number.to_string()))
+            }
+        }
+    }
+
+    /// Stores a follow-up delivered as `<case>.<seq>`. Its associated data must name exactly
+    /// that case and seq (else nothing is stored); one that cannot be opened is kept as
+    /// "nicht lesbar", like a report. No report needs to be here yet: the case number links.
+    async fn receive_followup(
+        &self,
+        case_number: CaseNumber,
+        seq: u32,
+        body: &[u8],
+        via: Via,
+        now: DateTime<Utc>,
+    ) -> Result<Accepted, ReceiveError> {
+        let text = std::str::from_utf8(body)
+            .map_err(|_| ReceiveError::Malformed("the body is not UTF-8".into()))?;
+        let envelope =
+            Envelope::from_json(text).map_err(|e| ReceiveError::Malformed(e.to_string()))?;
+        let meta =
+            followup::metadata(&envelope).map_err(|e| ReceiveError::Malformed(e.to_string()))?;
+        if meta.case_number != case_number || meta.seq != seq {
+            return Err(ReceiveError::Malformed(
+                "the follow-up envelope names another case or sequence number than the Idempotency-Key".into(),
+            ));
+        }
+        let unreadable = match self.keyring.get(&envelope.key_id) {
+            None => Some(format!(
+                "kein Schlüssel mit der Kennung {:?} / no key with id {:?}",
+                envelope.key_id, envelope.key_id
+            )),
+            Some(key) => followup::open(&envelope, key, &case_number, seq)
+                .err()
+                .map(|e| format!("Nachreichung nicht lesbar / follow-up unreadable ({e})")),
+        };
+        let state = case_number.state().to_ascii_lowercase();
+        let sha = sha256_hex(body);
+        let new = NewInboxFollowup {
+            case_number: case_number.as_str(),
+            state: &state,
+            seq: i64::from(seq),
+            key_id: &envelope.key_id,
+            envelope: text,
+            envelope_sha256: &sha,
+            received_via: via.as_str(),
+            received_at: now,
+            unreadable_reason: unreadable.as_deref(),
+        };
+        let receipt_key = followup::delivery_key(&case_number, seq);
+        match inbox_followups::insert(&self.db, &new).await? {
+            Stored::New { .. } => {
+                self.audit(ACTION_RECEIVE_FOLLOWUP, &state, &receipt_key, now)
+                    .await?;
+                Ok(Accepted {
+                    case_number,
+                    receipt_key,
+                    first: true,
+                    opened: None,
+                })
+            }
+            Stored::Repeat { .. } => Ok(Accepted {
+                case_number,
+                receipt_key,
+                first: false,
+                opened: None,
+            }),
+            Stored::Conflict { .. } => {
+                self.audit(ACTION_CONFLICT, &state, &receipt_key, now)
+                    .await?;
+                Err(ReceiveError::Conflict(receipt_key))
             }
         }
     }

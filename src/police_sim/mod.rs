@@ -223,7 +223,11 @@ async fn intake(req: HttpRequest, state: web::Data<SimState>, body: web::Bytes) 
         return push::unauthorized();
     }
     let key = headers.idempotency_key.clone();
-    if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+    if key.is_empty()
+        || !key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
         return HttpResponse::BadRequest().body("missing or malformed Idempotency-Key");
     }
     {
@@ -261,13 +265,13 @@ async fn intake(req: HttpRequest, state: web::Data<SimState>, body: web::Bytes) 
         }
         *state.stats().writes.entry(key).or_default() += 1;
     }
-    let case_number = accepted.case_number.as_str();
+    let receipt_key = accepted.receipt_key.as_str();
     match mode {
         Mode::Drop => HttpResponse::Ok().streaming(futures_util::stream::once(async {
             Err::<web::Bytes, _>(std::io::Error::other("injected connection drop"))
         })),
         Mode::BadReceipt => HttpResponse::Ok().json(ReceiptBody {
-            receipt: receipt::compute(b"not the shared secret", case_number, &body),
+            receipt: receipt::compute(b"not the shared secret", receipt_key, &body),
         }),
         Mode::NoReceipt => HttpResponse::Ok().json(serde_json::json!({"status": "ok"})),
         _ => HttpResponse::Ok().json(receipt),

@@ -181,6 +181,16 @@ impl Worker {
                     Delivered::AlreadyDelivered => Next::Finish,
                 })
                 .map_err(JobError::from),
+            JobKind::DeliverFollowup => {
+                delivery::followup::run(&s.db, &s.targets, &s.http, &job, worker)
+                    .await
+                    .map(|d| match d {
+                        Delivered::Receipted => Next::Completed,
+                        Delivered::AwaitingPull => Next::Wait,
+                        Delivered::AlreadyDelivered => Next::Finish,
+                    })
+                    .map_err(JobError::from)
+            }
             JobKind::Email => mail::confirmation::run(
                 &s.db,
                 &s.mailer,

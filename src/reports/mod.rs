@@ -3,6 +3,8 @@
 
 pub mod case_number;
 pub mod document;
+pub mod followup;
+pub mod followup_submission;
 pub mod status;
 pub mod status_code;
 pub mod submission;

@@ -56,6 +56,8 @@ fixed_routes! {
     post "/status" => status::look_up;
     get "/status/vorgang" => status::case;
     post "/status/ende" => status::end;
+    get "/status/nachreichen" => status::followup::form;
+    post "/status/nachreichen" => status::followup::add;
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

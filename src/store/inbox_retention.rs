@@ -67,13 +67,32 @@ pub async fn delete_envelopes(
         "UPDATE inbox_reports SET envelope = '', envelope_deleted_at = $3 WHERE {}",
         due(" AND envelope_deleted_at IS NULL")
     );
-    Ok(with_db!(db, pool => sqlx::query(&sql)
-        .bind(state)
-        .bind(cutoff)
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected()))
+    // Follow-ups received before the cutoff go with the envelope rule of their report
+    // (only once the inbox is done with it); they are not counted as reports.
+    let followups = format!(
+        "UPDATE inbox_followups SET envelope = '', envelope_deleted_at = $3 WHERE state = $1 \
+         AND received_at < $2 AND envelope_deleted_at IS NULL AND case_number IN \
+         (SELECT case_number FROM inbox_reports WHERE {})",
+        due("")
+    );
+    Ok(with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let n = sqlx::query(&sql)
+            .bind(state)
+            .bind(cutoff)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(&followups)
+            .bind(state)
+            .bind(cutoff)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        n
+    }))
 }
 
 /// Deletes the rows that are due with their notes and status events (and the events'
@@ -99,9 +118,14 @@ pub async fn delete_reports(
             "DELETE FROM inbox_notes WHERE report_id IN \
              (SELECT id FROM inbox_reports WHERE {rows})"
         ),
+        // Follow-ups go with their report's index at the latest.
+        format!(
+            "DELETE FROM inbox_followups WHERE case_number IN \
+             (SELECT case_number FROM inbox_reports WHERE {rows})"
+        ),
         format!("DELETE FROM inbox_reports WHERE {rows}"),
     ];
-    let mut counts = [0u64; 5];
+    let mut counts = [0u64; 6];
     with_db!(db, pool => {
         let mut tx = pool.begin().await?;
         for (sql, count) in statements.iter().zip(counts.iter_mut()) {
@@ -117,7 +141,7 @@ pub async fn delete_reports(
     Ok(IndexDeleted {
         status_events: counts[2],
         notes: counts[3],
-        reports: counts[4],
+        reports: counts[5],
     })
 }
 

@@ -23,6 +23,9 @@ pub enum JobKind {
     /// The police inbox sends a status change back to the intake (inbox database only;
     /// `report_id` names an `inbox_status_events` row).
     InboxStatus,
+    /// Hand a sealed follow-up to the state's police system (`report_id` names a
+    /// `followups` row).
+    DeliverFollowup,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,11 +33,12 @@ pub enum JobKind {
 pub struct UnknownJobKind;
 
 impl JobKind {
-    pub const ALL: [JobKind; 4] = [
+    pub const ALL: [JobKind; 5] = [
         JobKind::Deliver,
         JobKind::Email,
         JobKind::Escalate,
         JobKind::InboxStatus,
+        JobKind::DeliverFollowup,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -43,6 +47,7 @@ impl JobKind {
             JobKind::Email => "email",
             JobKind::Escalate => "escalate",
             JobKind::InboxStatus => "inbox_status",
+            JobKind::DeliverFollowup => "deliver_followup",
         }
     }
 

@@ -32,7 +32,7 @@ const DUE: &str =
     "SELECT id FROM reports WHERE state = $1 AND status = 'delivered' AND delivered_at <= $2";
 
 /// (kind, statement) in the order foreign keys need; `$1` state, `$2` cutoff, `$3` now.
-fn statements() -> [(&'static str, String); 9] {
+fn statements() -> [(&'static str, String); 13] {
     [
         (
             "envelopes",
@@ -41,15 +41,43 @@ fn statements() -> [(&'static str, String); 9] {
                 .to_owned(),
         ),
         (
-            "job_attempts",
+            // Follow-ups delivered at or before the envelope cutoff (their own receipt).
+            "followup_envelopes",
+            "UPDATE followups SET envelope = '', envelope_deleted_at = $3 WHERE state = $1 \
+             AND delivered_at <= $2 AND envelope_deleted_at IS NULL"
+                .to_owned(),
+        ),
+        (
+            "followup_job_attempts",
             format!(
-                "DELETE FROM job_attempts WHERE job_id IN \
-                 (SELECT id FROM jobs WHERE report_id IN ({DUE}))"
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE \
+                 kind = 'deliver_followup' AND report_id IN \
+                 (SELECT id FROM followups WHERE report_id IN ({DUE})))"
             ),
         ),
         (
+            "followup_jobs",
+            format!(
+                "DELETE FROM jobs WHERE kind = 'deliver_followup' AND report_id IN \
+                 (SELECT id FROM followups WHERE report_id IN ({DUE}))"
+            ),
+        ),
+        (
+            // At the latest, follow-ups go with their report's index.
+            "followups",
+            format!("DELETE FROM followups WHERE report_id IN ({DUE})"),
+        ),
+        (
+            "job_attempts",
+            format!(
+                "DELETE FROM job_attempts WHERE job_id IN (SELECT id FROM jobs WHERE \
+                 kind <> 'deliver_followup' AND report_id IN ({DUE}))"
+            ),
+        ),
+        (
+            // `deliver_followup` jobs name follow-ups, not reports.
             "jobs",
-            format!("DELETE FROM jobs WHERE report_id IN ({DUE})"),
+            format!("DELETE FROM jobs WHERE kind <> 'deliver_followup' AND report_id IN ({DUE})"),
         ),
         (
             "mail_outbox",
@@ -103,7 +131,7 @@ pub async fn sweep(
             let mut deleted = Vec::new();
             for cutoffs in states {
                 for (kind, sql) in statements() {
-                    let cutoff = if kind == "envelopes" {
+                    let cutoff = if kind.ends_with("envelopes") {
                         cutoffs.envelope
                     } else {
                         cutoffs.index

@@ -318,3 +318,298 @@ mod address_limit {
         super::too_many_look_ups_from_one_address_get_429(super::Backend::Postgres).await;
     }
 }
+
+// ---- Nachreichen: follow-ups sealed, delivered to the real inbox, limited per day ----
+
+mod nachreichen {
+    use std::time::Duration;
+
+    use chrono::Utc;
+    use internetwache::crypto::Envelope;
+    use internetwache::reports::case_number::CaseNumber;
+    use internetwache::reports::followup;
+    use internetwache::store::{followups as store_followups, Db};
+
+    use crate::delivery_support::{drain, spawn, workers};
+    use crate::filing::{csrf_token, PNG};
+    use crate::helpers::{Backend, TestApp};
+    use crate::inbox_support::{private_key, push, TestInbox, INBOX_SECRET};
+    use crate::sealing::dump;
+
+    /// Adds a follow-up from the status page as a browser without JavaScript does.
+    async fn add(app: &TestApp, text: &str, png: Option<&str>) -> reqwest::Response {
+        let page = app.get("/status/nachreichen").await;
+        assert_eq!(page.status(), 200);
+        let page = page.text().await.unwrap();
+        assert!(page.contains("name=\"f-nachricht\""), "{page}");
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf_token", csrf_token(&page))
+            .text("f-nachricht", text.to_owned());
+        if let Some(name) = png {
+            form = form.part(
+                "f-beweise",
+                reqwest::multipart::Part::bytes(PNG.to_vec())
+                    .file_name(name.to_owned())
+                    .mime_str("image/png")
+                    .unwrap(),
+            );
+        }
+        app.client
+            .post(app.url("/status/nachreichen"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn holds_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    async fn a_followup_with_a_png_arrives_in_the_inbox(backend: Backend) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let inbox_db = Db::connect_lazy(
+            &format!("sqlite://{}/inbox.db", dir.path().display())
+                .parse()
+                .unwrap(),
+            2,
+        )
+        .unwrap();
+        inbox_db.migrate().await.unwrap();
+        let inbox = TestInbox::start(&inbox_db, vec![key.clone()]);
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"push\"\nurl = \"{}\"\nsecret = \"{INBOX_SECRET}\"\n",
+            key.key_id,
+            key.public_key().public_base64(),
+            inbox.push_url()
+        );
+        let Some(app) = spawn(
+            backend,
+            Some(&config),
+            &[("IW_WORKERS", "0"), ("IW_FOLLOWUPS_PER_DAY", "2")],
+        )
+        .await
+        else {
+            return;
+        };
+        let db = &app.state.db;
+        let workers = workers(&app, 1);
+        let (filed, code) = super::file(&app).await;
+        assert!(
+            filed.confirmation.contains("id=\"add-information-hint\""),
+            "the confirmation points to the status page for evidence found later"
+        );
+        drain(db, &workers, Duration::from_secs(30)).await;
+        let case = CaseNumber::parse(&filed.case_number).unwrap();
+
+        // Without a look-up session the form sends the browser to the look-up.
+        let res = app.get("/status/nachreichen").await;
+        assert_eq!(res.status(), 303);
+        let timeline = super::timeline(&app, &filed.case_number, &code).await;
+        assert!(timeline.contains("href=\"/status/nachreichen\""));
+
+        // Nothing entered: the error summary, nothing stored.
+        let res = add(&app, "", None).await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("error-summary"));
+
+        let secret = "Rahmennummer WTU-FOLLOWUP-7731 am Zaun gefunden";
+        let res = add(&app, secret, Some("rad.png")).await;
+        assert_eq!(res.status(), 200);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("id=\"followup-seq\">1<"), "{page}");
+        assert!(page.contains("rad.png") && page.contains(&secret.chars().count().to_string()));
+        assert!(
+            !page.contains(secret),
+            "the confirmation does not echo the text"
+        );
+        drain(db, &workers, Duration::from_secs(30)).await;
+
+        // Arrived in the inbox, linked to the case, opened with the inbox's keyring.
+        let arrived = internetwache::inbox::followups::of_case(inbox.receiver(), case.as_str())
+            .await
+            .unwrap();
+        assert_eq!(arrived.len(), 1);
+        let doc = arrived[0].opened.as_ref().expect("the follow-up opens");
+        assert_eq!(doc.seq, 1);
+        assert_eq!(doc.text, secret);
+        assert_eq!(doc.files.len(), 1);
+        let png_sha = internetwache::delivery::receipt::sha256_hex(PNG);
+        assert_eq!(doc.files[0].sha256, png_sha);
+        assert_eq!(doc.files[0].bytes().expect("content matches sha256"), PNG);
+        assert_eq!(doc.files[0].media_type, "image/png");
+
+        // The intake holds a receipt and nothing readable: neither the text nor the PNG.
+        let row = internetwache::with_db!(db, pool => sqlx::query_as::<_, (i64, Option<String>)>(
+            "SELECT id, receipt FROM followups",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert!(
+            row.1.as_deref().is_some_and(|r| r.starts_with("v1=")),
+            "receipted"
+        );
+        let bytes = dump(&app).await;
+        assert!(!crate::sealing::contains(&bytes, "WTU-FOLLOWUP-7731"));
+        assert!(
+            !holds_bytes(&bytes, PNG),
+            "the PNG is not in the intake database"
+        );
+
+        // The associated data binds case and seq: the same envelope pushed as seq 2 or for
+        // another case is refused, and rewritten metadata does not open.
+        let envelope_json = store_followups::envelope(db, row.0).await.unwrap().unwrap();
+        let now = Utc::now().timestamp();
+        for key_text in [
+            followup::delivery_key(&case, 2),
+            followup::delivery_key(&CaseNumber::generate("be").unwrap(), 1),
+        ] {
+            let res = push(
+                &inbox.push_url(),
+                INBOX_SECRET,
+                &key_text,
+                &envelope_json,
+                now,
+            )
+            .await;
+            assert_eq!(res.status(), 400, "{key_text}");
+        }
+        let envelope = Envelope::from_json(&envelope_json).unwrap();
+        let mut meta = followup::metadata(&envelope).unwrap();
+        meta.seq = 2;
+        let mut moved = envelope.clone();
+        moved.aad = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            serde_json::to_vec(&meta).unwrap(),
+        );
+        assert!(followup::open(&moved, &key, &case, 2).is_err());
+        assert!(followup::open(&envelope, &key, &case, 1).is_ok());
+
+        // The per-day limit (2 here): the third gets a clear 429 page with the text kept.
+        assert_eq!(add(&app, "Noch ein Hinweis", None).await.status(), 200);
+        let res = add(&app, "Dritter Hinweis XYZ-KEPT", None).await;
+        assert_eq!(res.status(), 429);
+        let page = res.text().await.unwrap();
+        assert!(page.contains("XYZ-KEPT"), "the text is kept");
+        assert!(page.contains("höchstens 2-mal in 24 Stunden"), "{page}");
+        let count = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM followups",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert_eq!(count, 2);
+    }
+
+    /// A pull-only police system lists, downloads and confirms a follow-up by the API; a
+    /// receipt keyed for another seq is refused.
+    async fn a_pull_system_fetches_and_confirms_a_followup(backend: Backend) {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let secret = "pull-receipt-secret-for-followup-tests";
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{secret}\"\n",
+            key.key_id,
+            key.public_key().public_base64()
+        );
+        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+            return;
+        };
+        let db = &app.state.db;
+        let workers = workers(&app, 1);
+        let (filed, code) = super::file(&app).await;
+        super::timeline(&app, &filed.case_number, &code).await;
+        assert_eq!(
+            add(&app, "Per Pull abzuholen", Some("a.png"))
+                .await
+                .status(),
+            200
+        );
+        for w in &workers {
+            w.run_until_empty().await.unwrap();
+        }
+        let token = crate::staff::add_token(&app, "be").await;
+        let api = reqwest::Client::new();
+        let list: serde_json::Value = api
+            .get(app.url("/api/v1/followups"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let items = list["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "{list}");
+        assert_eq!(items[0]["case_number"], filed.case_number.as_str());
+        assert_eq!(items[0]["seq"], 1);
+        let url = format!("/api/v1/followups/{}/1", filed.case_number);
+        let envelope = api
+            .get(app.url(&url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(envelope.status(), 200);
+        let bytes = envelope.bytes().await.unwrap();
+        let case = CaseNumber::parse(&filed.case_number).unwrap();
+        let opened = followup::open(
+            &Envelope::from_json(std::str::from_utf8(&bytes).unwrap()).unwrap(),
+            &key,
+            &case,
+            1,
+        )
+        .unwrap();
+        assert_eq!(opened.1.text, "Per Pull abzuholen");
+        let post = |receipt: String| {
+            api.post(app.url(&format!("{url}/receipt")))
+                .bearer_auth(&token)
+                .json(&serde_json::json!({ "receipt": receipt }))
+                .send()
+        };
+        let wrong = internetwache::delivery::receipt::compute(
+            secret.as_bytes(),
+            &followup::delivery_key(&case, 2),
+            &bytes,
+        );
+        assert_eq!(post(wrong).await.unwrap().status(), 422);
+        let right = internetwache::delivery::receipt::compute(
+            secret.as_bytes(),
+            &followup::delivery_key(&case, 1),
+            &bytes,
+        );
+        let res = post(right).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let body: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(body["first"], true);
+        let list: serde_json::Value = api
+            .get(app.url("/api/v1/followups"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            list["items"].as_array().unwrap().is_empty(),
+            "confirmed: no longer listed"
+        );
+        let job_status = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT status FROM jobs WHERE kind = 'deliver_followup'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert_eq!(job_status, "done", "the receipt completes the waiting job");
+    }
+
+    crate::with_both_engines!(
+        a_followup_with_a_png_arrives_in_the_inbox,
+        a_pull_system_fetches_and_confirms_a_followup,
+    );
+}

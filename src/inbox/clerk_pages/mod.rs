@@ -42,6 +42,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::get().to(report::attachment),
         )
         .route(
+            "/posteingang/{case_number}/nachreichung/{seq}/{index}",
+            web::get().to(report::followup_file),
+        )
+        .route(
             "/posteingang/{case_number}/{action}",
             web::post().to(actions::act),
         )

@@ -188,7 +188,51 @@ struct ReportPage {
     envelope_deleted: bool,
     next_statuses: Vec<(&'static str, &'static str)>,
     notes: Vec<NoteView>,
+    /// What the citizen added later (issue 14), in sequence.
+    followups: Vec<FollowupView>,
     error: String,
+}
+
+/// One follow-up on the report page.
+pub struct FollowupView {
+    pub seq: i64,
+    pub received: String,
+    pub text: String,
+    pub files: Vec<AttachmentView>,
+    /// Why it cannot be shown; empty when it opened.
+    pub unreadable: String,
+}
+
+fn followup_view(f: &crate::inbox::followups::Followup, german: bool) -> FollowupView {
+    let received = local_display(f.received_at, Utc::now(), german);
+    match &f.opened {
+        Ok(doc) => FollowupView {
+            seq: f.seq,
+            received,
+            text: doc.text.clone(),
+            files: doc
+                .files
+                .iter()
+                .enumerate()
+                .map(|(index, file)| AttachmentView {
+                    index,
+                    filename: file.name.clone(),
+                    mime_type: file.media_type.clone(),
+                    size: file.size,
+                    sha256: file.sha256.clone(),
+                    image: INLINE_IMAGES.contains(&file.media_type.as_str()),
+                })
+                .collect(),
+            unreadable: String::new(),
+        },
+        Err(why) => FollowupView {
+            seq: f.seq,
+            received,
+            text: String::new(),
+            files: Vec::new(),
+            unreadable: why.clone(),
+        },
+    }
 }
 
 fn page_error(e: ActionError) -> StaffError {
@@ -241,8 +285,14 @@ pub async fn render_report(
             body: n.body,
         })
         .collect();
+    let followups = crate::inbox::followups::of_case(&inbox.receiver, case_number.as_str())
+        .await?
+        .iter()
+        .map(|f| followup_view(f, german))
+        .collect();
     let (nav, cookies) = nav(inbox, req, &principal);
     let body = ReportPage {
+        followups,
         page: page_ctx,
         nav,
         report,
@@ -361,6 +411,58 @@ fn header_file_name(name: &str) -> String {
     }
 }
 
+/// A file of a follow-up, with the report's scope check and the same sandboxed answer as
+/// the report's own attachments.
+#[tracing::instrument(skip_all)]
+pub async fn followup_file(
+    req: HttpRequest,
+    inbox: web::Data<Inbox>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, StaffError> {
+    let principal = require(&inbox, &req).await?;
+    let (raw_case, raw_seq, raw_index) = path.into_inner();
+    let (case_number, _) = report_for(&inbox, &principal, &raw_case).await?;
+    let seq: i64 = raw_seq.parse().map_err(|_| PageError::NotFound)?;
+    let index: usize = raw_index.parse().map_err(|_| PageError::NotFound)?;
+    let (file, bytes) = crate::inbox::followups::file(
+        &inbox.receiver,
+        &principal.actor,
+        case_number.as_str(),
+        seq,
+        index,
+    )
+    .await
+    .map_err(page_error)?;
+    Ok(sandboxed(&file.media_type, &file.name, bytes))
+}
+
+/// The answer for a downloaded file: images inline with their own (allow-listed) type,
+/// everything else as an opaque download; sandboxed, never cached.
+fn sandboxed(media_type: &str, file_name: &str, bytes: Vec<u8>) -> HttpResponse {
+    let image = INLINE_IMAGES.contains(&media_type);
+    let (content_type, disposition) = if image {
+        (media_type, "inline")
+    } else {
+        ("application/octet-stream", "attachment")
+    };
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, content_type))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "sandbox; default-src 'none'",
+        ))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!(
+                "{disposition}; filename=\"{}\"",
+                header_file_name(file_name)
+            ),
+        ))
+        .body(bytes)
+}
+
 /// One attachment, checked against its SHA-256, in a sandboxed response: images inline
 /// with their own (allow-listed) type, everything else as an opaque download.
 #[tracing::instrument(skip_all)]
@@ -381,26 +483,5 @@ pub async fn attachment(
     )
     .await
     .map_err(page_error)?;
-    let image = INLINE_IMAGES.contains(&meta.mime_type.as_str());
-    let (content_type, disposition) = if image {
-        (meta.mime_type.as_str(), "inline")
-    } else {
-        ("application/octet-stream", "attachment")
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, content_type))
-        .insert_header((
-            header::CONTENT_SECURITY_POLICY,
-            "sandbox; default-src 'none'",
-        ))
-        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!(
-                "{disposition}; filename=\"{}\"",
-                header_file_name(&meta.filename)
-            ),
-        ))
-        .body(bytes))
+    Ok(sandboxed(&meta.mime_type, &meta.filename, bytes))
 }

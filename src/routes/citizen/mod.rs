@@ -14,7 +14,7 @@ mod resume;
 mod review;
 mod save_later;
 mod start;
-mod step;
+pub(crate) mod step;
 mod unavailable;
 
 /// The `/{state}/...` patterns; the fixed `/melden` paths are in the route table.

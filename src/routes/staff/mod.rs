@@ -17,6 +17,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 mod admin;
 pub mod api;
 mod clerk;
+pub mod followup_api;
 mod sign_in;
 
 /// Who may call a route, and how a missing sign-in is answered.
@@ -73,6 +74,9 @@ route_table! {
     get "/api/v1/reports" => api::list, Api;
     get "/api/v1/reports/{case_number}" => api::envelope, Api;
     post "/api/v1/reports/{case_number}/receipt" => api::receipt, Api;
+    get "/api/v1/followups" => followup_api::list, Api;
+    get "/api/v1/followups/{case_number}/{seq}" => followup_api::envelope, Api;
+    post "/api/v1/followups/{case_number}/{seq}/receipt" => followup_api::receipt, Api;
 }
 
 pub use crate::http::staff_session::{

@@ -18,6 +18,7 @@ use crate::reports::case_number::CaseNumber;
 use crate::reports::status::{self, LookUp, Step, TimelineEntry};
 use crate::reports::status_code::StatusCode as Code;
 
+pub mod followup;
 pub mod session;
 
 #[derive(Template)]
