@@ -849,7 +849,7 @@ async fn police_ceiling(
                 &client,
                 &url,
                 PUSH_SECRET.as_bytes(),
-                &case_number,
+                case_number.as_str(),
                 &envelope,
                 Utc::now().timestamp(),
             )
