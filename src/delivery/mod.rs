@@ -2,7 +2,6 @@
 //! HMAC-SHA256 over its case number and the exact envelope bytes (the README's delivery protocol).
 
 pub mod escalation;
-pub mod followup;
 pub mod push;
 pub mod receipt;
 pub mod targets;
@@ -37,80 +36,127 @@ pub enum Delivered {
     AlreadyDelivered,
 }
 
-/// Runs one `deliver` job. On success with push, the receipt, the report status and the
-/// job are written in one transaction (the job only while `worker` still holds it).
-#[tracing::instrument(skip_all, fields(job_id = job.id, report_id = job.report_id))]
+/// What a delivery job carries to the police: a report, or a follow-up to one. Both go by
+/// the same protocol; only the Idempotency-Key the receipt binds differs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parcel {
+    Report,
+    Followup,
+}
+
+/// A stored parcel, as delivery needs it.
+struct Stored {
+    state: String,
+    key: String,
+    delivered: bool,
+}
+
+impl Parcel {
+    fn name(self) -> &'static str {
+        match self {
+            Parcel::Report => "report",
+            Parcel::Followup => "follow-up",
+        }
+    }
+
+    async fn load(self, db: &Db, id: i64) -> Result<Stored, DeliveryError> {
+        let stored = match self {
+            Parcel::Report => reports::get_by_id(db, id).await?.map(|r| Stored {
+                state: r.state.as_str().to_owned(),
+                key: r.case_number.as_str().to_owned(),
+                delivered: r.status == "delivered",
+            }),
+            Parcel::Followup => crate::store::followups::get(db, id).await?.map(|f| Stored {
+                state: f.state.as_str().to_owned(),
+                // The receipt binds `<case number>.<seq>` instead of the case number.
+                key: crate::reports::followup::delivery_key(
+                    &f.case_number,
+                    u32::try_from(f.seq).unwrap_or(0),
+                ),
+                delivered: f.delivered_at.is_some(),
+            }),
+        };
+        stored.ok_or(DeliveryError::UnknownReport(id))
+    }
+
+    async fn envelope(self, db: &Db, id: i64) -> Result<String, DeliveryError> {
+        let envelope = match self {
+            Parcel::Report => reports::envelope(db, id).await?,
+            Parcel::Followup => crate::store::followups::envelope(db, id).await?,
+        };
+        envelope.ok_or(DeliveryError::UnknownReport(id))
+    }
+
+    async fn record_receipt(
+        self,
+        db: &Db,
+        id: i64,
+        receipt: &str,
+        lease: Option<(&Job, &str)>,
+        audit: Option<&crate::store::audit::Audited<'_>>,
+    ) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        match self {
+            Parcel::Report => store::record_receipt(db, id, receipt, lease, now, audit).await,
+            Parcel::Followup => {
+                crate::store::followups::record_receipt(db, id, receipt, lease, now, audit).await
+            }
+        }
+    }
+}
+
+/// Runs one delivery job for `parcel` (the job names its id). On success with push, the
+/// receipt, the delivered mark and the job are written in one transaction (the job only
+/// while `worker` still holds it).
+#[tracing::instrument(skip_all, fields(job_id = job.id, parcel = parcel.name(), id = job.report_id))]
 pub async fn run(
     db: &Db,
     targets: &Targets,
     client: &reqwest::Client,
     job: &Job,
     worker: &str,
+    parcel: Parcel,
 ) -> Result<Delivered, DeliveryError> {
-    let report = reports::get_by_id(db, job.report_id)
-        .await?
-        .ok_or(DeliveryError::UnknownReport(job.report_id))?;
-    if report.status == "delivered" {
+    let stored = parcel.load(db, job.report_id).await?;
+    if stored.delivered {
         return Ok(Delivered::AlreadyDelivered);
     }
-    match targets.for_state(report.state.as_str())? {
+    match targets.for_state(&stored.state)? {
         Target::Pull { .. } => Ok(Delivered::AwaitingPull),
         Target::Push { url, secret } => {
-            let envelope = reports::envelope(db, job.report_id)
-                .await?
-                .ok_or(DeliveryError::UnknownReport(job.report_id))?;
-            let receipt = push::push(
-                client,
-                &url,
-                &secret,
-                report.case_number.as_str(),
-                &envelope,
-                Utc::now().timestamp(),
-            )
-            .await?;
-            store::record_receipt(
-                db,
-                report.id,
-                &receipt,
-                Some((job, worker)),
-                Utc::now(),
-                None,
-            )
-            .await?;
+            let envelope = parcel.envelope(db, job.report_id).await?;
+            let now = Utc::now().timestamp();
+            let receipt = push::push(client, &url, &secret, &stored.key, &envelope, now).await?;
+            parcel
+                .record_receipt(db, job.report_id, &receipt, Some((job, worker)), None)
+                .await?;
             Ok(Delivered::Receipted)
         }
     }
 }
 
-/// For the pull API: checks `receipt` against the stored envelope of `report_id` and, if
-/// valid, marks the report delivered and its delivery job done. Returns false when the
-/// report had been acknowledged before (repeating a receipt is harmless).
+/// For the pull API: checks `receipt` against the stored envelope of parcel `id` and, if
+/// valid, marks it delivered and its delivery job done. Returns false when it had been
+/// acknowledged before (repeating a receipt is harmless).
 pub async fn accept_receipt(
     db: &Db,
     targets: &Targets,
-    report_id: i64,
+    parcel: Parcel,
+    id: i64,
     receipt: &str,
     audit: Option<&crate::store::audit::Audited<'_>>,
 ) -> Result<bool, DeliveryError> {
-    let report = reports::get_by_id(db, report_id)
-        .await?
-        .ok_or(DeliveryError::UnknownReport(report_id))?;
-    let envelope = reports::envelope(db, report_id)
-        .await?
-        .ok_or(DeliveryError::UnknownReport(report_id))?;
-    let target = targets.for_state(report.state.as_str())?;
-    if !receipt::verify(
-        target.secret(),
-        report.case_number.as_str(),
-        envelope.as_bytes(),
-        receipt,
-    ) {
+    let stored = parcel.load(db, id).await?;
+    let envelope = parcel.envelope(db, id).await?;
+    let target = targets.for_state(&stored.state)?;
+    if !receipt::verify(target.secret(), &stored.key, envelope.as_bytes(), receipt) {
         return Err(DeliveryError::InvalidReceipt);
     }
-    let first =
-        store::record_receipt(db, report_id, receipt.trim(), None, Utc::now(), audit).await?;
+    let first = parcel
+        .record_receipt(db, id, receipt.trim(), None, audit)
+        .await?;
     if first {
-        tracing::info!(report_id, state = %report.state, "report delivered (pull receipt)");
+        tracing::info!(id, parcel = parcel.name(), state = %stored.state, "delivered (pull receipt)");
     }
     Ok(first)
 }

@@ -16,7 +16,7 @@ use futures_util::future::join_all;
 use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 
-use crate::delivery::{self, Delivered};
+use crate::delivery::{self, Delivered, Parcel};
 use crate::mail::{self, confirmation::Sent};
 use crate::store::jobs::{self, Failed, Job, JobKind, CHANNEL};
 use crate::store::resume_mails;
@@ -173,16 +173,13 @@ impl Worker {
         let s = &*self.services;
         let started = std::time::Instant::now();
         let result: Result<Next, JobError> = match job.kind {
-            JobKind::Deliver => delivery::run(&s.db, &s.targets, &s.http, &job, worker)
-                .await
-                .map(|d| match d {
-                    Delivered::Receipted => Next::Completed,
-                    Delivered::AwaitingPull => Next::Wait,
-                    Delivered::AlreadyDelivered => Next::Finish,
-                })
-                .map_err(JobError::from),
-            JobKind::DeliverFollowup => {
-                delivery::followup::run(&s.db, &s.targets, &s.http, &job, worker)
+            JobKind::Deliver | JobKind::DeliverFollowup => {
+                let parcel = if job.kind == JobKind::Deliver {
+                    Parcel::Report
+                } else {
+                    Parcel::Followup
+                };
+                delivery::run(&s.db, &s.targets, &s.http, &job, worker, parcel)
                     .await
                     .map(|d| match d {
                         Delivered::Receipted => Next::Completed,

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use crate::config::Settings;
 use crate::crypto::audit_chain::AuditKey;
 use crate::delivery::targets::TargetError;
-use crate::delivery::{accept_receipt, DeliveryError, Targets};
+use crate::delivery::{accept_receipt, DeliveryError, Parcel, Targets};
 use crate::store::reports::ReportRow;
 use crate::store::{Db, StoreError};
 
@@ -63,7 +63,16 @@ pub async fn accept(
         Some(report.state.as_str()),
         Some(report.case_number.as_str()),
     );
-    match accept_receipt(db, &targets, report.id, receipt_text, Some(&audit)).await {
+    match accept_receipt(
+        db,
+        &targets,
+        Parcel::Report,
+        report.id,
+        receipt_text,
+        Some(&audit),
+    )
+    .await
+    {
         Ok(first) => Ok(first),
         Err(DeliveryError::InvalidReceipt) => Err(ReceiptError::Invalid),
         Err(DeliveryError::Store(e)) => Err(ReceiptError::Store(e)),

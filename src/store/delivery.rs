@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::audit::{publish, Audited};
-use super::jobs::{finish_leased_in, Job, JobKind};
+use super::jobs::{finish_delivered_in, finish_leased_in, Job, JobKind};
 use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
 use crate::with_db;
@@ -20,43 +20,50 @@ pub async fn record_receipt(
     now: DateTime<Utc>,
     audit: Option<&Audited<'_>>,
 ) -> StoreResult<bool> {
-    let (first, head) = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let first = sqlx::query(
-            "UPDATE reports SET status = 'delivered', delivered_at = $1, receipt = $2 \
-             WHERE id = $3 AND status <> 'delivered'",
-        )
-        .bind(now)
-        .bind(receipt)
-        .bind(report_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        match lease {
-            Some((job, worker)) => {
-                finish_leased_in!(tx, job, worker, now);
-            }
-            None => {
-                // Pull: the job waits for this receipt; a running one finishes harmlessly.
-                sqlx::query(
-                    "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, \
-                     locked_by = NULL, locked_until = NULL, last_error = NULL \
-                     WHERE report_id = $2 AND kind = $3 AND status <> 'done'",
-                )
+    let mark = ReceiptMark {
+        mark: "UPDATE reports SET status = 'delivered', delivered_at = $1, receipt = $2 \
+               WHERE id = $3 AND status <> 'delivered'",
+        kind: JobKind::Deliver,
+    };
+    mark.record(db, report_id, receipt, lease, now, audit).await
+}
+
+/// How a receipt marks its subject (a report or a follow-up) delivered: `mark` binds the
+/// time, the receipt and the id, and changes a row only the first time.
+pub(crate) struct ReceiptMark {
+    pub mark: &'static str,
+    pub kind: JobKind,
+}
+
+impl ReceiptMark {
+    /// The mark, the job and the audit entry in one transaction; false if marked before.
+    pub(crate) async fn record(
+        &self,
+        db: &Db,
+        id: i64,
+        receipt: &str,
+        lease: Option<(&Job, &str)>,
+        now: DateTime<Utc>,
+        audit: Option<&Audited<'_>>,
+    ) -> StoreResult<bool> {
+        let (first, head) = with_db!(db, pool => {
+            let mut tx = pool.begin().await?;
+            let first = sqlx::query(self.mark)
                 .bind(now)
-                .bind(report_id)
-                .bind(JobKind::Deliver)
+                .bind(receipt)
+                .bind(id)
                 .execute(&mut *tx)
-                .await?;
-            }
-        }
-        // A clerk's receipt commits with its audit entry, or neither does.
-        let head = crate::commit_audited!(tx, audit, true);
-        (first, head)
-    });
-    publish(head.as_ref());
-    Ok(first)
+                .await?
+                .rows_affected()
+                == 1;
+            finish_delivered_in!(tx, lease, id, self.kind, now);
+            // A clerk's receipt commits with its audit entry, or neither does.
+            let head = crate::commit_audited!(tx, audit, true);
+            (first, head)
+        });
+        publish(head.as_ref());
+        Ok(first)
+    }
 }
 
 /// Undelivered reports submitted before `cutoff`, oldest first; `state` narrows to one state.

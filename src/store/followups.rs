@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::audit::{publish, Audited};
-use super::jobs::{finish_leased_in, Job, JobKind};
+use super::audit::Audited;
+use super::delivery::ReceiptMark;
+use super::jobs::{Job, JobKind};
 use super::{Db, StoreResult};
 use crate::reports::case_number::CaseNumber;
 use crate::state_code::StateCode;
@@ -171,39 +172,10 @@ pub async fn record_receipt(
     now: DateTime<Utc>,
     audit: Option<&Audited<'_>>,
 ) -> StoreResult<bool> {
-    let (first, head) = with_db!(db, pool => {
-        let mut tx = pool.begin().await?;
-        let first = sqlx::query(
-            "UPDATE followups SET delivered_at = $1, receipt = $2 \
-             WHERE id = $3 AND delivered_at IS NULL",
-        )
-        .bind(now)
-        .bind(receipt)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        match lease {
-            Some((job, worker)) => {
-                finish_leased_in!(tx, job, worker, now);
-            }
-            None => {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, \
-                     locked_by = NULL, locked_until = NULL, last_error = NULL \
-                     WHERE report_id = $2 AND kind = $3 AND status <> 'done'",
-                )
-                .bind(now)
-                .bind(id)
-                .bind(JobKind::DeliverFollowup)
-                .execute(&mut *tx)
-                .await?;
-            }
-        }
-        let head = crate::commit_audited!(tx, audit, true);
-        (first, head)
-    });
-    publish(head.as_ref());
-    Ok(first)
+    let mark = ReceiptMark {
+        mark: "UPDATE followups SET delivered_at = $1, receipt = $2 \
+               WHERE id = $3 AND delivered_at IS NULL",
+        kind: JobKind::DeliverFollowup,
+    };
+    mark.record(db, id, receipt, lease, now, audit).await
 }

@@ -236,6 +236,33 @@ macro_rules! finish_leased_in {
 }
 pub(crate) use finish_leased_in;
 
+/// Pull receipts finish every open job of `kind` for the subject; the waiting job may run.
+pub(crate) const FINISH_BY_RECEIPT: &str =
+    "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, \
+     locked_by = NULL, locked_until = NULL, last_error = NULL \
+     WHERE report_id = $2 AND kind = $3 AND status <> 'done'";
+
+/// After a receipt, inside the caller's transaction `$tx`: a push finishes its leased job
+/// (`$lease` is `Some((job, worker))`), a pull receipt every open `$kind` job of `$id`.
+macro_rules! finish_delivered_in {
+    ($tx:expr, $lease:expr, $id:expr, $kind:expr, $now:expr) => {{
+        match $lease {
+            Some((job, worker)) => {
+                $crate::store::jobs::finish_leased_in!($tx, job, worker, $now);
+            }
+            None => {
+                sqlx::query($crate::store::jobs::FINISH_BY_RECEIPT)
+                    .bind($now)
+                    .bind($id)
+                    .bind($kind)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+pub(crate) use finish_delivered_in;
+
 async fn finish_attempt(
     db: &Db,
     job: &Job,

@@ -202,7 +202,15 @@ async fn pull_mode_waits_for_a_valid_receipt(backend: Backend) {
         .unwrap();
     let wrong = receipt::compute(b"guess", &filed.case_number, envelope.as_bytes());
     assert!(matches!(
-        delivery::accept_receipt(db, targets, filed.report_id, &wrong, None).await,
+        delivery::accept_receipt(
+            db,
+            targets,
+            delivery::Parcel::Report,
+            filed.report_id,
+            &wrong,
+            None
+        )
+        .await,
         Err(DeliveryError::InvalidReceipt)
     ));
     assert_eq!(delivered_count(db).await, 0);
@@ -215,16 +223,26 @@ async fn pull_mode_waits_for_a_valid_receipt(backend: Backend) {
         &filed.case_number,
         envelope.as_bytes(),
     );
-    assert!(
-        delivery::accept_receipt(db, targets, filed.report_id, &right, None)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !delivery::accept_receipt(db, targets, filed.report_id, &right, None)
-            .await
-            .unwrap()
-    );
+    assert!(delivery::accept_receipt(
+        db,
+        targets,
+        delivery::Parcel::Report,
+        filed.report_id,
+        &right,
+        None
+    )
+    .await
+    .unwrap());
+    assert!(!delivery::accept_receipt(
+        db,
+        targets,
+        delivery::Parcel::Report,
+        filed.report_id,
+        &right,
+        None
+    )
+    .await
+    .unwrap());
     assert_eq!(delivered_count(db).await, 1);
     let job = &jobs::for_report(db, filed.report_id).await.unwrap()[0];
     assert_eq!(job.status, "done");

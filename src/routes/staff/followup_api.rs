@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::api::{authenticate, ApiError};
 use crate::app_state::AppState;
 use crate::delivery::receipt::ReceiptBody;
-use crate::delivery::{followup as delivery, DeliveryError, Targets};
+use crate::delivery::{self, DeliveryError, Parcel, Targets};
 use crate::reports::case_number::CaseNumber;
 use crate::staff::Principal;
 use crate::store::followups::{self as store, FollowupRow};
@@ -115,7 +115,16 @@ pub async fn receipt(
         Some(&object),
     );
     let targets = Targets::from_settings(&app.settings);
-    match delivery::accept_receipt(&app.db, &targets, row.id, &parsed.receipt, Some(&audit)).await {
+    match delivery::accept_receipt(
+        &app.db,
+        &targets,
+        Parcel::Followup,
+        row.id,
+        &parsed.receipt,
+        Some(&audit),
+    )
+    .await
+    {
         Ok(first) => Ok(HttpResponse::Ok().json(FollowupReceiptAccepted {
             case_number: row.case_number.to_string(),
             seq: row.seq,
