@@ -15,7 +15,9 @@ use crate::drafts::DraftService;
 use crate::form_registry::directory::Directory;
 use crate::form_registry::FormRegistry;
 use crate::http::assets::Assets;
-use crate::http::csrf::CsrfKey;
+use crate::http::csrf::{CsrfKey, CSRF_FIELD};
+use crate::http::errors::PageError;
+use crate::http::form_body::{self, FormBody};
 use crate::http::page::PageContext;
 use crate::http::rate_limit::RateLimit;
 use crate::http::status_limits::StatusLimits;
@@ -66,6 +68,21 @@ pub struct AppState {
 impl AppState {
     pub fn page(&self, req: &HttpRequest) -> PageContext {
         PageContext::new(req, &self.assets, self.demo_mode())
+    }
+
+    /// A citizen's form POST (answers and files): read within the upload limit and the body
+    /// deadline, refused unless its CSRF token matches.
+    pub async fn read_citizen_form(
+        &self,
+        req: &HttpRequest,
+        payload: web::Payload,
+    ) -> Result<FormBody, PageError> {
+        let max_mb = self.settings.max_upload_mb;
+        let body = form_body::read(req, payload, max_mb, self.body_deadline()).await?;
+        if !self.csrf.verify(req, body.input.first(CSRF_FIELD)) {
+            return Err(PageError::Forbidden);
+        }
+        Ok(body)
     }
 
     /// How long a client may take to send a request body (`IW_BODY_DEADLINE_SECS`).

@@ -140,12 +140,7 @@ pub async fn by_case_and_seq(
 
 /// The stored envelope; `None` once retention deleted it (or for no such follow-up).
 pub async fn envelope(db: &Db, id: i64) -> StoreResult<Option<String>> {
-    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT envelope FROM followups WHERE id = $1 AND envelope_deleted_at IS NULL",
-    )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?))
+    super::reports::stored_envelope(db, "followups", id).await
 }
 
 /// Undelivered follow-ups of `state` (for the pull API), oldest first.

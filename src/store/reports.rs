@@ -207,15 +207,23 @@ pub async fn get_by_id(db: &Db, id: i64) -> StoreResult<Option<ReportRow>> {
         .await?))
 }
 
-/// The sealed envelope exactly as stored (its SHA-256 is `envelope_sha256`).
-/// The stored envelope; `None` once retention has deleted it (or for no such report).
+/// The sealed envelope exactly as stored (its SHA-256 is `envelope_sha256`); `None` once
+/// retention has deleted it (or for no such report).
 pub async fn envelope(db: &Db, report_id: i64) -> StoreResult<Option<String>> {
-    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(
-        "SELECT envelope FROM reports WHERE id = $1 AND envelope_deleted_at IS NULL",
-    )
-    .bind(report_id)
-    .fetch_optional(pool)
-    .await?))
+    stored_envelope(db, "reports", report_id).await
+}
+
+/// The envelope of row `id` in `table` (reports or followups: both keep it the same way).
+pub(crate) async fn stored_envelope(
+    db: &Db,
+    table: &'static str,
+    id: i64,
+) -> StoreResult<Option<String>> {
+    let sql = format!("SELECT envelope FROM {table} WHERE id = $1 AND envelope_deleted_at IS NULL");
+    Ok(with_db!(db, pool => sqlx::query_scalar::<_, String>(&sql)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?))
 }
 
 /// Marks a report delivered; returns false if it already was.

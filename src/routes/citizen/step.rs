@@ -13,9 +13,7 @@ use crate::forms::render::StepFields;
 use crate::forms::{
     input_base, validate_step, FieldError, FormVariant, GroupAction, RawStepInput, Referral,
 };
-use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
-use crate::http::form_body;
 use crate::http::page::{lang_cookie, PageContext};
 use crate::http::response::{html, see_other};
 use crate::i18n::{I18nText, Lang};
@@ -261,18 +259,8 @@ pub async fn save(
     if req.cookie(DRAFT_COOKIE).is_none() {
         return Ok(see_other(&form_path.base()));
     }
-    let body = form_body::read(
-        &req,
-        payload,
-        app.settings.max_upload_mb,
-        app.body_deadline(),
-    )
-    .await
-    .map_err(PageError::from)?;
+    let body = app.read_citizen_form(&req, payload).await?;
     let raw = body.input;
-    if !app.csrf.verify(&req, raw.first(CSRF_FIELD)) {
-        return Err(PageError::Forbidden);
-    }
     let (mut draft, variant) = match open_unfiled_draft(&app, &req, &form_path).await {
         Ok(Ok(found)) => found,
         Ok(Err(response)) => return Ok(response),

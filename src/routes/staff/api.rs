@@ -273,12 +273,15 @@ async fn visible_report(
     principal: &Principal,
     raw: &str,
 ) -> Result<ReportRow, ApiError> {
-    let case = CaseNumber::parse(raw)
-        .map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))?;
-    reports::get_by_case_number(&app.db, &case)
+    reports::get_by_case_number(&app.db, &parse_case(raw)?)
         .await?
         .filter(|r| principal.sees(&r.state))
         .ok_or(ApiError::NotFound)
+}
+
+/// A case number from a path, or 400 with what is wrong with it.
+pub(crate) fn parse_case(raw: &str) -> Result<CaseNumber, ApiError> {
+    CaseNumber::parse(raw).map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))
 }
 
 /// The envelope JSON exactly as stored.

@@ -6,11 +6,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::api::{authenticate, ApiError};
+use super::api::{authenticate, parse_case, ApiError};
 use crate::app_state::AppState;
 use crate::delivery::receipt::ReceiptBody;
 use crate::delivery::{self, DeliveryError, Parcel, Targets};
-use crate::reports::case_number::CaseNumber;
 use crate::staff::Principal;
 use crate::store::followups::{self as store, FollowupRow};
 
@@ -60,8 +59,7 @@ async fn visible(
     principal: &Principal,
     path: &FollowupPath,
 ) -> Result<FollowupRow, ApiError> {
-    let case = CaseNumber::parse(&path.case_number)
-        .map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))?;
+    let case = parse_case(&path.case_number)?;
     store::by_case_and_seq(&app.db, &case, i64::from(path.seq))
         .await?
         .filter(|r| principal.sees(&r.state))

@@ -13,9 +13,7 @@ use crate::app_state::AppState;
 use crate::forms::followup_form::{followup_variant, FILES_FIELD, TEXT_FIELD};
 use crate::forms::render::StepFields;
 use crate::forms::{validate_step, AnswerValue, Answers, FieldError, FormVariant};
-use crate::http::csrf::CSRF_FIELD;
 use crate::http::errors::PageError;
-use crate::http::form_body;
 use crate::http::page::PageContext;
 use crate::http::response::{html, see_other};
 use crate::i18n::I18nText;
@@ -110,18 +108,8 @@ pub async fn add(
     let Some(case_number) = session::current(&app.services.keyring, &req, now) else {
         return Ok(see_other("/status"));
     };
-    let body = form_body::read(
-        &req,
-        payload,
-        app.settings.max_upload_mb,
-        app.body_deadline(),
-    )
-    .await
-    .map_err(PageError::from)?;
+    let body = app.read_citizen_form(&req, payload).await?;
     let raw = body.input;
-    if !app.csrf.verify(&req, raw.first(CSRF_FIELD)) {
-        return Err(PageError::Forbidden);
-    }
     let variant = variant_for(&app, &case_number)?;
     let result = validate_step(
         &variant,
