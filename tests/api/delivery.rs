@@ -191,7 +191,7 @@ async fn pull_mode_waits_for_a_valid_receipt(backend: Backend) {
     let key = police_key(app.dir.path());
     let filed = file_report(db, &key, None, Utc::now()).await;
     let workers = workers(&app, 1);
-    drain(db, &workers, Duration::from_secs(10)).await;
+    drain(db, &workers, Duration::from_secs(60)).await;
     let job = &jobs::for_report(db, filed.report_id).await.unwrap()[0];
     assert_eq!(job.status, "waiting");
 
