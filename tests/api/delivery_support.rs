@@ -209,6 +209,25 @@ pub async fn drain(db: &Db, workers: &[Worker], limit: Duration) {
     .await;
 }
 
+/// Test settings for a receiver that is down on purpose for a while: retries stay fast, and
+/// the attempt budget outlasts the outage. With the default 25 attempts and a 1 s backoff
+/// cap a job became a dead letter after about 12 s of outage, which a loaded machine
+/// exceeded while the test was still filing the reports that should wait.
+pub const OUTAGE_RETRIES: &[(&str, &str)] = &[
+    ("IW_WORKER_POLL_MS", "100"),
+    ("IW_JOB_BACKOFF_BASE_MS", "10"),
+    ("IW_JOB_BACKOFF_CAP_SECS", "1"),
+    ("IW_JOB_MAX_ATTEMPTS", "1000"),
+];
+
+/// `delivered_count`, failing the test at once when a job became a dead letter: that report
+/// would never arrive, and waiting for it would only end in a timeout that hides why.
+pub async fn delivered_count_none_dead(db: &Db) -> i64 {
+    let dead = jobs::dead_letters(db, None).await.expect("dead letters");
+    assert!(dead.is_empty(), "jobs gave up: {dead:?}");
+    delivered_count(db).await
+}
+
 pub async fn delivered_count(db: &Db) -> i64 {
     internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM reports WHERE status = 'delivered' AND receipt IS NOT NULL",
@@ -323,13 +342,10 @@ impl Drop for SmtpServer {
     }
 }
 
-/// A loopback port nobody listens on right now.
+/// A loopback port nobody listens on now and no other test of this binary is given
+/// (`helpers::reserve_port`).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    crate::helpers::reserve_port()
 }
 
 /// Like `on_both_engines!`, for tests that start their own app: `async fn name(backend)`.

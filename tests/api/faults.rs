@@ -192,7 +192,7 @@ impl ProxiedService {
             ("IW_LOG_LEVEL", "warn"),
         ];
         env.extend_from_slice(extra);
-        let server = ServeProcess::start(&env);
+        let mut server = ServeProcess::start(&env);
         server.wait_ready().await;
         Some(ProxiedService {
             proxy,

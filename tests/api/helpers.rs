@@ -331,10 +331,7 @@ pub struct ServeProcess {
 impl ServeProcess {
     pub fn start(extra_env: &[(&str, &str)]) -> ServeProcess {
         let dir = tempfile::tempdir().expect("temp dir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
+        let port = reserve_port();
         let log_path = dir.path().join("stderr.log");
         let log_file = std::fs::File::create(&log_path).expect("log file");
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_internetwache"))
@@ -371,10 +368,19 @@ impl ServeProcess {
         format!("http://127.0.0.1:{}", self.port)
     }
 
-    /// Polls `/readyz` until it answers 200; panics after ten seconds.
-    pub async fn wait_ready(&self) {
+    /// Polls `/readyz` until it answers 200. Fails at once if the process ended (e.g. its
+    /// port was taken), else after a minute: migrating a fresh database on a loaded 2-core
+    /// machine running the whole suite took longer than the ten seconds allowed before.
+    pub async fn wait_ready(&mut self) {
         let client = browser();
-        for _ in 0..100 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "the service exited ({status}) before ready: {}",
+                    self.logs()
+                );
+            }
             if let Ok(res) = client
                 .get(format!("{}/readyz", self.address()))
                 .send()
@@ -407,4 +413,41 @@ impl Drop for ServeProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A loopback port for a process the test starts later, when the number must be known before
+/// anyone listens (the intake's config names the inbox's port before the inbox runs).
+/// Releasing a `bind(:0)` port and binding it again later let other tests take it in
+/// between on a loaded machine: another test's inbox then received this test's reports (and
+/// stored them as "nicht lesbar"), or this inbox could not bind and never received any.
+/// So every port is handed out once per test binary (a counter walks the range), and the
+/// range lies below the kernel's ephemeral ports, which `bind(:0)` and outgoing connections
+/// use, so neither can be given it. The starting point differs per process.
+#[allow(dead_code)] // not every test binary uses it
+pub fn reserve_port() -> u16 {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const LOWEST: u32 = 20_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let ephemeral = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|r| r.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32_768);
+    let span = ephemeral.saturating_sub(LOWEST).max(1_000);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % span,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    for _ in 0..span {
+        let port = LOWEST + NEXT.fetch_add(1, Ordering::SeqCst) % span;
+        // Someone outside this binary may listen there already.
+        if std::net::TcpListener::bind(("127.0.0.1", port as u16)).is_ok() {
+            return port as u16;
+        }
+    }
+    panic!(
+        "no free loopback port between {LOWEST} and {}",
+        LOWEST + span
+    );
 }

@@ -14,7 +14,9 @@ use internetwache::inbox::reading;
 use internetwache::inbox::receiver::Receiver;
 use internetwache::store::{inbox as store, Db};
 
-use crate::delivery_support::{delivered_count, free_port, spawn, wait_for, SECRET};
+use crate::delivery_support::{
+    delivered_count_none_dead, free_port, spawn, wait_for, OUTAGE_RETRIES, SECRET,
+};
 use crate::filing::file_concurrently;
 use crate::helpers::{postgres_admin_url, Backend, ServeProcess};
 use crate::inbox_processes::{inbox_database, InboxProcess, INBOX_AUDIT_KEY};
@@ -58,18 +60,17 @@ async fn start_serve(
     data_dir: &Path,
     draft_keys: &str,
 ) -> ServeProcess {
-    let serve = ServeProcess::start(&[
+    let env = [
         ("IW_DATABASE_URL", database_url),
         ("IW_CONFIG", config.to_str().unwrap()),
         ("IW_DATA_DIR", data_dir.to_str().unwrap()),
         ("IW_DRAFT_KEYS", draft_keys),
         ("IW_WORKERS", "2"),
-        ("IW_WORKER_POLL_MS", "100"),
-        ("IW_JOB_BACKOFF_BASE_MS", "10"),
-        ("IW_JOB_BACKOFF_CAP_SECS", "1"),
         ("IW_RATE_LIMIT_PER_MINUTE", "0"),
         ("IW_LOG_LEVEL", "warn"),
-    ]);
+    ];
+    // The inbox is down until the end: the reports must outlast that in the queue.
+    let mut serve = ServeProcess::start(&[&env[..], OUTAGE_RETRIES].concat());
     serve.wait_ready().await;
     serve
 }
@@ -117,7 +118,11 @@ async fn every_report_opens_with_the_key_it_names_across_a_rotation(backend: Bac
         file_concurrently(&app, &serve.address(), ("be", "hinweis"), 3, 3).await;
     sealed_to_old
         .extend(file_concurrently(&app, &serve.address(), ("be", "fahrraddiebstahl"), 1, 1).await);
-    assert_eq!(delivered_count(&app.state.db).await, 0, "no inbox yet");
+    assert_eq!(
+        delivered_count_none_dead(&app.state.db).await,
+        0,
+        "no inbox yet"
+    );
 
     // Rotation: a new key; its private half goes to the inbox's key directory (where
     // `keys generate` writes it), the intake gets it as the newest key and restarts.
@@ -139,12 +144,13 @@ async fn every_report_opens_with_the_key_it_names_across_a_rotation(backend: Bac
         "[states.be]\nmode = \"push\"\nsecret = \"{SECRET}\"\nintake_url = \"http://127.0.0.1:9\"\n"
     );
     // Its key directory is `police-keys` in `dir`: both private keys.
-    let _inbox = InboxProcess::start_with(dir.path(), port, &inbox_url, &state);
+    let mut inbox = InboxProcess::start_with(dir.path(), port, &inbox_url, &state);
+    inbox.wait_listening(dir.path(), port).await;
     let total = sealed_to_old.len() + sealed_to_new.len();
     wait_for(
         "every report delivered to the inbox",
         Duration::from_secs(120),
-        || async { delivered_count(&app.state.db).await == total as i64 },
+        || async { delivered_count_none_dead(&app.state.db).await == total as i64 },
     )
     .await;
 

@@ -17,7 +17,10 @@ use internetwache::inbox::status;
 use internetwache::inbox::triage::Status;
 use internetwache::store::{inbox as store, status_events, Db};
 
-use crate::delivery_support::{delivered_count, free_port, police_key, spawn, wait_for, SECRET};
+use crate::delivery_support::{
+    delivered_count, delivered_count_none_dead, free_port, police_key, spawn, wait_for,
+    OUTAGE_RETRIES, SECRET,
+};
 use crate::filing::{file_concurrently, file_report, postal_code_for, Filler};
 use crate::helpers::{
     create_pg_database, postgres_admin_url, Backend, PgTestDatabase, ServeProcess,
@@ -82,6 +85,31 @@ impl InboxProcess {
         InboxProcess { child }
     }
 
+    /// Waits until the inbox accepts connections on `port`. Fails at once with its log if
+    /// it ended (a port taken by someone else ends it before it listens), instead of a
+    /// later wait for deliveries timing out without saying why.
+    pub async fn wait_listening(&mut self, dir: &Path, port: u16) {
+        let log = || std::fs::read_to_string(dir.join("inbox.log")).unwrap_or_default();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("the inbox exited ({status}) before listening: {}", log());
+            }
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the inbox did not listen on {port}: {}",
+                log()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -128,12 +156,7 @@ async fn reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill(ba
     let dir = tempfile::tempdir().unwrap();
     let key = police_key(dir.path());
     let port = free_port();
-    let overrides = [
-        ("IW_WORKERS", "2"),
-        ("IW_WORKER_POLL_MS", "100"),
-        ("IW_JOB_BACKOFF_BASE_MS", "10"),
-        ("IW_JOB_BACKOFF_CAP_SECS", "1"),
-    ];
+    let overrides = [&[("IW_WORKERS", "2")], OUTAGE_RETRIES].concat();
     let Some(app) = spawn(backend, Some(&push_to(&key, port)), &overrides).await else {
         return;
     };
@@ -146,11 +169,12 @@ async fn reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill(ba
     cases.push(with_attachment.case_number.clone());
 
     let mut inbox = InboxProcess::start(dir.path(), port, &inbox_url);
+    inbox.wait_listening(dir.path(), port).await;
     let db = &app.state.db;
     wait_for(
         "5 reports delivered after the inbox started",
         Duration::from_secs(90),
-        || async { delivered_count(db).await == 5 },
+        || async { delivered_count_none_dead(db).await == 5 },
     )
     .await;
 
@@ -169,11 +193,12 @@ async fn reports_filed_while_the_inbox_is_down_arrive_once_even_across_a_kill(ba
     .await;
     inbox.kill();
     cases.extend(more.await.unwrap());
-    let _restarted = InboxProcess::start(dir.path(), port, &inbox_url);
+    let mut restarted = InboxProcess::start(dir.path(), port, &inbox_url);
+    restarted.wait_listening(dir.path(), port).await;
     wait_for(
         "all 25 reports delivered",
         Duration::from_secs(120),
-        || async { delivered_count(db).await == 25 },
+        || async { delivered_count_none_dead(db).await == 25 },
     )
     .await;
 
@@ -251,7 +276,7 @@ async fn a_status_set_in_the_inbox_process_reaches_the_serve_process(backend: Ba
     let draft_keys = internetwache::crypto::AddressKeyring::generate()
         .unwrap()
         .to_spec();
-    let serve = ServeProcess::start(&[
+    let mut serve = ServeProcess::start(&[
         ("IW_DATABASE_URL", app.database_url.as_str()),
         ("IW_CONFIG", config_path.to_str().unwrap()),
         ("IW_DRAFT_KEYS", draft_keys.as_str()),
@@ -264,7 +289,9 @@ async fn a_status_set_in_the_inbox_process_reaches_the_serve_process(backend: Ba
     ]);
     serve.wait_ready().await;
     let (inbox_url, _pg_guard) = inbox_database(backend, dir.path()).await;
-    let _inbox = InboxProcess::start_reporting_to(dir.path(), port, &inbox_url, &serve.address());
+    let mut inbox =
+        InboxProcess::start_reporting_to(dir.path(), port, &inbox_url, &serve.address());
+    inbox.wait_listening(dir.path(), port).await;
 
     let cases = file_concurrently(&app, &serve.address(), ("be", "hinweis"), 3, 3).await;
     let db = &app.state.db;
@@ -335,7 +362,7 @@ async fn the_inbox_process_pulls_from_the_serve_process(backend: Backend) {
         .unwrap()
         .to_spec();
     let config_path = app.dir.path().join("internetwache.toml");
-    let serve = ServeProcess::start(&[
+    let mut serve = ServeProcess::start(&[
         ("IW_DATABASE_URL", app.database_url.as_str()),
         ("IW_CONFIG", config_path.to_str().unwrap()),
         ("IW_DRAFT_KEYS", draft_keys.as_str()),

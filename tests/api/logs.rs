@@ -10,7 +10,7 @@ use crate::helpers::{spawn_app, Backend, ServeProcess};
 
 #[tokio::test]
 async fn filing_a_report_logs_no_personal_data() {
-    let server = ServeProcess::start(&[("IW_LOG_LEVEL", "debug"), ("IW_LOG_FORMAT", "json")]);
+    let mut server = ServeProcess::start(&[("IW_LOG_LEVEL", "debug"), ("IW_LOG_FORMAT", "json")]);
     server.wait_ready().await;
     // The in-process app only lends its form catalog to the filing helper; the requests go
     // to the separate process whose log we read.

@@ -169,8 +169,8 @@ async fn two_serve_processes_take_500_reports_between_them() {
         ("IW_RATE_LIMIT_PER_MINUTE", "0"),
         ("IW_LOG_LEVEL", "warn"),
     ];
-    let servers = [ServeProcess::start(&env), ServeProcess::start(&env)];
-    for server in &servers {
+    let mut servers = [ServeProcess::start(&env), ServeProcess::start(&env)];
+    for server in &mut servers {
         server.wait_ready().await;
     }
 
