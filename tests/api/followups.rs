@@ -608,8 +608,103 @@ mod nachreichen {
         assert_eq!(job_status, "done", "the receipt completes the waiting job");
     }
 
+    /// The inbox in pull mode fetches the report and then its follow-up in one round,
+    /// stores both, and only then posts the receipts; a second round fetches nothing.
+    async fn the_pull_inbox_fetches_a_followup_after_its_report(backend: Backend) {
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+
+        use internetwache::crypto::audit_chain::AuditKey;
+        use internetwache::inbox::context::Inbox;
+        use internetwache::inbox::keyring::Keyring;
+        use internetwache::inbox::receiver::Receiver;
+        use internetwache::inbox::settings::StateSettings;
+
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let secret = "pull-receipt-secret-for-followup-tests";
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{secret}\"\n",
+            key.key_id,
+            key.public_key().public_base64()
+        );
+        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+            return;
+        };
+        let db = &app.state.db;
+        let workers = workers(&app, 1);
+        let (filed, code) = super::file(&app).await;
+        super::timeline(&app, &filed.case_number, &code).await;
+        assert_eq!(
+            add(&app, "Vom Posteingang abgeholt", Some("zaun.png"))
+                .await
+                .status(),
+            200
+        );
+        for w in &workers {
+            w.run_until_empty().await.unwrap();
+        }
+        let token = crate::staff::add_token(&app, "be").await;
+        let inbox_db = Db::connect_lazy(
+            &format!("sqlite://{}/inbox.db", dir.path().display())
+                .parse()
+                .unwrap(),
+            2,
+        )
+        .unwrap();
+        inbox_db.migrate().await.unwrap();
+        let inbox = Inbox {
+            receiver: Receiver::new(
+                inbox_db.clone(),
+                Arc::new(Keyring::from_keys([key])),
+                Arc::new(AuditKey::new(b"audit")),
+            ),
+            states: BTreeMap::from([(
+                "be".to_string(),
+                StateSettings::Pull {
+                    intake_url: app.address.clone(),
+                    token,
+                    receipt_secret: secret.into(),
+                },
+            )]),
+            intake_url: None,
+            web: crate::inbox_support::test_clerk_web(),
+        };
+
+        assert_eq!(
+            internetwache::inbox::pull::pull_once(&inbox).await.unwrap(),
+            2,
+            "the report and its follow-up"
+        );
+        assert_eq!(
+            internetwache::inbox::pull::pull_once(&inbox).await.unwrap(),
+            0,
+            "nothing is pending any more"
+        );
+        let arrived = internetwache::inbox::followups::of_case(&inbox.receiver, &filed.case_number)
+            .await
+            .unwrap();
+        assert_eq!(arrived.len(), 1);
+        let doc = arrived[0].opened.as_ref().expect("the follow-up opens");
+        assert_eq!(doc.text, "Vom Posteingang abgeholt");
+        assert_eq!(doc.files[0].name, "zaun.png");
+        assert_eq!(doc.files[0].bytes().expect("content matches sha256"), PNG);
+
+        // The intake has the receipt: the follow-up's job is done, and it is no longer listed.
+        let (receipt, job_status) = internetwache::with_db!(db, pool => sqlx::query_as::<_, (Option<String>, String)>(
+            "SELECT f.receipt, j.status FROM followups f, jobs j WHERE j.kind = 'deliver_followup'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert!(receipt.is_some_and(|r| r.starts_with("v1=")), "receipted");
+        assert_eq!(job_status, "done");
+    }
+
     crate::with_both_engines!(
         a_followup_with_a_png_arrives_in_the_inbox,
         a_pull_system_fetches_and_confirms_a_followup,
+        the_pull_inbox_fetches_a_followup_after_its_report,
     );
 }
