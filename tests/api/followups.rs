@@ -413,7 +413,9 @@ mod nachreichen {
         // Nothing entered: the error summary, nothing stored.
         let res = add(&app, "", None).await;
         assert_eq!(res.status(), 422);
-        assert!(res.text().await.unwrap().contains("error-summary"));
+        let page = res.text().await.unwrap();
+        assert!(page.contains("error-summary"));
+        assert!(!page.contains("id=\"files-again\""), "no file was chosen");
 
         let secret = "Rahmennummer WTU-FOLLOWUP-7731 am Zaun gefunden";
         let res = add(&app, secret, Some("rad.png")).await;
@@ -490,10 +492,15 @@ mod nachreichen {
 
         // The per-day limit (2 here): the third gets a clear 429 page with the text kept.
         assert_eq!(add(&app, "Noch ein Hinweis", None).await.status(), 200);
-        let res = add(&app, "Dritter Hinweis XYZ-KEPT", None).await;
+        let res = add(&app, "Dritter Hinweis XYZ-KEPT", Some("noch.png")).await;
         assert_eq!(res.status(), 429);
         let page = res.text().await.unwrap();
         assert!(page.contains("XYZ-KEPT"), "the text is kept");
+        assert!(
+            page.contains("id=\"files-again\"")
+                && page.contains("Bitte wählen Sie Ihre Dateien noch einmal aus."),
+            "the citizen is told to choose the file again: {page}"
+        );
         assert!(page.contains("höchstens 2-mal in 24 Stunden"), "{page}");
         let count = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM followups",
