@@ -152,5 +152,48 @@ async fn the_export_carries_the_followups(app: TestApp) {
     assert_eq!(back, bundle);
 }
 
+/// A follow-up pushed before its report (the queue does not promise order) is receipted and
+/// kept; once the report arrives, the report's follow-ups and its export include it.
+async fn a_followup_before_its_report_is_kept_until_the_report_arrives(app: TestApp) {
+    use internetwache::reports::followup::{self, FollowupDocument};
+
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(&app.state.db, vec![key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    let now = Utc::now().timestamp();
+    let doc = FollowupDocument {
+        schema: followup::SCHEMA.into(),
+        case_number: case.clone(),
+        seq: 1,
+        created_at: Utc::now(),
+        text: "Vor dem Bericht angekommen".into(),
+        files: Vec::new(),
+    };
+    let envelope = doc.seal(&key.public_key()).unwrap().to_json();
+    let key_text = followup::delivery_key(&case, 1);
+    receipt_of(push(&inbox.push_url(), INBOX_SECRET, &key_text, &envelope, now).await).await;
+    assert!(store::get(&app.state.db, case.as_str())
+        .await
+        .unwrap()
+        .is_none());
+
+    let body = seal(&report(&case), &key, Utc::now());
+    receipt_of(push(&inbox.push_url(), INBOX_SECRET, case.as_str(), &body, now).await).await;
+    let shown = internetwache::inbox::followups::of_case(inbox.receiver(), case.as_str())
+        .await
+        .unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        shown[0].opened.as_ref().expect("opens").text,
+        "Vor dem Bericht angekommen"
+    );
+    let bundle = export::bundle(inbox.receiver(), "anna", case.as_str(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(bundle.followups.len(), 1);
+    assert_eq!(bundle.followups[0].document.as_ref().unwrap(), &doc);
+}
+
 on_both_engines!(a_report_is_exported_to_the_drop_folder_and_over_the_api);
+on_both_engines!(a_followup_before_its_report_is_kept_until_the_report_arrives);
 on_both_engines!(the_export_carries_the_followups);
