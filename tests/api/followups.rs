@@ -709,7 +709,72 @@ mod nachreichen {
         assert_eq!(job_status, "done");
     }
 
+    /// Intake retention: a follow-up's envelope is emptied `envelope_days` (Berlin: 30) after
+    /// its own receipt, and the row goes with its report's index (180 days).
+    async fn followup_envelopes_follow_the_envelope_rule(backend: Backend) {
+        use chrono::Duration as Days;
+        use internetwache::store::{delivery, reports};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"s\"\n",
+            key.key_id,
+            key.public_key().public_base64()
+        );
+        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+            return;
+        };
+        let db = &app.state.db;
+        let (filed, code) = super::file(&app).await;
+        super::timeline(&app, &filed.case_number, &code).await;
+        assert_eq!(add(&app, "Wird gelöscht", None).await.status(), 200);
+        let case = CaseNumber::parse(&filed.case_number).unwrap();
+        let report = reports::get_by_case_number(db, &case)
+            .await
+            .unwrap()
+            .unwrap();
+        let t0 = Utc::now();
+        delivery::record_receipt(db, report.id, "v1=aa", None, t0, None)
+            .await
+            .unwrap();
+        let id = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM followups",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        store_followups::record_receipt(db, id, "v1=bb", None, t0 + Days::days(10), None)
+            .await
+            .unwrap();
+        let sweep = |now| {
+            internetwache::retention::sweep(
+                db,
+                &app.state.settings,
+                app.state.directory.as_ref(),
+                now,
+                false,
+            )
+        };
+        // 30 days after the report's receipt, but not after the follow-up's: kept.
+        sweep(t0 + Days::days(31)).await.unwrap().unwrap();
+        assert!(store_followups::envelope(db, id).await.unwrap().is_some());
+        sweep(t0 + Days::days(41)).await.unwrap().unwrap();
+        assert!(
+            store_followups::envelope(db, id).await.unwrap().is_none(),
+            "emptied 30 days after its own receipt"
+        );
+        assert!(store_followups::get(db, id).await.unwrap().is_some());
+        sweep(t0 + Days::days(181)).await.unwrap().unwrap();
+        assert!(
+            store_followups::get(db, id).await.unwrap().is_none(),
+            "gone with the index"
+        );
+    }
+
     crate::with_both_engines!(
+        followup_envelopes_follow_the_envelope_rule,
         a_followup_with_a_png_arrives_in_the_inbox,
         a_pull_system_fetches_and_confirms_a_followup,
         the_pull_inbox_fetches_a_followup_after_its_report,
