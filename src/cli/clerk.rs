@@ -16,7 +16,8 @@ pub enum ClerkCommand {
     /// Decrypt a report envelope with a police private key and print the report.
     Decrypt(DecryptArgs),
     /// Fetch the pending reports of the token's state from the pull API, decrypt each into
-    /// OUT/<case_number>.json and acknowledge it with its receipt.
+    /// OUT/<case_number>.json, then its undelivered follow-ups into
+    /// OUT/<case_number>.<seq>.json, and acknowledge each with its receipt.
     Pull(PullArgs),
     /// Print the receipt (`v1=...`) of an envelope, to confirm receipt on the clerk page.
     Receipt(ReceiptArgs),
@@ -45,7 +46,7 @@ pub struct PullArgs {
     /// The state's receipt secret file (`DATA_DIR/keys/<state>.receipt-secret` on the server).
     #[arg(long)]
     pub receipt_secret: PathBuf,
-    /// Directory the decrypted reports are written to.
+    /// Directory the decrypted reports and follow-ups are written to.
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -89,8 +90,13 @@ pub fn run(cmd: ClerkCommand) -> ExitCode {
                 }
             };
             match runtime.block_on(pull::run(&args)) {
-                Ok(n) => {
-                    println!("pulled {n} reports into {}", args.out.display());
+                Ok(pulled) => {
+                    println!(
+                        "pulled {} reports and {} follow-ups into {}",
+                        pulled.reports,
+                        pulled.followups,
+                        args.out.display()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(message) => {
@@ -121,9 +127,18 @@ mod pull {
     use crate::crypto::keys::load_private_key;
     use crate::delivery::receipt;
     use crate::inbox::pull_client::PullClient;
+    use crate::reports::case_number::CaseNumber;
+    use crate::reports::followup;
 
-    /// Pulls every pending report; returns how many were written and acknowledged.
-    pub async fn run(args: &PullArgs) -> anyhow::Result<usize> {
+    /// How many were written and acknowledged.
+    pub struct Pulled {
+        pub reports: usize,
+        pub followups: usize,
+    }
+
+    /// Pulls every pending report, then the undelivered follow-ups (a report before what
+    /// was added to it).
+    pub async fn run(args: &PullArgs) -> anyhow::Result<Pulled> {
         let key = load_private_key(&args.key).context("cannot use key")?;
         let secret = std::fs::read_to_string(&args.receipt_secret)
             .with_context(|| format!("cannot read {}", args.receipt_secret.display()))?;
@@ -141,9 +156,59 @@ mod pull {
             }
             match page.next_cursor {
                 Some(next) if !page.items.is_empty() => cursor = Some(next),
-                _ => return Ok(count),
+                _ => break,
             }
         }
+        let mut followups = 0;
+        for item in client.pending_followups().await?.items {
+            fetch_followup(
+                &client,
+                &key,
+                &secret,
+                &args.out,
+                &item.case_number,
+                item.seq,
+            )
+            .await?;
+            followups += 1;
+        }
+        Ok(Pulled {
+            reports: count,
+            followups,
+        })
+    }
+
+    /// Writes `out/<name>` completely (temporary file, then rename).
+    fn write_whole(out: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let path = out.join(name);
+        let tmp = out.join(format!(".{name}.tmp"));
+        std::fs::write(&tmp, bytes)
+            .and_then(|()| std::fs::rename(&tmp, &path))
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    async fn fetch_followup(
+        client: &PullClient,
+        key: &crate::crypto::PolicePrivateKey,
+        secret: &[u8],
+        out: &Path,
+        case_number: &str,
+        seq: u32,
+    ) -> anyhow::Result<()> {
+        let envelope_text = client.followup_envelope(case_number, seq).await?;
+        let envelope = Envelope::from_json(&envelope_text)?;
+        let case =
+            CaseNumber::parse(case_number).map_err(|e| anyhow::anyhow!("{case_number}: {e}"))?;
+        // The associated data must name this case and seq, or it is refused.
+        let (_, doc) = followup::open(&envelope, key, &case, seq)
+            .with_context(|| followup::delivery_key(&case, seq))?;
+        let pretty = serde_json::to_vec_pretty(&doc)?;
+        let delivery_key = followup::delivery_key(&case, seq);
+        write_whole(out, &format!("{delivery_key}.json"), &pretty)?;
+        let receipt = receipt::compute(secret, &delivery_key, envelope_text.as_bytes());
+        client
+            .acknowledge_followup(case_number, seq, &receipt)
+            .await
     }
 
     async fn fetch_one(
@@ -169,11 +234,7 @@ mod pull {
             .and_then(|v| serde_json::to_vec_pretty(&v).ok())
             .unwrap_or(plaintext);
         // Written completely before the receipt says it arrived.
-        let path = out.join(format!("{case_number}.json"));
-        let tmp = out.join(format!(".{case_number}.json.tmp"));
-        std::fs::write(&tmp, &pretty)
-            .and_then(|()| std::fs::rename(&tmp, &path))
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        write_whole(out, &format!("{case_number}.json"), &pretty)?;
         let receipt = receipt::compute(secret, case_number, envelope_text.as_bytes());
         client.acknowledge(case_number, &receipt).await
     }

@@ -1,7 +1,8 @@
 //! "No re-typing": each report as one file for the case system (VBS), format
 //! `internetwache.vbs-export.v1` (README "VBS export"). The bundle is the opened report
 //! document (attachments inline, base64 with their SHA-256, each checked before export)
-//! plus the inbox's index and status. It goes to the drop folder (temp file, fsync, rename)
+//! plus the inbox's index and status, and the report's follow-ups (Nachreichungen, their
+//! files inline and checked the same way). It goes to the drop folder (temp file, fsync, rename)
 //! or out through the inbox's export API; either way the report is marked exported and the
 //! export is audited.
 
@@ -12,10 +13,12 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::followups;
 use super::reading::{self, ReadError};
 use super::receiver::Receiver;
 use crate::delivery::receipt::sha256_hex;
 use crate::reports::document::ReportDocument;
+use crate::reports::followup::FollowupDocument;
 use crate::store::inbox::{self as store, InboxReportRow};
 use crate::store::StoreError;
 
@@ -38,6 +41,19 @@ pub struct ExportBundle {
     pub status_office_id: Option<String>,
     /// The full report (`internetwache.report.v1`), attachments inline.
     pub report: ReportDocument,
+    /// What the citizen added later, in sequence (absent in exports made before follow-ups).
+    #[serde(default)]
+    pub followups: Vec<ExportedFollowup>,
+}
+
+/// One follow-up in the export: the opened `internetwache.followup.v1` document, or why it
+/// cannot be opened (its envelope deleted by retention, no key), so the VBS sees the gap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedFollowup {
+    pub seq: i64,
+    pub received_at: DateTime<Utc>,
+    pub document: Option<FollowupDocument>,
+    pub unreadable: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +62,8 @@ pub enum ExportError {
     Read(#[from] ReadError),
     #[error("attachment {index} does not match its SHA-256; not exported")]
     Attachment { index: usize },
+    #[error("file {index} of follow-up {seq} does not match its SHA-256; not exported")]
+    FollowupFile { seq: i64, index: usize },
     #[error("cannot write the export to {path}: {source}")]
     Write {
         path: String,
@@ -65,6 +83,11 @@ pub async fn bundle(
 ) -> Result<ExportBundle, ExportError> {
     let opened = reading::view(receiver, actor, case_number).await?;
     check_attachments(&opened.document)?;
+    let followups = followups::of_case(receiver, case_number)
+        .await?
+        .into_iter()
+        .map(exported)
+        .collect::<Result<Vec<_>, _>>()?;
     let row: InboxReportRow = store::get(receiver.db(), case_number)
         .await?
         .ok_or(ReadError::NotFound)?;
@@ -82,6 +105,25 @@ pub async fn bundle(
         status: row.status,
         status_office_id: row.status_office_id,
         report: opened.document,
+        followups,
+    })
+}
+
+fn exported(f: followups::Followup) -> Result<ExportedFollowup, ExportError> {
+    let (document, unreadable) = match f.opened {
+        Ok(doc) => {
+            if let Some(index) = doc.files.iter().position(|file| file.bytes().is_none()) {
+                return Err(ExportError::FollowupFile { seq: f.seq, index });
+            }
+            (Some(doc), None)
+        }
+        Err(reason) => (None, Some(reason)),
+    };
+    Ok(ExportedFollowup {
+        seq: f.seq,
+        received_at: f.received_at,
+        document,
+        unreadable,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Pull mode, for police networks the intake may not reach into: on a schedule the inbox
 //! fetches each pull-mode state's pending reports through the intake's pull API
-//! (`pull_client`), stores them through the one receiver, and posts each receipt only after
-//! the envelope is stored.
+//! (`pull_client`), then its undelivered follow-ups (so a report comes before what was added
+//! to it), stores them through the one receiver, and posts each receipt only after the
+//! envelope is stored.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,8 @@ use super::receiver::{ReceiveError, Via};
 use super::settings::StateSettings;
 use crate::delivery::receipt;
 
-/// One round over every pull-mode state; returns how many reports were acknowledged.
+/// One round over every pull-mode state; returns how many reports and follow-ups were
+/// acknowledged.
 pub async fn pull_once(inbox: &Inbox) -> anyhow::Result<usize> {
     let mut acknowledged = 0;
     for (state, settings) in &inbox.states {
@@ -31,6 +33,9 @@ pub async fn pull_once(inbox: &Inbox) -> anyhow::Result<usize> {
         acknowledged += pull_state(inbox, &client, receipt_secret.as_bytes())
             .await
             .with_context(|| format!("state {state}"))?;
+        acknowledged += pull_followups(inbox, &client, receipt_secret.as_bytes())
+            .await
+            .with_context(|| format!("state {state}: follow-ups"))?;
     }
     Ok(acknowledged)
 }
@@ -42,36 +47,65 @@ async fn pull_state(inbox: &Inbox, client: &PullClient, secret: &[u8]) -> anyhow
         let page = client.pending(cursor.as_deref()).await?;
         for item in &page.items {
             let envelope = client.envelope(&item.case_number).await?;
-            match inbox
-                .receiver
-                .receive(
-                    &item.case_number,
-                    envelope.as_bytes(),
-                    Via::Pull,
-                    Utc::now(),
-                )
-                .await
-            {
-                Ok(accepted) => {
-                    let receipt = receipt::compute(
-                        secret,
-                        accepted.case_number.as_str(),
-                        envelope.as_bytes(),
-                    );
-                    client.acknowledge(&item.case_number, &receipt).await?;
-                    count += 1;
-                }
-                // Kept unacknowledged: the intake escalates it, and the stored one stays.
-                Err(e @ ReceiveError::Conflict(_)) | Err(e @ ReceiveError::Malformed(_)) => {
-                    tracing::warn!(case_number = %item.case_number, error = %e, "pulled envelope not accepted");
-                }
-                Err(e @ ReceiveError::Store(_)) => return Err(e.into()),
+            if let Some(receipt) = store(inbox, &item.case_number, &envelope, secret).await? {
+                client.acknowledge(&item.case_number, &receipt).await?;
+                count += 1;
             }
         }
         match page.next_cursor {
             Some(next) if !page.items.is_empty() => cursor = Some(next),
             _ => return Ok(count),
         }
+    }
+}
+
+/// The state's undelivered follow-ups, one list (the intake has no cursor for them: each
+/// receipt takes one off, and one refused stays listed until the intake escalates it).
+async fn pull_followups(
+    inbox: &Inbox,
+    client: &PullClient,
+    secret: &[u8],
+) -> anyhow::Result<usize> {
+    let mut count = 0;
+    for item in client.pending_followups().await?.items {
+        let envelope = client
+            .followup_envelope(&item.case_number, item.seq)
+            .await?;
+        let key = format!("{}.{}", item.case_number, item.seq);
+        if let Some(receipt) = store(inbox, &key, &envelope, secret).await? {
+            client
+                .acknowledge_followup(&item.case_number, item.seq, &receipt)
+                .await?;
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Stores a pulled envelope under its delivery key (a case number, or `<case number>.<seq>`
+/// for a follow-up); returns the receipt to post, or `None` when it was not accepted.
+async fn store(
+    inbox: &Inbox,
+    delivery_key: &str,
+    envelope: &str,
+    secret: &[u8],
+) -> anyhow::Result<Option<String>> {
+    match inbox
+        .receiver
+        .receive(delivery_key, envelope.as_bytes(), Via::Pull, Utc::now())
+        .await
+    {
+        Ok(accepted) => Ok(Some(receipt::compute(
+            secret,
+            &accepted.receipt_key,
+            envelope.as_bytes(),
+        ))),
+        // Kept unacknowledged: the intake escalates it, and the stored one stays.
+        Err(e @ ReceiveError::Conflict(_)) | Err(e @ ReceiveError::Malformed(_)) => {
+            tracing::warn!(delivery_key, error = %e, "pulled envelope not accepted");
+            Ok(None)
+        }
+        Err(e @ ReceiveError::Store(_)) => Err(e.into()),
     }
 }
 

@@ -1,6 +1,7 @@
-//! The police side's client of the intake's pull API (`/api/v1/reports`, token auth): list
-//! pending reports page by page, fetch an envelope byte for byte, post its receipt. Used by
-//! `internetwache clerk pull` and by the inbox's pull mode.
+//! The police side's client of the intake's pull API (token auth): list pending reports
+//! page by page (`/api/v1/reports`) and undelivered follow-ups (`/api/v1/followups`), fetch
+//! an envelope byte for byte, post its receipt. Used by `internetwache clerk pull` and by
+//! the inbox's pull mode.
 
 use std::time::Duration;
 
@@ -17,6 +18,19 @@ pub struct Page {
 #[derive(Debug, Deserialize)]
 pub struct Item {
     pub case_number: String,
+}
+
+/// The undelivered follow-ups (oldest first, at most 100; no cursor: each receipt takes
+/// one off the list).
+#[derive(Debug, Deserialize)]
+pub struct FollowupPage {
+    pub items: Vec<FollowupItem>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FollowupItem {
+    pub case_number: String,
+    pub seq: u32,
 }
 
 pub struct PullClient {
@@ -76,6 +90,48 @@ impl PullClient {
             .await
             .map(|_| ())
             .with_context(|| format!("{case_number}: receipt refused"))
+    }
+
+    /// Undelivered follow-ups of the token's state.
+    pub async fn pending_followups(&self) -> anyhow::Result<FollowupPage> {
+        let request = self
+            .http
+            .get(format!("{}/followups", self.base))
+            .header(reqwest::header::AUTHORIZATION, &self.auth);
+        let body = self.send(request).await?;
+        serde_json::from_str(&body).context("unexpected follow-up list response")
+    }
+
+    /// A follow-up's envelope exactly as the intake stored it.
+    pub async fn followup_envelope(&self, case_number: &str, seq: u32) -> anyhow::Result<String> {
+        let request = self
+            .http
+            .get(format!("{}/followups/{case_number}/{seq}", self.base))
+            .header(reqwest::header::AUTHORIZATION, &self.auth);
+        self.send(request)
+            .await
+            .with_context(|| format!("{case_number}.{seq}: cannot fetch the follow-up"))
+    }
+
+    /// Posts a follow-up's receipt (keyed `<case number>.<seq>`).
+    pub async fn acknowledge_followup(
+        &self,
+        case_number: &str,
+        seq: u32,
+        receipt: &str,
+    ) -> anyhow::Result<()> {
+        let request = self
+            .http
+            .post(format!(
+                "{}/followups/{case_number}/{seq}/receipt",
+                self.base
+            ))
+            .header(reqwest::header::AUTHORIZATION, &self.auth)
+            .json(&serde_json::json!({ "receipt": receipt }));
+        self.send(request)
+            .await
+            .map(|_| ())
+            .with_context(|| format!("{case_number}.{seq}: follow-up receipt refused"))
     }
 
     /// Sends with a few retries for what passes (a dropped connection, 429, 502-504):

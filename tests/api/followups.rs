@@ -413,7 +413,9 @@ mod nachreichen {
         // Nothing entered: the error summary, nothing stored.
         let res = add(&app, "", None).await;
         assert_eq!(res.status(), 422);
-        assert!(res.text().await.unwrap().contains("error-summary"));
+        let page = res.text().await.unwrap();
+        assert!(page.contains("error-summary"));
+        assert!(!page.contains("id=\"files-again\""), "no file was chosen");
 
         let secret = "Rahmennummer WTU-FOLLOWUP-7731 am Zaun gefunden";
         let res = add(&app, secret, Some("rad.png")).await;
@@ -490,10 +492,15 @@ mod nachreichen {
 
         // The per-day limit (2 here): the third gets a clear 429 page with the text kept.
         assert_eq!(add(&app, "Noch ein Hinweis", None).await.status(), 200);
-        let res = add(&app, "Dritter Hinweis XYZ-KEPT", None).await;
+        let res = add(&app, "Dritter Hinweis XYZ-KEPT", Some("noch.png")).await;
         assert_eq!(res.status(), 429);
         let page = res.text().await.unwrap();
         assert!(page.contains("XYZ-KEPT"), "the text is kept");
+        assert!(
+            page.contains("id=\"files-again\"")
+                && page.contains("Bitte wählen Sie Ihre Dateien noch einmal aus."),
+            "the citizen is told to choose the file again: {page}"
+        );
         assert!(page.contains("höchstens 2-mal in 24 Stunden"), "{page}");
         let count = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
             "SELECT COUNT(*) FROM followups",
@@ -608,8 +615,168 @@ mod nachreichen {
         assert_eq!(job_status, "done", "the receipt completes the waiting job");
     }
 
+    /// The inbox in pull mode fetches the report and then its follow-up in one round,
+    /// stores both, and only then posts the receipts; a second round fetches nothing.
+    async fn the_pull_inbox_fetches_a_followup_after_its_report(backend: Backend) {
+        use std::collections::BTreeMap;
+        use std::sync::Arc;
+
+        use internetwache::crypto::audit_chain::AuditKey;
+        use internetwache::inbox::context::Inbox;
+        use internetwache::inbox::keyring::Keyring;
+        use internetwache::inbox::receiver::Receiver;
+        use internetwache::inbox::settings::StateSettings;
+
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let secret = "pull-receipt-secret-for-followup-tests";
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{secret}\"\n",
+            key.key_id,
+            key.public_key().public_base64()
+        );
+        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+            return;
+        };
+        let db = &app.state.db;
+        let workers = workers(&app, 1);
+        let (filed, code) = super::file(&app).await;
+        super::timeline(&app, &filed.case_number, &code).await;
+        assert_eq!(
+            add(&app, "Vom Posteingang abgeholt", Some("zaun.png"))
+                .await
+                .status(),
+            200
+        );
+        for w in &workers {
+            w.run_until_empty().await.unwrap();
+        }
+        let token = crate::staff::add_token(&app, "be").await;
+        let inbox_db = Db::connect_lazy(
+            &format!("sqlite://{}/inbox.db", dir.path().display())
+                .parse()
+                .unwrap(),
+            2,
+        )
+        .unwrap();
+        inbox_db.migrate().await.unwrap();
+        let inbox = Inbox {
+            receiver: Receiver::new(
+                inbox_db.clone(),
+                Arc::new(Keyring::from_keys([key])),
+                Arc::new(AuditKey::new(b"audit")),
+            ),
+            states: BTreeMap::from([(
+                "be".to_string(),
+                StateSettings::Pull {
+                    intake_url: app.address.clone(),
+                    token,
+                    receipt_secret: secret.into(),
+                },
+            )]),
+            intake_url: None,
+            web: crate::inbox_support::test_clerk_web(),
+        };
+
+        assert_eq!(
+            internetwache::inbox::pull::pull_once(&inbox).await.unwrap(),
+            2,
+            "the report and its follow-up"
+        );
+        assert_eq!(
+            internetwache::inbox::pull::pull_once(&inbox).await.unwrap(),
+            0,
+            "nothing is pending any more"
+        );
+        let arrived = internetwache::inbox::followups::of_case(&inbox.receiver, &filed.case_number)
+            .await
+            .unwrap();
+        assert_eq!(arrived.len(), 1);
+        let doc = arrived[0].opened.as_ref().expect("the follow-up opens");
+        assert_eq!(doc.text, "Vom Posteingang abgeholt");
+        assert_eq!(doc.files[0].name, "zaun.png");
+        assert_eq!(doc.files[0].bytes().expect("content matches sha256"), PNG);
+
+        // The intake has the receipt: the follow-up's job is done, and it is no longer listed.
+        let (receipt, job_status) = internetwache::with_db!(db, pool => sqlx::query_as::<_, (Option<String>, String)>(
+            "SELECT f.receipt, j.status FROM followups f, jobs j WHERE j.kind = 'deliver_followup'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert!(receipt.is_some_and(|r| r.starts_with("v1=")), "receipted");
+        assert_eq!(job_status, "done");
+    }
+
+    /// Intake retention: a follow-up's envelope is emptied `envelope_days` (Berlin: 30) after
+    /// its own receipt, and the row goes with its report's index (180 days).
+    async fn followup_envelopes_follow_the_envelope_rule(backend: Backend) {
+        use chrono::Duration as Days;
+        use internetwache::store::{delivery, reports};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (_, key) = private_key(&dir.path().join("keys"), "be");
+        let config = format!(
+            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"s\"\n",
+            key.key_id,
+            key.public_key().public_base64()
+        );
+        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+            return;
+        };
+        let db = &app.state.db;
+        let (filed, code) = super::file(&app).await;
+        super::timeline(&app, &filed.case_number, &code).await;
+        assert_eq!(add(&app, "Wird gelöscht", None).await.status(), 200);
+        let case = CaseNumber::parse(&filed.case_number).unwrap();
+        let report = reports::get_by_case_number(db, &case)
+            .await
+            .unwrap()
+            .unwrap();
+        let t0 = Utc::now();
+        delivery::record_receipt(db, report.id, "v1=aa", None, t0, None)
+            .await
+            .unwrap();
+        let id = internetwache::with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT id FROM followups",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        store_followups::record_receipt(db, id, "v1=bb", None, t0 + Days::days(10), None)
+            .await
+            .unwrap();
+        let sweep = |now| {
+            internetwache::retention::sweep(
+                db,
+                &app.state.settings,
+                app.state.directory.as_ref(),
+                now,
+                false,
+            )
+        };
+        // 30 days after the report's receipt, but not after the follow-up's: kept.
+        sweep(t0 + Days::days(31)).await.unwrap().unwrap();
+        assert!(store_followups::envelope(db, id).await.unwrap().is_some());
+        sweep(t0 + Days::days(41)).await.unwrap().unwrap();
+        assert!(
+            store_followups::envelope(db, id).await.unwrap().is_none(),
+            "emptied 30 days after its own receipt"
+        );
+        assert!(store_followups::get(db, id).await.unwrap().is_some());
+        sweep(t0 + Days::days(181)).await.unwrap().unwrap();
+        assert!(
+            store_followups::get(db, id).await.unwrap().is_none(),
+            "gone with the index"
+        );
+    }
+
     crate::with_both_engines!(
+        followup_envelopes_follow_the_envelope_rule,
         a_followup_with_a_png_arrives_in_the_inbox,
         a_pull_system_fetches_and_confirms_a_followup,
+        the_pull_inbox_fetches_a_followup_after_its_report,
     );
 }

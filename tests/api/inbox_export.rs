@@ -111,4 +111,89 @@ async fn a_report_is_exported_to_the_drop_folder_and_over_the_api(app: TestApp) 
         .collect();
     assert_eq!(actions, ["anna", "token:vbs"]);
 }
+/// The export carries the report's follow-ups, in sequence, their files inline and intact.
+async fn the_export_carries_the_followups(app: TestApp) {
+    use internetwache::reports::followup::{self, FollowupDocument, FollowupFile};
+
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(&app.state.db, vec![key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    let body = seal(&report(&case), &key, Utc::now());
+    let now = Utc::now().timestamp();
+    receipt_of(push(&inbox.push_url(), INBOX_SECRET, case.as_str(), &body, now).await).await;
+    for (seq, text) in [(1, "Erster Nachtrag"), (2, "Zweiter Nachtrag")] {
+        let doc = FollowupDocument {
+            schema: followup::SCHEMA.into(),
+            case_number: case.clone(),
+            seq,
+            created_at: Utc::now(),
+            text: text.into(),
+            files: vec![FollowupFile::of("zaun.png", "image/png", b"png-bytes")],
+        };
+        let envelope = doc.seal(&key.public_key()).unwrap().to_json();
+        let key_text = followup::delivery_key(&case, seq);
+        receipt_of(push(&inbox.push_url(), INBOX_SECRET, &key_text, &envelope, now).await).await;
+    }
+
+    let bundle = export::bundle(inbox.receiver(), "anna", case.as_str(), Utc::now())
+        .await
+        .unwrap();
+    let seqs: Vec<i64> = bundle.followups.iter().map(|f| f.seq).collect();
+    assert_eq!(seqs, [1, 2]);
+    let first = bundle.followups[0].document.as_ref().expect("opened");
+    assert_eq!(first.text, "Erster Nachtrag");
+    assert_eq!(first.files[0].bytes().unwrap(), b"png-bytes");
+    assert_eq!(first.files[0].sha256, sha256_hex(b"png-bytes"));
+    assert!(bundle.followups.iter().all(|f| f.unreadable.is_none()));
+    // It survives the trip through JSON as the VBS reads it.
+    let json = serde_json::to_string(&bundle).unwrap();
+    assert!(json.contains("\"followups\":[{\"seq\":1"), "{json}");
+    let back: ExportBundle = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, bundle);
+}
+
+/// A follow-up pushed before its report (the queue does not promise order) is receipted and
+/// kept; once the report arrives, the report's follow-ups and its export include it.
+async fn a_followup_before_its_report_is_kept_until_the_report_arrives(app: TestApp) {
+    use internetwache::reports::followup::{self, FollowupDocument};
+
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(&app.state.db, vec![key.clone()]);
+    let case = CaseNumber::generate("be").unwrap();
+    let now = Utc::now().timestamp();
+    let doc = FollowupDocument {
+        schema: followup::SCHEMA.into(),
+        case_number: case.clone(),
+        seq: 1,
+        created_at: Utc::now(),
+        text: "Vor dem Bericht angekommen".into(),
+        files: Vec::new(),
+    };
+    let envelope = doc.seal(&key.public_key()).unwrap().to_json();
+    let key_text = followup::delivery_key(&case, 1);
+    receipt_of(push(&inbox.push_url(), INBOX_SECRET, &key_text, &envelope, now).await).await;
+    assert!(store::get(&app.state.db, case.as_str())
+        .await
+        .unwrap()
+        .is_none());
+
+    let body = seal(&report(&case), &key, Utc::now());
+    receipt_of(push(&inbox.push_url(), INBOX_SECRET, case.as_str(), &body, now).await).await;
+    let shown = internetwache::inbox::followups::of_case(inbox.receiver(), case.as_str())
+        .await
+        .unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!(
+        shown[0].opened.as_ref().expect("opens").text,
+        "Vor dem Bericht angekommen"
+    );
+    let bundle = export::bundle(inbox.receiver(), "anna", case.as_str(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(bundle.followups.len(), 1);
+    assert_eq!(bundle.followups[0].document.as_ref().unwrap(), &doc);
+}
+
 on_both_engines!(a_report_is_exported_to_the_drop_folder_and_over_the_api);
+on_both_engines!(a_followup_before_its_report_is_kept_until_the_report_arrives);
+on_both_engines!(the_export_carries_the_followups);

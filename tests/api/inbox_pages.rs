@@ -420,6 +420,22 @@ async fn office_scope_and_roles(app: TestApp) {
         name: "Direktion 7".into(),
     });
     deliver(&inbox, &other, &key).await;
+    // Each report gets a follow-up with the PNG (Nachreichen).
+    for case in [&ours, &theirs] {
+        use internetwache::reports::followup::{self, FollowupDocument, FollowupFile};
+        let doc = FollowupDocument {
+            schema: followup::SCHEMA.into(),
+            case_number: case.clone(),
+            seq: 1,
+            created_at: Utc::now(),
+            text: String::new(),
+            files: vec![FollowupFile::of("nachtrag.png", "image/png", PNG)],
+        };
+        let envelope = doc.seal(&key.public_key()).unwrap().to_json();
+        let key_text = followup::delivery_key(case, 1);
+        let now = Utc::now().timestamp();
+        receipt_of(push(&inbox.push_url(), INBOX_SECRET, &key_text, &envelope, now).await).await;
+    }
 
     // Accounts come from the inbox's own command line, with role and office.
     let (ok, out) = inbox_user_add(
@@ -467,10 +483,17 @@ async fn office_scope_and_roles(app: TestApp) {
         .await;
     assert!(!found.contains(&format!("/posteingang/{}", theirs.as_str())));
     let theirs_path = format!("/posteingang/{}", theirs.as_str());
-    for get in ["", "/druck", "/pdf", "/anhang/0"] {
+    for get in ["", "/druck", "/pdf", "/anhang/0", "/nachreichung/1/0"] {
         let res = carla.get(&format!("{theirs_path}{get}")).await;
         assert_eq!(res.status(), 404, "GET {get}");
     }
+    // Her own report's follow-up file downloads, byte for byte.
+    let res = carla
+        .get(&format!("/posteingang/{}/nachreichung/1/0", ours.as_str()))
+        .await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    assert_eq!(receipt::sha256_hex(&bytes), receipt::sha256_hex(PNG));
     let csrf = carla.csrf().await;
     for action in ["status", "zuweisen", "weiterleiten", "notiz"] {
         let res = carla

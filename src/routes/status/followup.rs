@@ -32,6 +32,9 @@ struct FollowupPage {
     case_number: String,
     errors: Vec<SummaryError>,
     fields_html: String,
+    /// Files were chosen but the form came back: a file input cannot be refilled, and
+    /// nothing is kept unsealed on the server, so the citizen must choose them again.
+    files_dropped: bool,
 }
 
 /// One added file as the confirmation lists it.
@@ -63,6 +66,7 @@ fn render_form(
     case_number: &CaseNumber,
     answers: &Answers,
     errors: &[FieldError],
+    files_dropped: bool,
 ) -> Result<HttpResponse, PageError> {
     let variant = variant_for(app, case_number)?;
     let page = app.page(req);
@@ -74,6 +78,7 @@ fn render_form(
         csrf,
         case_number: case_number.to_string(),
         fields_html,
+        files_dropped,
     }
     .render()?;
     Ok(html(body, cookie.into_iter().collect()))
@@ -84,7 +89,7 @@ pub async fn form(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResp
     let Some(case_number) = session::current(&app.services.keyring, &req, Utc::now()) else {
         return Ok(see_other("/status"));
     };
-    render_form(&app, &req, &case_number, &Answers::default(), &[])
+    render_form(&app, &req, &case_number, &Answers::default(), &[], false)
 }
 
 fn problem(field: &str, de: String, en: String) -> FieldError {
@@ -120,6 +125,7 @@ pub async fn add(
     );
     let mut errors = result.errors;
     let answers = result.answers;
+    let oversized = body.oversized_file.is_some();
     if let Some(input) = body.oversized_file {
         let limit = app.settings.max_upload_mb;
         errors.retain(|e| e.input_id != input);
@@ -137,6 +143,8 @@ pub async fn add(
             .collect(),
         _ => Vec::new(),
     };
+    let files_chosen =
+        oversized || !files.is_empty() || errors.iter().any(|e| e.field_id == FILES_FIELD);
     if errors.is_empty() && text.is_empty() && files.is_empty() {
         errors.push(problem(
             TEXT_FIELD,
@@ -145,7 +153,7 @@ pub async fn add(
         ));
     }
     if !errors.is_empty() {
-        let mut res = render_form(&app, &req, &case_number, &answers, &errors)?;
+        let mut res = render_form(&app, &req, &case_number, &answers, &errors, files_chosen)?;
         *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         return Ok(res);
     }
@@ -185,7 +193,7 @@ pub async fn add(
                 format!("Zu diesem Vorgang können Sie höchstens {per_day}-mal in 24 Stunden etwas nachreichen. Ihr Text steht noch im Feld; versuchen Sie es morgen wieder oder wenden Sie sich an eine Polizeidienststelle."),
                 format!("You can add information to this case at most {per_day} times in 24 hours. Your text is still in the field; try again tomorrow or contact a police station."),
             );
-            let mut res = render_form(&app, &req, &case_number, &answers, &[error])?;
+            let mut res = render_form(&app, &req, &case_number, &answers, &[error], files_chosen)?;
             *res.status_mut() = StatusCode::TOO_MANY_REQUESTS;
             Ok(res)
         }
