@@ -7,7 +7,7 @@ WORKDIR /src
 # Dependencies first, in their own layer: a change to src/ does not rebuild them.
 COPY Cargo.toml Cargo.lock ./
 RUN mkdir src benches && echo 'fn main() {}' > src/main.rs && touch src/lib.rs \
-    && echo 'fn main() {}' > benches/throughput.rs \
+    && for bench in throughput bench_driver; do echo 'fn main() {}' > "benches/$bench.rs"; done \
     && cargo build --release --locked --bin internetwache \
     && rm -rf src
 COPY src src
