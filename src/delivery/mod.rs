@@ -99,7 +99,9 @@ impl Parcel {
         match self {
             Parcel::Report => store::record_receipt(db, id, receipt, lease, now, audit).await,
             Parcel::Followup => {
-                crate::store::followups::record_receipt(db, id, receipt, lease, now, audit).await
+                crate::store::followups::RECEIPT
+                    .record(db, id, receipt, lease, now, audit)
+                    .await
             }
         }
     }

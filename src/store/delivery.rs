@@ -30,14 +30,14 @@ pub async fn record_receipt(
 
 /// How a receipt marks its subject (a report or a follow-up) delivered: `mark` binds the
 /// time, the receipt and the id, and changes a row only the first time.
-pub(crate) struct ReceiptMark {
+pub struct ReceiptMark {
     pub mark: &'static str,
     pub kind: JobKind,
 }
 
 impl ReceiptMark {
     /// The mark, the job and the audit entry in one transaction; false if marked before.
-    pub(crate) async fn record(
+    pub async fn record(
         &self,
         db: &Db,
         id: i64,

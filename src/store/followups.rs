@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::audit::Audited;
 use super::delivery::ReceiptMark;
-use super::jobs::{Job, JobKind};
+use super::jobs::JobKind;
 use super::{Db, StoreResult};
 use crate::reports::case_number::CaseNumber;
 use crate::state_code::StateCode;
@@ -87,23 +86,15 @@ pub async fn insert(db: &Db, new: &NewFollowup<'_>) -> StoreResult<Inserted> {
             tx.rollback().await?;
             return Ok(Inserted::SeqTaken);
         };
-        sqlx::query(
-            "INSERT INTO jobs (kind, report_id, state, status, attempts, max_attempts, run_at, \
-             created_at, updated_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5, $5)",
-        )
-        .bind(JobKind::DeliverFollowup)
-        .bind(id)
-        .bind(new.state)
-        .bind(new.max_attempts)
-        .bind(new.created_at)
-        .execute(&mut *tx)
-        .await?;
-        if let Db::Postgres(_) = db {
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(super::jobs::CHANNEL)
-                .execute(&mut *tx)
-                .await?;
-        }
+        super::jobs::enqueue_in!(
+            tx,
+            JobKind::DeliverFollowup,
+            id,
+            new.state,
+            new.max_attempts,
+            new.created_at
+        );
+        super::jobs::notify_workers_in!(db, tx);
         tx.commit().await?;
         id
     });
@@ -157,20 +148,10 @@ pub async fn undelivered(db: &Db, state: &str, limit: i64) -> StoreResult<Vec<Fo
         .await?))
 }
 
-/// Stores a verified receipt and completes the job (with `lease` only while that worker
-/// still holds it). Returns false when the follow-up was delivered before.
-pub async fn record_receipt(
-    db: &Db,
-    id: i64,
-    receipt: &str,
-    lease: Option<(&Job, &str)>,
-    now: DateTime<Utc>,
-    audit: Option<&Audited<'_>>,
-) -> StoreResult<bool> {
-    let mark = ReceiptMark {
-        mark: "UPDATE followups SET delivered_at = $1, receipt = $2 \
-               WHERE id = $3 AND delivered_at IS NULL",
-        kind: JobKind::DeliverFollowup,
-    };
-    mark.record(db, id, receipt, lease, now, audit).await
-}
+/// How a verified receipt marks a follow-up delivered and completes its job
+/// (`RECEIPT.record`; false when it was delivered before).
+pub const RECEIPT: ReceiptMark = ReceiptMark {
+    mark: "UPDATE followups SET delivered_at = $1, receipt = $2 \
+           WHERE id = $3 AND delivered_at IS NULL",
+    kind: JobKind::DeliverFollowup,
+};

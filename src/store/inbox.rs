@@ -51,6 +51,26 @@ pub enum Stored {
     Conflict { id: i64 },
 }
 
+impl Stored {
+    /// The insert's id if it stored a row; else the row already there under the same key
+    /// (`existing`, awaited only then), judged by its envelope's SHA-256 against `sha`.
+    pub(crate) async fn settle(
+        inserted: Option<i64>,
+        sha: &str,
+        existing: impl std::future::Future<Output = StoreResult<(i64, String)>>,
+    ) -> StoreResult<Stored> {
+        let Some(id) = inserted else {
+            let (id, stored) = existing.await?;
+            return Ok(if stored == sha {
+                Stored::Repeat { id }
+            } else {
+                Stored::Conflict { id }
+            });
+        };
+        Ok(Stored::New { id })
+    }
+}
+
 /// One row of the index (never the envelope).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct InboxReportRow {
@@ -110,20 +130,15 @@ pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
     .bind(&t.category_title_en)
     .fetch_optional(pool)
     .await?);
-    if let Some(id) = inserted {
-        return Ok(Stored::New { id });
-    }
-    let (id, sha): (i64, String) = with_db!(db, pool => sqlx::query_as(
-        "SELECT id, envelope_sha256 FROM inbox_reports WHERE case_number = $1",
-    )
-    .bind(new.case_number)
-    .fetch_one(pool)
-    .await?);
-    Ok(if sha == new.envelope_sha256 {
-        Stored::Repeat { id }
-    } else {
-        Stored::Conflict { id }
-    })
+    let existing = async {
+        Ok(with_db!(db, pool => sqlx::query_as(
+            "SELECT id, envelope_sha256 FROM inbox_reports WHERE case_number = $1",
+        )
+        .bind(new.case_number)
+        .fetch_one(pool)
+        .await?))
+    };
+    Stored::settle(inserted, new.envelope_sha256, existing).await
 }
 
 pub async fn get(db: &Db, case_number: &str) -> StoreResult<Option<InboxReportRow>> {
@@ -354,17 +369,14 @@ pub async fn change_status(
             .bind(case_number)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query(
-                "INSERT INTO jobs (kind, report_id, state, max_attempts, run_at, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $5, $5)",
-            )
-            .bind(JobKind::InboxStatus)
-            .bind(id)
-            .bind(state)
-            .bind(STATUS_MAX_ATTEMPTS)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            super::jobs::enqueue_in!(
+                tx,
+                JobKind::InboxStatus,
+                id,
+                state,
+                STATUS_MAX_ATTEMPTS,
+                now
+            );
         }
         tx.commit().await?;
         Ok(true)

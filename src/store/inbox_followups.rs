@@ -54,21 +54,16 @@ pub async fn insert(db: &Db, new: &NewInboxFollowup<'_>) -> StoreResult<Stored> 
     .bind(new.unreadable_reason)
     .fetch_optional(pool)
     .await?);
-    if let Some(id) = inserted {
-        return Ok(Stored::New { id });
-    }
-    let (id, sha): (i64, String) = with_db!(db, pool => sqlx::query_as(
-        "SELECT id, envelope_sha256 FROM inbox_followups WHERE case_number = $1 AND seq = $2",
-    )
-    .bind(new.case_number)
-    .bind(new.seq)
-    .fetch_one(pool)
-    .await?);
-    Ok(if sha == new.envelope_sha256 {
-        Stored::Repeat { id }
-    } else {
-        Stored::Conflict { id }
-    })
+    let existing = async {
+        Ok(with_db!(db, pool => sqlx::query_as(
+            "SELECT id, envelope_sha256 FROM inbox_followups WHERE case_number = $1 AND seq = $2",
+        )
+        .bind(new.case_number)
+        .bind(new.seq)
+        .fetch_one(pool)
+        .await?))
+    };
+    Stored::settle(inserted, new.envelope_sha256, existing).await
 }
 
 /// The follow-ups of a case, in sequence.

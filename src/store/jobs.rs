@@ -215,6 +215,39 @@ pub(crate) const FINISH_LEASED: &str = "UPDATE jobs SET status = 'done', finishe
 pub(crate) const FINISH_ATTEMPT: &str = "UPDATE job_attempts SET finished_at = $1, outcome = $2 \
      WHERE job_id = $3 AND attempt = $4 AND worker = $5 AND finished_at IS NULL";
 
+/// A new pending job; binds kind, subject id, state, max attempts and the time.
+pub(crate) const INSERT_JOB: &str =
+    "INSERT INTO jobs (kind, report_id, state, status, attempts, max_attempts, run_at, \
+     created_at, updated_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5, $5)";
+
+/// Queues a `$kind` job for subject `$id` inside the caller's transaction `$tx`.
+macro_rules! enqueue_in {
+    ($tx:expr, $kind:expr, $id:expr, $state:expr, $max_attempts:expr, $at:expr) => {{
+        sqlx::query($crate::store::jobs::INSERT_JOB)
+            .bind($kind)
+            .bind($id)
+            .bind($state)
+            .bind($max_attempts)
+            .bind($at)
+            .execute(&mut *$tx)
+            .await?;
+    }};
+}
+pub(crate) use enqueue_in;
+
+/// On PostgreSQL, wakes the listening workers once `$tx` commits (not if it rolls back).
+macro_rules! notify_workers_in {
+    ($db:expr, $tx:expr) => {{
+        if let $crate::store::Db::Postgres(_) = $db {
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind($crate::store::jobs::CHANNEL)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    }};
+}
+pub(crate) use notify_workers_in;
+
 /// Completes a leased job and its claim record inside the caller's transaction `$tx`.
 macro_rules! finish_leased_in {
     ($tx:expr, $job:expr, $worker:expr, $now:expr) => {{

@@ -131,25 +131,17 @@ pub async fn submit(
             .await?;
         }
         for kind in kinds {
-            sqlx::query(
-                "INSERT INTO jobs (kind, report_id, state, status, attempts, max_attempts, run_at, \
-                 created_at, updated_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5, $5)",
-            )
-            .bind(kind)
-            .bind(report_id)
-            .bind(new.state)
-            .bind(new.max_attempts)
-            .bind(new.submitted_at)
-            .execute(&mut *tx)
-            .await?;
+            super::jobs::enqueue_in!(
+                tx,
+                kind,
+                report_id,
+                new.state,
+                new.max_attempts,
+                new.submitted_at
+            );
         }
-        if let Db::Postgres(_) = db {
-            // Delivered to listeners only if this transaction commits.
-            sqlx::query("SELECT pg_notify($1, '')")
-                .bind(super::jobs::CHANNEL)
-                .execute(&mut *tx)
-                .await?;
-        }
+        // Delivered to listeners only if this transaction commits.
+        super::jobs::notify_workers_in!(db, tx);
         if let Some(draft_id) = draft_id {
             sqlx::query(
                 "UPDATE drafts SET case_number = $1, payload = COALESCE($3, payload) WHERE id = $2",

@@ -745,7 +745,8 @@ mod nachreichen {
         .fetch_one(pool)
         .await
         .unwrap());
-        store_followups::record_receipt(db, id, "v1=bb", None, t0 + Days::days(10), None)
+        store_followups::RECEIPT
+            .record(db, id, "v1=bb", None, t0 + Days::days(10), None)
             .await
             .unwrap();
         let sweep = |now| {

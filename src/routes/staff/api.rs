@@ -279,6 +279,20 @@ async fn visible_report(
         .ok_or(ApiError::NotFound)
 }
 
+/// A pull receipt's body, `{"receipt": "v1=<hex>"}`, or 400 saying so.
+pub(crate) fn receipt_body(body: &[u8]) -> Result<ReceiptBody, ApiError> {
+    serde_json::from_slice(body).map_err(|_| {
+        ApiError::BadRequest("the body must be JSON: {\"receipt\": \"v1=<hex>\"}".into())
+    })
+}
+
+/// An envelope exactly as stored, as JSON.
+pub(crate) fn envelope_response(envelope: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(envelope)
+}
+
 /// A case number from a path, or 400 with what is wrong with it.
 pub(crate) fn parse_case(raw: &str) -> Result<CaseNumber, ApiError> {
     CaseNumber::parse(raw).map_err(|e| ApiError::BadRequest(format!("not a case number: {e}")))
@@ -296,9 +310,7 @@ pub async fn envelope(
     let envelope = download_envelope(&app.db, &app.audit_key, &principal, &report)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(envelope))
+    Ok(envelope_response(envelope))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -318,9 +330,7 @@ pub async fn receipt(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
     let report = visible_report(&app, &principal, &path.case_number).await?;
-    let parsed: ReceiptBody = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::BadRequest("the body must be JSON: {\"receipt\": \"v1=<hex>\"}".into())
-    })?;
+    let parsed = receipt_body(&body)?;
     match receipts::accept(
         &app.db,
         &app.settings,

@@ -6,9 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::api::{authenticate, parse_case, ApiError};
+use super::api::{authenticate, envelope_response, parse_case, receipt_body, ApiError};
 use crate::app_state::AppState;
-use crate::delivery::receipt::ReceiptBody;
 use crate::delivery::{self, DeliveryError, Parcel, Targets};
 use crate::staff::Principal;
 use crate::store::followups::{self as store, FollowupRow};
@@ -78,9 +77,7 @@ pub async fn envelope(
     let envelope = store::envelope(&app.db, row.id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(envelope))
+    Ok(envelope_response(envelope))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,9 +98,7 @@ pub async fn receipt(
 ) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
     let row = visible(&app, &principal, &path).await?;
-    let parsed: ReceiptBody = serde_json::from_slice(&body).map_err(|_| {
-        ApiError::BadRequest("the body must be JSON: {\"receipt\": \"v1=<hex>\"}".into())
-    })?;
+    let parsed = receipt_body(&body)?;
     let object = format!("{}.{}", row.case_number, row.seq);
     let audit = crate::staff::audited(
         &app.audit_key,
