@@ -4,7 +4,8 @@
 // the clerk sees it on the report page with the same SHA-256; axe on the follow-up form, its
 // error page and its confirmation, German and English; on SQLite and PostgreSQL. Second, for
 // pull-only police systems: the police post two statuses through the intake's API, and the
-// status page shows both. axe on the status pages; without JavaScript; by keyboard.
+// status page shows both. axe on the status pages; without JavaScript and by keyboard,
+// down to adding information.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -280,6 +281,11 @@ test('the status page shows two statuses with dates; axe, no JavaScript, keyboar
     const text = await page.locator('#timeline').innerText();
     assert.match(text, /In progress at Polizeidirektion 1/);
     assert.match(text, /Handed over to Polizeidirektion 2/);
+    // Adding information needs no script either.
+    await navigating(page, () => page.getByRole('link', { name: 'Add information' }).click());
+    await page.locator('#f-nachricht').fill('The bicycle was seen at the station.');
+    await navigating(page, () => page.getByRole('button', { name: 'Send' }).click());
+    assert.ok(await page.locator('#followup-added').isVisible(), 'the confirmation without JavaScript');
   });
 
   // By keyboard only.
@@ -292,5 +298,14 @@ test('the status page shows two statuses with dates; axe, no JavaScript, keyboar
     await navigating(page, () => page.keyboard.press('Enter'));
     assert.equal(new URL(page.url()).pathname, '/status/vorgang');
     assert.match(await page.locator('#timeline').innerText(), /Abgegeben an/);
+    // Adding information by keyboard: the link, the text, the button.
+    await tabTo(page, 'add-information');
+    await navigating(page, () => page.keyboard.press('Enter'));
+    assert.equal(new URL(page.url()).pathname, '/status/nachreichen');
+    await tabTo(page, 'f-nachricht');
+    await page.keyboard.type('Der Täter trug eine rote Jacke.');
+    await tabTo(page, 'button:Nachreichen');
+    await navigating(page, () => page.keyboard.press('Enter'));
+    assert.ok(await page.locator('#followup-added').isVisible(), 'the confirmation by keyboard');
   });
 });
