@@ -511,35 +511,60 @@ mod nachreichen {
         assert_eq!(count, 2);
     }
 
-    /// A pull-only police system lists, downloads and confirms a follow-up by the API; a
-    /// receipt keyed for another seq is refused.
-    async fn a_pull_system_fetches_and_confirms_a_followup(backend: Backend) {
+    const PULL_SECRET: &str = "pull-receipt-secret-for-followup-tests";
+
+    /// Berlin's intake in pull mode (no workers of its own) with one filed report and one
+    /// follow-up `text` with a PNG named `file_name`, delivered as far as pull goes.
+    struct PullSetup {
+        app: TestApp,
+        key: internetwache::crypto::PolicePrivateKey,
+        dir: tempfile::TempDir,
+        filed: crate::filing::Filed,
+        token: String,
+    }
+
+    async fn pull_setup(backend: Backend, text: &str, file_name: &str) -> Option<PullSetup> {
         let dir = tempfile::tempdir().unwrap();
         let (_, key) = private_key(&dir.path().join("keys"), "be");
-        let secret = "pull-receipt-secret-for-followup-tests";
         let config = format!(
             "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
-             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{secret}\"\n",
+             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{PULL_SECRET}\"\n",
             key.key_id,
             key.public_key().public_base64()
         );
-        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
-            return;
-        };
-        let db = &app.state.db;
+        let app = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await?;
         let workers = workers(&app, 1);
         let (filed, code) = super::file(&app).await;
         super::timeline(&app, &filed.case_number, &code).await;
-        assert_eq!(
-            add(&app, "Per Pull abzuholen", Some("a.png"))
-                .await
-                .status(),
-            200
-        );
+        assert_eq!(add(&app, text, Some(file_name)).await.status(), 200);
         for w in &workers {
             w.run_until_empty().await.unwrap();
         }
         let token = crate::staff::add_token(&app, "be").await;
+        Some(PullSetup {
+            app,
+            key,
+            dir,
+            filed,
+            token,
+        })
+    }
+
+    /// A pull-only police system lists, downloads and confirms a follow-up by the API; a
+    /// receipt keyed for another seq is refused.
+    async fn a_pull_system_fetches_and_confirms_a_followup(backend: Backend) {
+        let Some(PullSetup {
+            app,
+            key,
+            dir: _dir,
+            filed,
+            token,
+        }) = pull_setup(backend, "Per Pull abzuholen", "a.png").await
+        else {
+            return;
+        };
+        let db = &app.state.db;
+        let secret = PULL_SECRET;
         let api = reqwest::Client::new();
         let list: serde_json::Value = api
             .get(app.url("/api/v1/followups"))
@@ -627,32 +652,18 @@ mod nachreichen {
         use internetwache::inbox::receiver::Receiver;
         use internetwache::inbox::settings::StateSettings;
 
-        let dir = tempfile::tempdir().unwrap();
-        let (_, key) = private_key(&dir.path().join("keys"), "be");
-        let secret = "pull-receipt-secret-for-followup-tests";
-        let config = format!(
-            "[police.be]\n[[police.be.keys]]\nkey_id = \"{}\"\npublic_key = \"{}\"\n\
-             [police.be.delivery]\nmode = \"pull\"\nreceipt_secret = \"{secret}\"\n",
-            key.key_id,
-            key.public_key().public_base64()
-        );
-        let Some(app) = spawn(backend, Some(&config), &[("IW_WORKERS", "0")]).await else {
+        let Some(PullSetup {
+            app,
+            key,
+            dir,
+            filed,
+            token,
+        }) = pull_setup(backend, "Vom Posteingang abgeholt", "zaun.png").await
+        else {
             return;
         };
+        let secret = PULL_SECRET;
         let db = &app.state.db;
-        let workers = workers(&app, 1);
-        let (filed, code) = super::file(&app).await;
-        super::timeline(&app, &filed.case_number, &code).await;
-        assert_eq!(
-            add(&app, "Vom Posteingang abgeholt", Some("zaun.png"))
-                .await
-                .status(),
-            200
-        );
-        for w in &workers {
-            w.run_until_empty().await.unwrap();
-        }
-        let token = crate::staff::add_token(&app, "be").await;
         let inbox_db = Db::connect_lazy(
             &format!("sqlite://{}/inbox.db", dir.path().display())
                 .parse()
