@@ -194,7 +194,8 @@ pub async fn append(
         now,
     };
     let head = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = sqlite.writer();
             // Reads the last entry before writing: take the write lock up front.
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             let head = crate::append_audit_in!(tx, &audited)?;

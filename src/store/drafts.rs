@@ -5,7 +5,7 @@ use crate::state_code::StateCode;
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DraftRow {
@@ -45,7 +45,7 @@ pub struct NewDraft<'a> {
 }
 
 pub async fn insert(db: &Db, new: &NewDraft<'_>) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
+    with_writer!(db, pool => sqlx::query(
         "INSERT INTO drafts (id, state, form_id, form_version, payload, created_at, updated_at, \
          idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
     )
@@ -82,7 +82,7 @@ pub async fn update(
     now: DateTime<Utc>,
     idle_expires_at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4 \
          WHERE id = $1 AND case_number IS NULL",
     )
@@ -105,7 +105,7 @@ pub async fn keep_until(
     now: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4, expires_at = $4 \
          WHERE id = $1 AND case_number IS NULL",
     )
@@ -120,7 +120,7 @@ pub async fn keep_until(
 }
 
 pub async fn delete(db: &Db, id: &str) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query("DELETE FROM drafts WHERE id = $1")
+    with_writer!(db, pool => sqlx::query("DELETE FROM drafts WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await
@@ -130,7 +130,7 @@ pub async fn delete(db: &Db, id: &str) -> StoreResult<()> {
 
 /// Hard-deletes every draft past its idle or absolute expiry; returns how many.
 pub async fn delete_expired(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
-    Ok(with_db!(db, pool => sqlx::query(
+    Ok(with_writer!(db, pool => sqlx::query(
         "DELETE FROM drafts WHERE idle_expires_at <= $1 OR expires_at <= $1",
     )
     .bind(now)

@@ -8,7 +8,7 @@ use super::jobs::JobKind;
 use super::{Db, StoreResult};
 use crate::reports::case_number::CaseNumber;
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// A new follow-up of `report_id`, already sealed under its `seq`.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ pub async fn count_and_next_seq(
 
 /// Stores the follow-up and its `deliver_followup` job in one transaction.
 pub async fn insert(db: &Db, new: &NewFollowup<'_>) -> StoreResult<Inserted> {
-    let inserted = with_db!(db, pool => {
+    let inserted = with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let id: Option<i64> = sqlx::query_scalar(
             "INSERT INTO followups (report_id, seq, state, key_id, envelope, envelope_sha256, \

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// One registered version of a form variant, as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -83,7 +83,7 @@ pub async fn register(
             }
         });
     }
-    let (inserted, head) = with_db!(db, pool => {
+    let (inserted, head) = with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO form_versions (state, form_id, version, content_hash, category, definition, \
@@ -182,7 +182,7 @@ pub async fn retire(
     now: DateTime<Utc>,
     audit: &Audited<'_>,
 ) -> StoreResult<bool> {
-    let head = with_db!(db, pool => {
+    let head = with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let affected = sqlx::query(
             "UPDATE form_versions SET retired_at = $3 WHERE state = $1 AND form_id = $2 \

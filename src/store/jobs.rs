@@ -161,7 +161,8 @@ pub async fn claim(
             let mut tx = pool.begin().await?;
             claim_in!(tx, " FOR UPDATE SKIP LOCKED", worker, until, now, limit)
         }
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = sqlite.writer();
             // BEGIN IMMEDIATE takes the write lock first, so the select and update are one step.
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             claim_in!(tx, "", worker, until, now, limit)

@@ -4,6 +4,11 @@
 //! `with_db!` macro expands the same body for both concrete pool types, so the SQL and the
 //! Rust around it cannot drift apart. Where the engines need different SQL (queue claims),
 //! the two arms are written out side by side.
+//!
+//! SQLite allows one writer at a time. Writes go through `with_writer!`, which on SQLite
+//! takes the one connection of a separate writer pool: writers queue fairly in the pool
+//! instead of polling SQLite's lock with growing sleeps (its busy handler), which made the
+//! slowest saves wait hundreds of milliseconds under load. Reads keep the shared pool.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -35,11 +40,32 @@ pub mod status_events;
 pub mod text_column;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
+/// For reads; on SQLite a write here works too, but waits on SQLite's lock instead of in
+/// the writer queue (see `with_writer!`).
 #[macro_export]
 macro_rules! with_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::store::Db::Sqlite($pool) => $body,
+            $crate::store::Db::Sqlite(sqlite) => {
+                let $pool = sqlite.reader();
+                $body
+            }
+            $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like `with_db!`, for statements and transactions that write: on SQLite `$pool` is the
+/// single-connection writer pool. The body must not wait for another write of its own
+/// (that would wait for the connection it holds).
+#[macro_export]
+macro_rules! with_writer {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(sqlite) => {
+                let $pool = sqlite.writer();
+                $body
+            }
             $crate::store::Db::Postgres($pool) => $body,
         }
     };
@@ -48,8 +74,25 @@ macro_rules! with_db {
 /// A pool on one of the two engines.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     Postgres(PgPool),
+}
+
+/// One SQLite database: a pool for reads and a one-connection pool for writes.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    reader: SqlitePool,
+    writer: SqlitePool,
+}
+
+impl SqliteDb {
+    pub fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    pub fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,11 +179,16 @@ impl Db {
                         )
                     })?;
                 }
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(max_connections)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_lazy_with(options);
-                Ok(Db::Sqlite(pool))
+                let pool = |size| {
+                    SqlitePoolOptions::new()
+                        .max_connections(size)
+                        .acquire_timeout(Duration::from_secs(10))
+                        .connect_lazy_with(options.clone())
+                };
+                Ok(Db::Sqlite(SqliteDb {
+                    reader: pool(max_connections),
+                    writer: pool(1),
+                }))
             }
             DatabaseUrl::Postgres(raw) => {
                 let options = pg_options(raw)?;
@@ -199,7 +247,11 @@ impl Db {
     /// Applies the embedded migrations of this engine.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await?,
+            Db::Sqlite(sqlite) => {
+                sqlx::migrate!("migrations/sqlite")
+                    .run(sqlite.writer())
+                    .await?
+            }
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -215,11 +267,23 @@ impl Db {
 
     /// (open connections, idle connections) for `/metrics`.
     pub fn pool_state(&self) -> (u32, usize) {
-        with_db!(self, pool => (pool.size(), pool.num_idle()))
+        match self {
+            Db::Sqlite(sqlite) => (
+                sqlite.reader.size() + sqlite.writer.size(),
+                sqlite.reader.num_idle() + sqlite.writer.num_idle(),
+            ),
+            Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
     }
 
     pub async fn close(&self) {
-        with_db!(self, pool => pool.close().await)
+        match self {
+            Db::Sqlite(sqlite) => {
+                sqlite.writer.close().await;
+                sqlite.reader.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }
 

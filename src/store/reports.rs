@@ -6,7 +6,7 @@ use super::jobs::JobKind;
 use super::{Db, StoreResult};
 use crate::reports::case_number::CaseNumber;
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// Everything stored for a new report: the index columns and the sealed envelope.
 #[derive(Debug, Clone)]
@@ -66,7 +66,7 @@ pub async fn submit(
     new: &NewReport<'_>,
     draft_id: Option<&str>,
 ) -> StoreResult<SubmitOutcome> {
-    with_db!(db, pool => {
+    with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         if db.engine() == super::Engine::Postgres {
             // Whatever the server or role default says, this commit waits for the WAL flush:
@@ -220,7 +220,7 @@ pub(crate) async fn stored_envelope(
 
 /// Marks a report delivered; returns false if it already was.
 pub async fn mark_delivered(db: &Db, report_id: i64, now: DateTime<Utc>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE reports SET status = 'delivered', delivered_at = $2 \
          WHERE id = $1 AND status <> 'delivered'",
     )

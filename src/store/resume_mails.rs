@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ResumeMail {
@@ -28,7 +28,7 @@ pub struct NewResumeMail<'a> {
 }
 
 pub async fn insert(db: &Db, new: &NewResumeMail<'_>) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
+    with_writer!(db, pool => sqlx::query(
         "INSERT INTO resume_mails (id, state, language, sealed, run_at, expires_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $5)",
     )
@@ -58,16 +58,18 @@ pub async fn claim(
          WHERE {DUE} AND id = (SELECT id FROM resume_mails WHERE {DUE} ORDER BY run_at LIMIT 1) \
          RETURNING id, state, language, sealed, attempts, expires_at"
     );
-    Ok(with_db!(db, pool => sqlx::query_as::<_, ResumeMail>(&sql)
+    Ok(
+        with_writer!(db, pool => sqlx::query_as::<_, ResumeMail>(&sql)
         .bind(now)
         .bind(now + lease)
         .fetch_optional(pool)
-        .await?))
+        .await?),
+    )
 }
 
 /// Sent (or past its draft's expiry): the sealed address and secret go with the row.
 pub async fn delete(db: &Db, id: &str) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query("DELETE FROM resume_mails WHERE id = $1")
+    with_writer!(db, pool => sqlx::query("DELETE FROM resume_mails WHERE id = $1")
         .bind(id)
         .execute(pool)
         .await
@@ -77,7 +79,7 @@ pub async fn delete(db: &Db, id: &str) -> StoreResult<()> {
 
 /// A failed attempt: try again at `retry_at`. `error` names no address.
 pub async fn retry(db: &Db, id: &str, error: &str, retry_at: DateTime<Utc>) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
+    with_writer!(db, pool => sqlx::query(
         "UPDATE resume_mails SET locked_until = NULL, run_at = $2, last_error = $3 WHERE id = $1",
     )
     .bind(id)

@@ -159,7 +159,8 @@ pub async fn sweep(
         }};
     }
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = sqlite.writer();
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             body!(tx)
         }

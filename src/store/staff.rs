@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct UserRow {
@@ -28,7 +28,7 @@ pub async fn add_user(
     office: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<i64>> {
-    Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+    Ok(with_writer!(db, pool => sqlx::query_scalar::<_, i64>(
         "INSERT INTO staff_users (username, password_hash, role, state, office, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (username) DO NOTHING RETURNING id",
     )
@@ -71,7 +71,7 @@ pub async fn create_session(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
+    with_writer!(db, pool => sqlx::query(
         "INSERT INTO staff_sessions (id, user_id, created_at, last_seen_at, expires_at) \
          VALUES ($1, $2, $3, $3, $4)",
     )
@@ -97,7 +97,7 @@ pub async fn session(db: &Db, id_hash: &str) -> StoreResult<Option<SessionRow>> 
 }
 
 pub async fn touch_session(db: &Db, id_hash: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query("UPDATE staff_sessions SET last_seen_at = $2 WHERE id = $1")
+    with_writer!(db, pool => sqlx::query("UPDATE staff_sessions SET last_seen_at = $2 WHERE id = $1")
         .bind(id_hash)
         .bind(now)
         .execute(pool)
@@ -107,7 +107,7 @@ pub async fn touch_session(db: &Db, id_hash: &str, now: DateTime<Utc>) -> StoreR
 }
 
 pub async fn delete_session(db: &Db, id_hash: &str) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query("DELETE FROM staff_sessions WHERE id = $1")
+    with_writer!(db, pool => sqlx::query("DELETE FROM staff_sessions WHERE id = $1")
         .bind(id_hash)
         .execute(pool)
         .await
@@ -121,7 +121,7 @@ pub async fn delete_expired_sessions(
     now: DateTime<Utc>,
     idle_cutoff: DateTime<Utc>,
 ) -> StoreResult<u64> {
-    Ok(with_db!(db, pool => sqlx::query(
+    Ok(with_writer!(db, pool => sqlx::query(
         "DELETE FROM staff_sessions WHERE expires_at <= $1 OR last_seen_at <= $2",
     )
     .bind(now)
@@ -169,7 +169,7 @@ pub async fn record_failure(
     max: i64,
 ) -> StoreResult<()> {
     let window_cutoff = now - window;
-    with_db!(db, pool => {
+    with_writer!(db, pool => {
         let failures: i64 = sqlx::query_scalar(
             "INSERT INTO sign_in_failures (key, failures, window_start) VALUES ($1, 1, $2) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -196,7 +196,7 @@ pub async fn record_failure(
 }
 
 pub async fn clear_failures(db: &Db, key: &str) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
+    with_writer!(db, pool => sqlx::query("DELETE FROM sign_in_failures WHERE key = $1")
         .bind(key)
         .execute(pool)
         .await
@@ -211,7 +211,7 @@ pub async fn add_token(
     name: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    Ok(with_db!(db, pool => sqlx::query_scalar::<_, i64>(
+    Ok(with_writer!(db, pool => sqlx::query_scalar::<_, i64>(
         "INSERT INTO api_tokens (token_hash, state, name, created_at) VALUES ($1, $2, $3, $4) \
          RETURNING id",
     )

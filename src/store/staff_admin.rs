@@ -7,13 +7,13 @@ use chrono::{DateTime, Utc};
 use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// Runs `$sql` (binding `$1` = `$username`, `$2` = `$value`) and, when it changed a row,
 /// deletes the account's sessions and appends the audit entry, all in one transaction.
 macro_rules! account_change {
     ($db:expr, $audit:expr, $username:expr, $sql:expr, $value:expr) => {{
-        let head = with_db!($db, pool => {
+        let head = with_writer!($db, pool => {
             let mut tx = pool.begin().await?;
             let changed = sqlx::query($sql)
                 .bind($username)
@@ -86,7 +86,7 @@ pub async fn revoke_token(
     now: DateTime<Utc>,
     audit: &Audited<'_>,
 ) -> StoreResult<bool> {
-    let head = with_db!(db, pool => {
+    let head = with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",

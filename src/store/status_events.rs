@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
 use crate::reports::case_number::CaseNumber;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StatusEventRow {
@@ -26,7 +26,7 @@ pub async fn insert(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
+    let inserted: Option<i64> = with_writer!(db, pool => sqlx::query_scalar(
         "INSERT INTO report_status_events (event_id, case_number, status, office_id, at, \
          received_at) VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (event_id) DO NOTHING RETURNING id",

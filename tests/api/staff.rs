@@ -687,9 +687,10 @@ async fn audit_verify_catches_deleted_edited_and_reordered_entries() {
     assert!(ok, "{text}");
     assert_eq!(text, "audit log intact: 4 entries");
 
-    let Db::Sqlite(pool) = &app.state.db else {
+    let Db::Sqlite(sqlite) = &app.state.db else {
         unreachable!()
     };
+    let pool = sqlite.writer();
     let exec = |sql: &'static str| async move {
         sqlx::query(sql).execute(pool).await.unwrap();
     };
