@@ -38,6 +38,7 @@ pub mod staff_admin;
 pub mod status_codes;
 pub mod status_events;
 pub mod text_column;
+pub mod wal_sync;
 
 /// Runs `$body` with `$pool` bound to the concrete pool of whichever engine is in use.
 /// For reads; on SQLite a write here works too, but waits on SQLite's lock instead of in
@@ -56,20 +57,26 @@ macro_rules! with_db {
 }
 
 /// Like `with_db!`, for statements and transactions that write: on SQLite `$pool` is the
-/// single-connection writer pool. The body must not wait for another write of its own
-/// (that would wait for the connection it holds).
+/// single-connection writer pool, and the macro returns only once the commit is flushed to
+/// disk (`wal_sync`, shared with concurrent writers). The body must not wait for another
+/// write of its own (that would wait for the connection it holds).
 #[macro_export]
 macro_rules! with_writer {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::store::Db::Sqlite(sqlite) => {
                 let $pool = sqlite.writer();
-                $body
+                let written = $body;
+                sqlite.flush_commits().await?;
+                written
             }
             $crate::store::Db::Postgres($pool) => $body,
         }
     };
 }
+
+/// A PostgreSQL connection idle this long is pinged before it is used again.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// A pool on one of the two engines.
 #[derive(Clone, Debug)]
@@ -78,14 +85,28 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// One SQLite database: a pool for reads and a one-connection pool for writes.
+/// One SQLite database: a pool for reads and a one-connection pool for writes, whose
+/// commits are flushed in groups (`wal_sync`).
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     reader: SqlitePool,
     writer: SqlitePool,
+    /// `None` for an in-memory database (nothing to flush); its writer then commits FULL.
+    wal: Option<std::sync::Arc<wal_sync::WalSync>>,
 }
 
 impl SqliteDb {
+    /// Waits until every commit of the writer so far is on disk.
+    pub async fn flush_commits(&self) -> StoreResult<()> {
+        match &self.wal {
+            Some(wal) => wal
+                .after_commit()
+                .await
+                .map_err(|e| StoreError::Sqlx(sqlx::Error::Io(e))),
+            None => Ok(()),
+        }
+    }
+
     pub fn reader(&self) -> &SqlitePool {
         &self.reader
     }
@@ -168,7 +189,8 @@ impl Db {
                     }
                 }
                 // `:memory:` and friends have no file to protect.
-                if !raw.contains(":memory:") && !raw.contains("mode=memory") {
+                let in_memory = raw.contains(":memory:") || raw.contains("mode=memory");
+                if !in_memory {
                     crate::private_files::prepare_database_file(&file).map_err(|e| {
                         StoreError::setup(
                             format!(
@@ -179,22 +201,47 @@ impl Db {
                         )
                     })?;
                 }
-                let pool = |size| {
+                // No ping before each use: an embedded connection cannot drop, and the ping is
+                // a round trip to the connection's thread on every query.
+                let pool = |size, options: SqliteConnectOptions| {
                     SqlitePoolOptions::new()
                         .max_connections(size)
                         .acquire_timeout(Duration::from_secs(10))
-                        .connect_lazy_with(options.clone())
+                        .test_before_acquire(false)
+                        .connect_lazy_with(options)
+                };
+                // The writer's commits are flushed by `wal_sync` (FULL's guarantee, shared);
+                // the readers keep FULL for the few writes not yet moved to the writer.
+                let (writer, wal) = if in_memory {
+                    (options.clone(), None)
+                } else {
+                    (
+                        options.clone().synchronous(SqliteSynchronous::Normal),
+                        Some(std::sync::Arc::new(wal_sync::WalSync::new(&file))),
+                    )
                 };
                 Ok(Db::Sqlite(SqliteDb {
-                    reader: pool(max_connections),
-                    writer: pool(1),
+                    reader: pool(max_connections, options),
+                    writer: pool(1, writer),
+                    wal,
                 }))
             }
             DatabaseUrl::Postgres(raw) => {
                 let options = pg_options(raw)?;
+                // A ping costs a round trip per query; only a connection idle for a while
+                // (perhaps cut meanwhile) is pinged before use, and replaced if it is dead.
                 let pool = PgPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(Duration::from_secs(5))
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for < PING_AFTER_IDLE {
+                                return Ok(true);
+                            }
+                            Ok(sqlx::Connection::ping(conn).await.is_ok())
+                        })
+                    })
                     .connect_lazy_with(options);
                 Ok(Db::Postgres(pool))
             }
