@@ -45,8 +45,26 @@ macro_rules! route_table {
             $( StaffRoute { method: stringify!($method), path: $path, access: Access::$access }, )*
         ];
 
+        /// Each route goes into a scope named by its first path segment: a scope's prefix
+        /// is compared as a string, so a citizen URL passes the staff table without running
+        /// one pattern of it (actix matches `{...}` patterns with a regex, in order).
         pub fn configure(cfg: &mut web::ServiceConfig) {
-            $( cfg.route($path, web::$method().to($handler)); )*
+            let mut scopes: Vec<(&'static str, actix_web::Scope)> = Vec::new();
+            $(
+                let (prefix, rest) = split_first_segment($path);
+                let at = match scopes.iter().position(|(p, _)| *p == prefix) {
+                    Some(at) => at,
+                    None => {
+                        scopes.push((prefix, web::scope(prefix)));
+                        scopes.len() - 1
+                    }
+                };
+                let (prefix, scope) = scopes.remove(at);
+                scopes.insert(at, (prefix, scope.route(rest, web::$method().to($handler))));
+            )*
+            for (_, scope) in scopes {
+                cfg.service(scope);
+            }
         }
     };
 }
@@ -77,6 +95,14 @@ route_table! {
     get "/api/v1/followups" => followup_api::list, Api;
     get "/api/v1/followups/{case_number}/{seq}" => followup_api::envelope, Api;
     post "/api/v1/followups/{case_number}/{seq}/receipt" => followup_api::receipt, Api;
+}
+
+/// `/polizei/berichte/{case}` → (`/polizei`, `/berichte/{case}`); `/polizei` → (`/polizei`, ``).
+fn split_first_segment(path: &'static str) -> (&'static str, &'static str) {
+    match path[1..].find('/') {
+        Some(i) => path.split_at(i + 1),
+        None => (path, ""),
+    }
 }
 
 pub use crate::http::staff_session::{
