@@ -126,6 +126,8 @@ pub async fn submit(
         .sealing_key(variant.state.as_str())
         .ok_or_else(|| SubmitError::NoKey(variant.state.clone()))?;
     let email = variant.role_value(answers, FieldRole::ReporterEmail);
+    // The evidence files live in rows of their own; the report carries their bytes.
+    let with_files = draft.answers_with_files(app.db).await?;
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())?;
@@ -133,7 +135,7 @@ pub async fn submit(
         let mut filed_payload = draft.payload.clone();
         filed_payload.status_code = Some(status_code.expose().to_owned());
         let draft_payload = DraftService::seal_payload(draft, &filed_payload)?;
-        let mut document = report_document(variant, answers, &case_number, office, lang, now);
+        let mut document = report_document(variant, &with_files, &case_number, office, lang, now);
         document.client = client.cloned();
         let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
@@ -286,15 +288,17 @@ fn answer_json(
         }),
         AnswerValue::Files(files) => {
             let mut refs = Vec::new();
+            // Only files with their bytes in place reach here (`Draft::answers_with_files`).
             for f in files {
+                let bytes = f.bytes().unwrap_or_default();
                 refs.push(json!({ "filename": f.file_name, "sha256": f.sha256 }));
                 attachments.push(doc::Attachment {
                     field_id: field_id.to_owned(),
                     filename: f.file_name.clone(),
                     mime_type: f.mime_type.clone(),
-                    size: f.bytes.len() as u64,
+                    size: bytes.len() as u64,
                     sha256: f.sha256.clone(),
-                    data: base64::engine::general_purpose::STANDARD.encode(&f.bytes),
+                    data: base64::engine::general_purpose::STANDARD.encode(bytes),
                 });
             }
             Value::Array(refs)
