@@ -113,15 +113,6 @@ impl Draft {
         }
         Ok(answers)
     }
-
-    /// Whether the answers hold bytes not yet in a file row (an upload of this request).
-    fn has_fresh_files(&mut self) -> bool {
-        self.payload
-            .answers
-            .files_mut()
-            .iter()
-            .any(|f| matches!(f.content, FileContent::Bytes(_)))
-    }
 }
 
 /// A random id for a draft file row.
@@ -296,7 +287,7 @@ impl DraftService {
         mut draft: Draft,
         now: DateTime<Utc>,
     ) -> Result<Draft, DraftError> {
-        if draft.case_number.is_none() && draft.has_fresh_files() {
+        if draft.case_number.is_none() && draft.payload.answers.holds_file_bytes() {
             if let Some(expires) = self.save(db, &mut draft, now).await? {
                 draft.expires = expires;
             }

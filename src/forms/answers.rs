@@ -140,6 +140,18 @@ impl Answers {
         out
     }
 
+    /// Whether a file's bytes are held inline, not yet in a row of their own (an upload
+    /// not yet saved, or a draft saved before files had rows).
+    pub fn holds_file_bytes(&self) -> bool {
+        self.0.values().any(|value| match value {
+            AnswerValue::Files(files) => files
+                .iter()
+                .any(|f| matches!(f.content, FileContent::Bytes(_))),
+            AnswerValue::Group(items) => items.iter().any(Answers::holds_file_bytes),
+            _ => false,
+        })
+    }
+
     /// The ids of the stored files the answers name.
     pub fn stored_file_ids(&self) -> Vec<String> {
         let mut out = Vec::new();

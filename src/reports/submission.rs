@@ -135,9 +135,6 @@ pub async fn submit(
         let mut filed_payload = draft.payload.clone();
         filed_payload.status_code = Some(status_code.expose().to_owned());
         let draft_payload = DraftService::seal_payload(draft, &filed_payload)?;
-        let mut document = report_document(variant, &with_files, &case_number, office, lang, now);
-        document.client = client.cloned();
-        let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
             case_number: case_number.clone(),
             state: variant.state.to_string(),
@@ -148,7 +145,19 @@ pub async fn submit(
             submitted_at: now,
             office_id: Some(office.id.clone()),
         };
-        let envelope = Envelope::seal(&metadata, key, &plaintext)?;
+        // Each copy of the report (document, JSON, ciphertext) is dropped as soon as the
+        // next exists: with a large attachment they dominate a submit's memory.
+        let (envelope_json, envelope_sha256) = {
+            let plaintext = {
+                let mut document =
+                    report_document(variant, &with_files, &case_number, office, lang, now);
+                document.client = client.cloned();
+                document.to_json_bytes()?
+            };
+            let envelope = Envelope::seal(&metadata, key, &plaintext)?;
+            drop(plaintext);
+            (envelope.to_json(), envelope.sha256_hex())
+        };
         let sealed_address = match &email {
             Some(address) => {
                 let mail = serde_json::to_vec(&SealedMail {
@@ -173,8 +182,8 @@ pub async fn submit(
             content_hash: &variant.content_hash,
             office_id: Some(&office.id),
             key_id: &key.key_id,
-            envelope: &envelope.to_json(),
-            envelope_sha256: &envelope.sha256_hex(),
+            envelope: &envelope_json,
+            envelope_sha256: &envelope_sha256,
             submitted_at: now,
             confirmation: sealed_address.as_deref().map(|sealed| SealedConfirmation {
                 sealed_address: sealed,
