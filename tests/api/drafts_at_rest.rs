@@ -265,3 +265,70 @@ async fn no_server_key_opens_a_draft(backend: Backend) {
     smtp.stop();
 }
 with_both_engines!(no_server_key_opens_a_draft);
+
+/// A draft saved before evidence files had rows of their own holds the bytes inline; opening
+/// it moves them into a file row once, and the report still gets them.
+async fn a_draft_with_inline_files_is_moved_on_open(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app(backend).await else {
+        return;
+    };
+    let (db, drafts) = (&app.state.db, &app.state.drafts);
+    let state = StateCode::parse("be").unwrap();
+    let variant = app
+        .state
+        .forms
+        .live(db, &state, "fahrraddiebstahl")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = chrono::Utc::now();
+    let (draft, cookie) = drafts
+        .create(
+            db,
+            &state,
+            "fahrraddiebstahl",
+            i64::from(variant.version),
+            now,
+        )
+        .await
+        .unwrap();
+    let secret = DraftSecret::parse(cookie.value()).unwrap();
+    let png = [PNG, b"AltesBild".as_slice()].concat();
+    let legacy = serde_json::json!({
+        "answers": { "beweise": { "files": [{
+            "file_name": "alt.png", "mime_type": "image/png", "size": png.len(),
+            "sha256": hex::encode(ring::digest::digest(&ring::digest::SHA256, &png)),
+            "bytes": base64::engine::general_purpose::STANDARD.encode(&png),
+        }]}},
+        "reached_review": false,
+    });
+    let sealed = secret.seal(&serde_json::to_vec(&legacy).unwrap()).unwrap();
+    let later = now + chrono::Duration::minutes(30);
+    assert!(
+        internetwache::store::drafts::update(db, &draft.id, &sealed, now, later)
+            .await
+            .unwrap()
+    );
+
+    let opened = drafts
+        .resume(db, secret.clone(), now)
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = internetwache::store::drafts::files(db, &draft.id)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "the inline file now has a row");
+    assert!(!opened.payload.answers.holds_file_bytes());
+    let again = drafts.resume(db, secret, now).await.unwrap().unwrap();
+    assert_eq!(again.payload.answers, opened.payload.answers, "moved once");
+    let with_files = again.answers_with_files(db).await.unwrap();
+    match with_files.get("beweise") {
+        Some(internetwache::forms::AnswerValue::Files(files)) => {
+            assert_eq!(files.len(), 1);
+            assert_eq!(files[0].bytes(), Some(png.as_slice()));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+with_both_engines!(a_draft_with_inline_files_is_moved_on_open);
