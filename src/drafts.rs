@@ -72,9 +72,14 @@ pub enum DraftError {
     /// The sealed payload is not the JSON a draft holds (or cannot be written as such).
     #[error("draft payload is malformed")]
     Payload(#[from] serde_json::Error),
-    /// The payload names an evidence file whose row is gone.
+    /// The payload names an evidence file whose row is gone (two tabs of one draft: one
+    /// removed the file while the other saved the list it had).
     #[error("an evidence file of the draft is missing")]
-    MissingFile,
+    MissingFile {
+        /// The top-level field that names it.
+        field_id: String,
+        file_name: String,
+    },
 }
 
 /// Expiry policy of drafts and their cookie.
@@ -104,9 +109,14 @@ impl Draft {
                 .await?
                 .into_iter()
                 .collect();
-        for file in answers.files_mut() {
+        for (field_id, file) in answers.files_by_field_mut() {
             if let FileContent::Stored(id) = &file.content {
-                let sealed = rows.remove(id).ok_or(DraftError::MissingFile)?;
+                let Some(sealed) = rows.remove(id) else {
+                    return Err(DraftError::MissingFile {
+                        field_id: field_id.to_owned(),
+                        file_name: file.file_name.clone(),
+                    });
+                };
                 let bytes = self.secret.open_file(id, sealed)?;
                 file.content = FileContent::Bytes(bytes);
             }

@@ -125,13 +125,23 @@ impl fmt::Debug for UploadedFile {
 impl Answers {
     /// Every file answer, also those inside group items.
     pub fn files_mut(&mut self) -> Vec<&mut UploadedFile> {
+        self.files_by_field_mut()
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect()
+    }
+
+    /// Every file answer with the id of the top-level field that holds it.
+    pub fn files_by_field_mut(&mut self) -> Vec<(&str, &mut UploadedFile)> {
         let mut out = Vec::new();
-        for value in self.0.values_mut() {
+        for (field_id, value) in self.0.iter_mut() {
             match value {
-                AnswerValue::Files(files) => out.extend(files.iter_mut()),
+                AnswerValue::Files(files) => {
+                    out.extend(files.iter_mut().map(|f| (field_id.as_str(), f)));
+                }
                 AnswerValue::Group(items) => {
                     for item in items {
-                        out.extend(item.files_mut());
+                        out.extend(item.files_mut().into_iter().map(|f| (field_id.as_str(), f)));
                     }
                 }
                 _ => {}

@@ -127,7 +127,17 @@ pub async fn submit(
         .ok_or_else(|| SubmitError::NoKey(variant.state.clone()))?;
     let email = variant.role_value(answers, FieldRole::ReporterEmail);
     // The evidence files live in rows of their own; the report carries their bytes.
-    let with_files = draft.answers_with_files(app.db).await?;
+    let with_files = match draft.answers_with_files(app.db).await {
+        Err(DraftError::MissingFile {
+            field_id,
+            file_name,
+        }) => {
+            return Err(SubmitError::Invalid(vec![missing_file(
+                field_id, &file_name,
+            )]))
+        }
+        other => other?,
+    };
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())?;
@@ -211,6 +221,18 @@ pub async fn submit(
             }
             SubmitOutcome::CaseNumberTaken => continue,
         }
+    }
+}
+
+/// A listed file whose stored bytes are gone: the citizen removes it and uploads it again.
+fn missing_file(field_id: String, file_name: &str) -> FieldError {
+    FieldError {
+        input_id: format!("f-{field_id}"),
+        field_id,
+        message: crate::i18n::I18nText {
+            de: format!("Die Datei „{file_name}“ ist nicht mehr gespeichert. Bitte entfernen Sie sie und laden Sie sie erneut hoch."),
+            en: format!("The file “{file_name}” is no longer stored. Please remove it and upload it again."),
+        },
     }
 }
 

@@ -306,6 +306,54 @@ async fn an_expired_drafts_files_go_with_it(app: TestApp) {
 }
 on_both_engines!(an_expired_drafts_files_go_with_it);
 
+/// A listed file whose row is gone (another tab of the draft removed it) is named on the
+/// review page when submitting, and nothing is filed.
+async fn a_lost_file_is_named_on_review(app: TestApp) {
+    let variant = app
+        .state
+        .forms
+        .live(
+            &app.state.db,
+            &internetwache::state_code::StateCode::parse("bb").unwrap(),
+            "betrug",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut filler = Filler::new("14467", "Verloren");
+    let mut url = start(&app, "bb", "betrug").await;
+    while url.contains("/schritt/") {
+        url = complete_step(&app, &variant, &url, &mut filler).await;
+    }
+    let review = app.get(&url).await.text().await.unwrap();
+    internetwache::with_db!(&app.state.db, pool => sqlx::query("DELETE FROM draft_files")
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .unwrap());
+    let res = app
+        .client
+        .post(app.url(&url.replace("/pruefen", "/absenden")))
+        .form(&[("csrf_token", csrf_token(&review).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), 303, "not filed");
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("ist nicht mehr gespeichert"),
+        "the lost file is named"
+    );
+    let filed = internetwache::with_db!(&app.state.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM reports",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(filed, 0);
+}
+on_both_engines!(a_lost_file_is_named_on_review);
+
 /// Berlin (`seal_client_address = true`) seals the client address and user agent into the
 /// report: the police read them, the database holds neither in clear.
 async fn berlin_seals_the_client_address_for_the_police_only(app: TestApp) {
