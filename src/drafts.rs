@@ -10,8 +10,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::crypto::DraftSecret;
-use crate::forms::Answers;
-use crate::store::drafts::{self as store_drafts, DraftRow, NewDraft};
+use crate::forms::{Answers, FileContent};
+use crate::store::drafts::{self as store_drafts, DraftRow, NewDraft, NewDraftFile};
 use crate::store::{Db, StoreError};
 
 pub const DRAFT_COOKIE: &str = "iw_draft";
@@ -51,6 +51,9 @@ pub struct Draft {
     expires_at: DateTime<Utc>,
     pub case_number: Option<CaseNumber>,
     pub payload: DraftPayload,
+    /// The file ids the stored payload names: a save deletes the rows of those it no
+    /// longer names.
+    stored_files: Vec<String>,
 }
 
 pub enum Lookup {
@@ -69,6 +72,14 @@ pub enum DraftError {
     /// The sealed payload is not the JSON a draft holds (or cannot be written as such).
     #[error("draft payload is malformed")]
     Payload(#[from] serde_json::Error),
+    /// The payload names an evidence file whose row is gone (two tabs of one draft: one
+    /// removed the file while the other saved the list it had).
+    #[error("an evidence file of the draft is missing")]
+    MissingFile {
+        /// The top-level field that names it.
+        field_id: String,
+        file_name: String,
+    },
 }
 
 /// Expiry policy of drafts and their cookie.
@@ -85,6 +96,43 @@ impl Draft {
     pub fn secret(&self) -> &DraftSecret {
         &self.secret
     }
+
+    /// The answers with every evidence file's bytes in place, opened from the draft's file
+    /// rows under its own key (for the sealed report; pages need only the names).
+    pub async fn answers_with_files(&self, db: &Db) -> Result<Answers, DraftError> {
+        let mut answers = self.payload.answers.clone();
+        if answers.stored_file_ids().is_empty() {
+            return Ok(answers);
+        }
+        let mut rows: std::collections::HashMap<String, Vec<u8>> =
+            store_drafts::files(db, &self.id)
+                .await?
+                .into_iter()
+                .collect();
+        for (field_id, file) in answers.files_by_field_mut() {
+            if let FileContent::Stored(id) = &file.content {
+                let Some(sealed) = rows.remove(id) else {
+                    return Err(DraftError::MissingFile {
+                        field_id: field_id.to_owned(),
+                        file_name: file.file_name.clone(),
+                    });
+                };
+                let bytes = self.secret.open_file(id, sealed)?;
+                file.content = FileContent::Bytes(bytes);
+            }
+        }
+        Ok(answers)
+    }
+}
+
+/// A random id for a draft file row.
+fn file_id() -> Result<String, DraftError> {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| crate::crypto::CryptoError::Random)?;
+    Ok(hex::encode(bytes))
 }
 
 impl DraftService {
@@ -147,6 +195,7 @@ impl DraftService {
             expires_at,
             case_number: None,
             payload,
+            stored_files: Vec::new(),
         };
         Ok((draft, cookie))
     }
@@ -186,7 +235,8 @@ impl DraftService {
             store_drafts::delete(db, &id).await?;
             return Ok(Lookup::Expired);
         }
-        Self::open(secret, row).map(|d| Lookup::Active(Box::new(d)))
+        let draft = self.open_moving_files(db, secret, row, now).await?;
+        Ok(Lookup::Active(Box::new(draft)))
     }
 
     /// The draft a resume code opens: `None` alike for an unknown code, a wrong one, an
@@ -203,7 +253,10 @@ impl DraftService {
         if row.is_expired(now) || row.case_number.is_some() {
             return Ok(None);
         }
-        Ok(Self::open(secret, row).ok())
+        let Ok(draft) = Self::open(secret, row) else {
+            return Ok(None);
+        };
+        Ok(Some(self.move_files_out(db, draft, now).await?))
     }
 
     /// Keeps the draft for `IW_DRAFT_SAVED_DAYS` from now (resuming lands on
@@ -225,10 +278,39 @@ impl DraftService {
         Ok(kept.then_some(until))
     }
 
+    async fn open_moving_files(
+        &self,
+        db: &Db,
+        secret: DraftSecret,
+        row: DraftRow,
+        now: DateTime<Utc>,
+    ) -> Result<Draft, DraftError> {
+        let draft = Self::open(secret, row)?;
+        self.move_files_out(db, draft, now).await
+    }
+
+    /// A draft saved before its files had rows of their own holds their bytes inline:
+    /// saving it once moves them out (a submitted one stays as it is, frozen).
+    async fn move_files_out(
+        &self,
+        db: &Db,
+        mut draft: Draft,
+        now: DateTime<Utc>,
+    ) -> Result<Draft, DraftError> {
+        if draft.case_number.is_none() && draft.payload.answers.holds_file_bytes() {
+            if let Some(expires) = self.save(db, &mut draft, now).await? {
+                draft.expires = expires;
+            }
+        }
+        Ok(draft)
+    }
+
     fn open(secret: DraftSecret, row: DraftRow) -> Result<Draft, DraftError> {
         let plain = secret.open(&row.payload)?;
         let payload: DraftPayload = serde_json::from_slice(&plain)?;
+        let stored_files = payload.answers.stored_file_ids();
         Ok(Draft {
+            stored_files,
             expires: row.expires(),
             expires_at: row.expires_at,
             id: row.id,
@@ -243,18 +325,48 @@ impl DraftService {
 
     /// Saves the answers and extends the idle expiry. Returns the new expiry, or `None` if
     /// the draft was submitted meanwhile and is frozen.
+    ///
+    /// Files uploaded with this request are sealed into rows of their own and the payload
+    /// names them by id; files the answers no longer name lose their rows. Both happen in
+    /// the transaction that saves the payload.
     pub async fn save(
         &self,
         db: &Db,
-        draft: &Draft,
+        draft: &mut Draft,
         now: DateTime<Utc>,
     ) -> Result<Option<DateTime<Utc>>, DraftError> {
+        let mut added = Vec::new();
+        for file in draft.payload.answers.files_mut() {
+            if let FileContent::Bytes(bytes) = &mut file.content {
+                let id = file_id()?;
+                let bytes = std::mem::take(bytes);
+                let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+                let sealed = draft.secret.seal_file(&id, bytes)?;
+                file.content = FileContent::Stored(id.clone());
+                added.push(NewDraftFile { id, size, sealed });
+            }
+        }
+        let named = draft.payload.answers.stored_file_ids();
+        let removed: Vec<String> = draft
+            .stored_files
+            .iter()
+            .filter(|id| !named.contains(id))
+            .cloned()
+            .collect();
         let sealed = Self::seal(&draft.secret, &draft.payload)?;
         // A draft saved for later keeps its longer expiry however often it is saved; one
         // deleted meanwhile updates no row and reads as frozen, like a submitted one.
         let floor = draft.payload.saved_until.unwrap_or(now);
         let idle = (now + self.idle).max(floor).min(draft.expires_at);
-        let saved = store_drafts::update(db, &draft.id, &sealed, now, idle).await?;
+        let saved = if added.is_empty() && removed.is_empty() {
+            store_drafts::update(db, &draft.id, &sealed, now, idle).await?
+        } else {
+            store_drafts::update_with_files(db, &draft.id, &sealed, now, idle, &added, &removed)
+                .await?
+        };
+        if saved {
+            draft.stored_files = named;
+        }
         Ok(saved.then_some(idle))
     }
 }

@@ -6,6 +6,9 @@
 //! - AEAD key: HKDF-SHA256(ikm = secret, salt = none, info = `"internetwache/draft-key/v1"`);
 //! - blob: `0x02 || nonce (12) || AES-256-GCM ciphertext+tag`, associated data = version
 //!   byte || row id, so a blob cannot be moved to another row.
+//! - evidence file (`draft_files`): the same blob format and key, associated data =
+//!   `"internetwache/draft-file/v1" || row id || 0x00 || file id`, so a file cannot be moved
+//!   to another draft or swapped with another file of the same draft.
 
 use ring::aead::{self, LessSafeKey, UnboundKey, AES_256_GCM, NONCE_LEN};
 use ring::hkdf;
@@ -21,6 +24,7 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const TYPEABLE_SYMBOLS: usize = 52;
 const ID_LABEL: &[u8] = b"internetwache/draft-id/v1";
 const KEY_LABEL: &[u8] = b"internetwache/draft-key/v1";
+const FILE_LABEL: &[u8] = b"internetwache/draft-file/v1";
 
 /// 256 random bits; Debug never shows them.
 #[derive(Clone)]
@@ -149,6 +153,63 @@ impl DraftSecret {
         Ok(blob)
     }
 
+    fn file_aad(&self, file_id: &str) -> Vec<u8> {
+        [
+            FILE_LABEL,
+            self.row_id().as_bytes(),
+            &[0],
+            file_id.as_bytes(),
+        ]
+        .concat()
+    }
+
+    /// Seals one evidence file of this draft, bound to its id. Takes the bytes by value:
+    /// they are copied once, into the blob.
+    pub fn seal_file(&self, file_id: &str, plaintext: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        SystemRandom::new()
+            .fill(&mut nonce)
+            .map_err(|_| CryptoError::Random)?;
+        let header = 1 + NONCE_LEN;
+        let mut blob = Vec::with_capacity(header + plaintext.len() + AES_256_GCM.tag_len());
+        blob.push(BLOB_VERSION);
+        blob.extend_from_slice(&nonce);
+        blob.extend_from_slice(&plaintext);
+        drop(plaintext);
+        let tag = self
+            .key()?
+            .seal_in_place_separate_tag(
+                aead::Nonce::assume_unique_for_key(nonce),
+                aead::Aad::from(self.file_aad(file_id)),
+                &mut blob[header..],
+            )
+            .map_err(|_| CryptoError::Seal)?;
+        blob.extend_from_slice(tag.as_ref());
+        Ok(blob)
+    }
+
+    /// Opens a blob of [`seal_file`](Self::seal_file) in place.
+    pub fn open_file(&self, file_id: &str, mut blob: Vec<u8>) -> Result<Vec<u8>, CryptoError> {
+        let header = 1 + NONCE_LEN;
+        if blob.first() != Some(&BLOB_VERSION) || blob.len() < header + AES_256_GCM.tag_len() {
+            return Err(CryptoError::MalformedBlob);
+        }
+        let nonce = aead::Nonce::try_assume_unique_for_key(&blob[1..header])
+            .map_err(|_| CryptoError::MalformedBlob)?;
+        let len = self
+            .key()?
+            .open_within(
+                nonce,
+                aead::Aad::from(self.file_aad(file_id)),
+                &mut blob,
+                header..,
+            )
+            .map_err(|_| CryptoError::Open)?
+            .len();
+        blob.truncate(len);
+        Ok(blob)
+    }
+
     pub fn open(&self, blob: &[u8]) -> Result<Vec<u8>, CryptoError> {
         let (&version, rest) = blob.split_first().ok_or(CryptoError::MalformedBlob)?;
         if version != BLOB_VERSION || rest.len() < NONCE_LEN + 16 {
@@ -185,6 +246,30 @@ mod tests {
             t[i] ^= 1;
             assert!(secret.open(&t).is_err(), "byte {i} accepted");
         }
+    }
+
+    #[test]
+    fn a_file_opens_only_under_its_draft_and_id() {
+        let secret = DraftSecret::generate().unwrap();
+        let png = vec![7u8; 3000];
+        let blob = secret.seal_file("f1", png.clone()).unwrap();
+        assert_eq!(secret.open_file("f1", blob.clone()).unwrap(), png);
+        assert!(
+            secret.open_file("f2", blob.clone()).is_err(),
+            "another file id"
+        );
+        let other = DraftSecret::generate().unwrap();
+        assert!(
+            other.open_file("f1", blob.clone()).is_err(),
+            "another draft"
+        );
+        assert!(secret.open(&blob).is_err(), "not a payload");
+        for i in [0, 1, 13, blob.len() - 1] {
+            let mut t = blob.clone();
+            t[i] ^= 1;
+            assert!(secret.open_file("f1", t).is_err(), "byte {i} accepted");
+        }
+        assert!(secret.open_file("f1", blob[..20].to_vec()).is_err());
     }
 
     #[test]

@@ -46,19 +46,42 @@ pub struct UploadedFile {
     /// From the magic bytes, not from what the browser declared.
     pub mime_type: String,
     pub size: u64,
-    /// SHA-256 hex of `bytes`.
+    /// SHA-256 hex of the content.
     pub sha256: String,
-    #[serde(with = "b64")]
-    pub bytes: Vec<u8>,
+    #[serde(flatten)]
+    pub content: FileContent,
+}
+
+/// Where a file's bytes are. A draft payload names only stored files: the bytes live sealed
+/// in a row of their own, so saving a step does not rewrite them (`drafts`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FileContent {
+    /// Just uploaded (or, read from a draft saved before 0011, inline base64). Never
+    /// written into a payload: serializing it is an error, so no save can inline bytes.
+    #[serde(
+        rename = "bytes",
+        skip_serializing,
+        deserialize_with = "b64::deserialize"
+    )]
+    Bytes(Vec<u8>),
+    /// Stored apart from the draft payload under this id (`draft_files`).
+    #[serde(rename = "file_id")]
+    Stored(String),
+}
+
+impl UploadedFile {
+    /// The bytes, if this value holds them (fresh uploads; not stored draft files).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            FileContent::Bytes(b) => Some(b),
+            FileContent::Stored(_) => None,
+        }
+    }
 }
 
 mod b64 {
     use super::Engine;
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
-    }
+    use serde::{Deserialize, Deserializer};
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let s = String::deserialize(d)?;
@@ -100,6 +123,67 @@ impl fmt::Debug for UploadedFile {
 }
 
 impl Answers {
+    /// Every file answer, also those inside group items.
+    pub fn files_mut(&mut self) -> Vec<&mut UploadedFile> {
+        self.files_by_field_mut()
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect()
+    }
+
+    /// Every file answer with the id of the top-level field that holds it.
+    pub fn files_by_field_mut(&mut self) -> Vec<(&str, &mut UploadedFile)> {
+        let mut out = Vec::new();
+        for (field_id, value) in self.0.iter_mut() {
+            match value {
+                AnswerValue::Files(files) => {
+                    out.extend(files.iter_mut().map(|f| (field_id.as_str(), f)));
+                }
+                AnswerValue::Group(items) => {
+                    for item in items {
+                        out.extend(item.files_mut().into_iter().map(|f| (field_id.as_str(), f)));
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// Whether a file's bytes are held inline, not yet in a row of their own (an upload
+    /// not yet saved, or a draft saved before files had rows).
+    pub fn holds_file_bytes(&self) -> bool {
+        self.0.values().any(|value| match value {
+            AnswerValue::Files(files) => files
+                .iter()
+                .any(|f| matches!(f.content, FileContent::Bytes(_))),
+            AnswerValue::Group(items) => items.iter().any(Answers::holds_file_bytes),
+            _ => false,
+        })
+    }
+
+    /// The ids of the stored files the answers name.
+    pub fn stored_file_ids(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for value in self.0.values() {
+            match value {
+                AnswerValue::Files(files) => {
+                    out.extend(files.iter().filter_map(|f| match &f.content {
+                        FileContent::Stored(id) => Some(id.clone()),
+                        FileContent::Bytes(_) => None,
+                    }))
+                }
+                AnswerValue::Group(items) => {
+                    for item in items {
+                        out.extend(item.stored_file_ids());
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
     pub fn get(&self, field_id: &str) -> Option<&AnswerValue> {
         self.0.get(field_id)
     }

@@ -29,7 +29,8 @@ mod view;
 mod visibility;
 
 pub use answers::{
-    AnswerValue, Answers, FieldError, RawFile, RawStepInput, SpanValue, StepResult, UploadedFile,
+    AnswerValue, Answers, FieldError, FileContent, RawFile, RawStepInput, SpanValue, StepResult,
+    UploadedFile,
 };
 pub use catalog::{parse_upload, Catalog};
 pub use groups::{add_group_item, remove_group_item, GroupAction};

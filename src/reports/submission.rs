@@ -126,6 +126,18 @@ pub async fn submit(
         .sealing_key(variant.state.as_str())
         .ok_or_else(|| SubmitError::NoKey(variant.state.clone()))?;
     let email = variant.role_value(answers, FieldRole::ReporterEmail);
+    // The evidence files live in rows of their own; the report carries their bytes.
+    let with_files = match draft.answers_with_files(app.db).await {
+        Err(DraftError::MissingFile {
+            field_id,
+            file_name,
+        }) => {
+            return Err(SubmitError::Invalid(vec![missing_file(
+                field_id, &file_name,
+            )]))
+        }
+        other => other?,
+    };
 
     loop {
         let case_number = CaseNumber::generate(variant.state.as_str())?;
@@ -133,9 +145,6 @@ pub async fn submit(
         let mut filed_payload = draft.payload.clone();
         filed_payload.status_code = Some(status_code.expose().to_owned());
         let draft_payload = DraftService::seal_payload(draft, &filed_payload)?;
-        let mut document = report_document(variant, answers, &case_number, office, lang, now);
-        document.client = client.cloned();
-        let plaintext = document.to_json_bytes()?;
         let metadata = EnvelopeMetadata {
             case_number: case_number.clone(),
             state: variant.state.to_string(),
@@ -146,7 +155,19 @@ pub async fn submit(
             submitted_at: now,
             office_id: Some(office.id.clone()),
         };
-        let envelope = Envelope::seal(&metadata, key, &plaintext)?;
+        // Each copy of the report (document, JSON, ciphertext) is dropped as soon as the
+        // next exists: with a large attachment they dominate a submit's memory.
+        let (envelope_json, envelope_sha256) = {
+            let plaintext = {
+                let mut document =
+                    report_document(variant, &with_files, &case_number, office, lang, now);
+                document.client = client.cloned();
+                document.to_json_bytes()?
+            };
+            let envelope = Envelope::seal(&metadata, key, &plaintext)?;
+            drop(plaintext);
+            (envelope.to_json(), envelope.sha256_hex())
+        };
         let sealed_address = match &email {
             Some(address) => {
                 let mail = serde_json::to_vec(&SealedMail {
@@ -171,8 +192,8 @@ pub async fn submit(
             content_hash: &variant.content_hash,
             office_id: Some(&office.id),
             key_id: &key.key_id,
-            envelope: &envelope.to_json(),
-            envelope_sha256: &envelope.sha256_hex(),
+            envelope: &envelope_json,
+            envelope_sha256: &envelope_sha256,
             submitted_at: now,
             confirmation: sealed_address.as_deref().map(|sealed| SealedConfirmation {
                 sealed_address: sealed,
@@ -200,6 +221,18 @@ pub async fn submit(
             }
             SubmitOutcome::CaseNumberTaken => continue,
         }
+    }
+}
+
+/// A listed file whose stored bytes are gone: the citizen removes it and uploads it again.
+fn missing_file(field_id: String, file_name: &str) -> FieldError {
+    FieldError {
+        input_id: format!("f-{field_id}"),
+        field_id,
+        message: crate::i18n::I18nText {
+            de: format!("Die Datei „{file_name}“ ist nicht mehr gespeichert. Bitte entfernen Sie sie und laden Sie sie erneut hoch."),
+            en: format!("The file “{file_name}” is no longer stored. Please remove it and upload it again."),
+        },
     }
 }
 
@@ -286,15 +319,17 @@ fn answer_json(
         }),
         AnswerValue::Files(files) => {
             let mut refs = Vec::new();
+            // Only files with their bytes in place reach here (`Draft::answers_with_files`).
             for f in files {
+                let bytes = f.bytes().unwrap_or_default();
                 refs.push(json!({ "filename": f.file_name, "sha256": f.sha256 }));
                 attachments.push(doc::Attachment {
                     field_id: field_id.to_owned(),
                     filename: f.file_name.clone(),
                     mime_type: f.mime_type.clone(),
-                    size: f.bytes.len() as u64,
+                    size: bytes.len() as u64,
                     sha256: f.sha256.clone(),
-                    data: base64::engine::general_purpose::STANDARD.encode(&f.bytes),
+                    data: base64::engine::general_purpose::STANDARD.encode(bytes),
                 });
             }
             Value::Array(refs)

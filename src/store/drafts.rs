@@ -96,6 +96,80 @@ pub async fn update(
     Ok(affected == 1)
 }
 
+/// A new evidence file of a draft, sealed under the draft's key.
+#[derive(Clone)]
+pub struct NewDraftFile {
+    pub id: String,
+    pub size: i64,
+    pub sealed: Vec<u8>,
+}
+
+impl std::fmt::Debug for NewDraftFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewDraftFile({} bytes)", self.size)
+    }
+}
+
+/// Like [`update`], and in the same transaction stores the draft's new files and deletes
+/// the ones its payload no longer names: a file row and the payload naming it are never
+/// apart. A submitted draft is frozen: returns false and stores nothing.
+pub async fn update_with_files(
+    db: &Db,
+    id: &str,
+    payload: &[u8],
+    now: DateTime<Utc>,
+    idle_expires_at: DateTime<Utc>,
+    added: &[NewDraftFile],
+    removed: &[String],
+) -> StoreResult<bool> {
+    with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let affected = sqlx::query(
+            "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4 \
+             WHERE id = $1 AND case_number IS NULL",
+        )
+        .bind(id)
+        .bind(payload)
+        .bind(now)
+        .bind(idle_expires_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if affected != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for file in added {
+            sqlx::query("INSERT INTO draft_files (draft_id, id, size, sealed) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(&file.id)
+                .bind(file.size)
+                .bind(&file.sealed)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for file_id in removed {
+            sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND id = $2")
+                .bind(id)
+                .bind(file_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    })
+}
+
+/// The sealed evidence files of a draft: (file id, sealed bytes).
+pub async fn files(db: &Db, draft_id: &str) -> StoreResult<Vec<(String, Vec<u8>)>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, (String, Vec<u8>)>(
+        "SELECT id, sealed FROM draft_files WHERE draft_id = $1",
+    )
+    .bind(draft_id)
+    .fetch_all(pool)
+    .await?))
+}
+
 /// Saves the payload and keeps the draft until `until` (idle and absolute expiry alike):
 /// the citizen saved it for later. A submitted draft is frozen: returns false.
 pub async fn keep_until(

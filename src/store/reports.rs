@@ -151,6 +151,11 @@ pub async fn submit(
             .bind(new.draft_payload)
             .execute(&mut *tx)
             .await?;
+            // Data minimisation: once filed, the evidence lives only in the sealed envelope.
+            sqlx::query("DELETE FROM draft_files WHERE draft_id = $1")
+                .bind(draft_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         super::jobs::notify_local();

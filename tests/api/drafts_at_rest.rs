@@ -1,6 +1,7 @@
 //! Drafts only the citizen's browser can open: after filing (confirmation mailed through a
 //! real SMTP server), a copy of the database and of the whole data directory, tried with
-//! every key the server holds, opens no draft and shows no entered value.
+//! every key the server holds, opens no draft and shows no entered value, nor the bytes of
+//! an evidence file of a draft still in progress.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -13,7 +14,7 @@ use internetwache::store::delivery;
 use internetwache::store::reports;
 
 use crate::delivery_support::*;
-use crate::filing::{complete_step, file_report, start, Filler};
+use crate::filing::{complete_step, file_report, start, Filler, PNG};
 use crate::helpers::Backend;
 use crate::sealing::{contains, dump};
 use crate::with_both_engines;
@@ -86,6 +87,26 @@ async fn draft_rows(backend: Backend, copy: &Path, live_url: &str) -> Vec<(Strin
     }
 }
 
+/// (draft id, file id, sealed bytes) of every draft file in the copied database.
+async fn draft_file_rows(
+    backend: Backend,
+    copy: &Path,
+    live_url: &str,
+) -> Vec<(String, String, Vec<u8>)> {
+    let sql = "SELECT draft_id, id, sealed FROM draft_files";
+    match backend {
+        Backend::Sqlite => {
+            let url = format!("sqlite://{}?mode=ro", copy.join("test.db").display());
+            let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+        Backend::Postgres => {
+            let pool = sqlx::PgPool::connect(live_url).await.unwrap();
+            sqlx::query_as(sql).fetch_all(&pool).await.unwrap()
+        }
+    }
+}
+
 async fn no_server_key_opens_a_draft(backend: Backend) {
     let key_dir = tempfile::tempdir().unwrap();
     let key = police_key(key_dir.path());
@@ -117,13 +138,29 @@ async fn no_server_key_opens_a_draft(backend: Backend) {
     let variant = app
         .state
         .forms
-        .live(&app.state.db, &StateCode::parse("be").unwrap(), "betrug")
+        .live(
+            &app.state.db,
+            &StateCode::parse("be").unwrap(),
+            "fahrraddiebstahl",
+        )
         .await
         .unwrap()
         .unwrap();
+    // Filled up to and including the evidence step, with a PNG no other test sends.
     let mut half = Filler::new("10115", "Halb");
-    let first = start(&app, "be", "betrug").await;
-    complete_step(&app, &variant, &first, &mut half).await;
+    let png_marker = "HalbBeweisbildZq".to_owned();
+    half.png = [PNG, png_marker.as_bytes(), &[0x5a; 4096]].concat();
+    half.sent_text.push(png_marker);
+    let mut url = start(&app, "be", "fahrraddiebstahl").await;
+    loop {
+        let step_id = url.rsplit('/').next().unwrap().to_owned();
+        url = complete_step(&app, &variant, &url, &mut half).await;
+        let step = variant.steps.iter().find(|s| s.id == step_id).unwrap();
+        if step.fields.iter().any(|f| f.kind.takes_files()) {
+            break;
+        }
+        assert!(url.contains("/schritt/"), "the form has an evidence step");
+    }
 
     // The confirmation goes out through SMTP and the sealed address is erased.
     let report = reports::get_by_case_number(
@@ -171,6 +208,13 @@ async fn no_server_key_opens_a_draft(backend: Backend) {
 
     let drafts = draft_rows(backend, copy.path(), &app.database_url).await;
     assert_eq!(drafts.len(), 2, "the submitted and the half-done draft");
+    let file_rows = draft_file_rows(backend, copy.path(), &app.database_url).await;
+    assert_eq!(
+        file_rows.len(),
+        1,
+        "the half-done draft's evidence file; the filed one's went with the filing"
+    );
+    assert!(drafts.iter().any(|(id, _)| *id == file_rows[0].0));
     let keyring = AddressKeyring::load_or_create(&copy.path().join("var")).unwrap();
     let secrets = candidate_secrets(&files);
     assert!(
@@ -190,6 +234,9 @@ async fn no_server_key_opens_a_draft(backend: Backend) {
             let as_cookie = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret);
             let draft_secret = DraftSecret::parse(&as_cookie).unwrap();
             opened += usize::from(draft_secret.open(payload).is_ok());
+            for (_, file_id, sealed) in &file_rows {
+                opened += usize::from(draft_secret.open_file(file_id, sealed.clone()).is_ok());
+            }
             if let Ok(ring) =
                 AddressKeyring::new(vec![("k".into(), secret[..].try_into().unwrap())])
             {
@@ -218,3 +265,70 @@ async fn no_server_key_opens_a_draft(backend: Backend) {
     smtp.stop();
 }
 with_both_engines!(no_server_key_opens_a_draft);
+
+/// A draft saved before evidence files had rows of their own holds the bytes inline; opening
+/// it moves them into a file row once, and the report still gets them.
+async fn a_draft_with_inline_files_is_moved_on_open(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app(backend).await else {
+        return;
+    };
+    let (db, drafts) = (&app.state.db, &app.state.drafts);
+    let state = StateCode::parse("be").unwrap();
+    let variant = app
+        .state
+        .forms
+        .live(db, &state, "fahrraddiebstahl")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = chrono::Utc::now();
+    let (draft, cookie) = drafts
+        .create(
+            db,
+            &state,
+            "fahrraddiebstahl",
+            i64::from(variant.version),
+            now,
+        )
+        .await
+        .unwrap();
+    let secret = DraftSecret::parse(cookie.value()).unwrap();
+    let png = [PNG, b"AltesBild".as_slice()].concat();
+    let legacy = serde_json::json!({
+        "answers": { "beweise": { "files": [{
+            "file_name": "alt.png", "mime_type": "image/png", "size": png.len(),
+            "sha256": hex::encode(ring::digest::digest(&ring::digest::SHA256, &png)),
+            "bytes": base64::engine::general_purpose::STANDARD.encode(&png),
+        }]}},
+        "reached_review": false,
+    });
+    let sealed = secret.seal(&serde_json::to_vec(&legacy).unwrap()).unwrap();
+    let later = now + chrono::Duration::minutes(30);
+    assert!(
+        internetwache::store::drafts::update(db, &draft.id, &sealed, now, later)
+            .await
+            .unwrap()
+    );
+
+    let opened = drafts
+        .resume(db, secret.clone(), now)
+        .await
+        .unwrap()
+        .unwrap();
+    let rows = internetwache::store::drafts::files(db, &draft.id)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "the inline file now has a row");
+    assert!(!opened.payload.answers.holds_file_bytes());
+    let again = drafts.resume(db, secret, now).await.unwrap().unwrap();
+    assert_eq!(again.payload.answers, opened.payload.answers, "moved once");
+    let with_files = again.answers_with_files(db).await.unwrap();
+    match with_files.get("beweise") {
+        Some(internetwache::forms::AnswerValue::Files(files)) => {
+            assert_eq!(files.len(), 1);
+            assert_eq!(files[0].bytes(), Some(png.as_slice()));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+with_both_engines!(a_draft_with_inline_files_is_moved_on_open);

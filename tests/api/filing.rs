@@ -68,6 +68,8 @@ pub struct Filler {
     /// Overrides by input name.
     pub overrides: BTreeMap<String, String>,
     pub attach_files: bool,
+    /// What a file field gets (`PNG` unless a test makes it distinctive).
+    pub png: Vec<u8>,
     /// The top-level choices made so far, to skip fields whose `show_if` does not hold.
     chosen: Answers,
 }
@@ -81,6 +83,7 @@ impl Filler {
             sent_text: Vec::new(),
             overrides: BTreeMap::new(),
             attach_files: true,
+            png: PNG.to_vec(),
             chosen: Answers::default(),
         }
     }
@@ -170,7 +173,7 @@ impl Filler {
                         base.to_owned(),
                         "beweis.png".into(),
                         "image/png",
-                        PNG.to_vec(),
+                        self.png.clone(),
                     ));
                 }
                 None

@@ -8,7 +8,10 @@ use base64::Engine;
 use internetwache::reports::document::ReportDocument;
 use internetwache::store::reports;
 
-use crate::filing::{file_report, Filler, PNG};
+use crate::filing::{
+    complete_step, csrf_token, file_report, post_step, start, submit_from_review, Filler, StepPost,
+    PNG,
+};
 use crate::helpers::{Backend, TestApp};
 use crate::on_both_engines;
 
@@ -163,6 +166,193 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
     }
 }
 on_both_engines!(clerk_decrypt_returns_exactly_what_was_entered);
+
+/// Evidence files kept in rows of their own: kept across later saves and the language
+/// switch, a removed one is gone, and the police get exactly the kept file's bytes; once
+/// filed, the intake holds no file row.
+async fn evidence_is_kept_removed_and_filed_exactly(app: TestApp) {
+    let draft_files = |app: &TestApp| {
+        let db = app.state.db.clone();
+        async move {
+            internetwache::with_db!(&db, pool => sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM draft_files",
+            )
+            .fetch_one(pool)
+            .await
+            .unwrap())
+        }
+    };
+    let first = start(&app, "bb", "betrug").await;
+    let step = "/bb/betrug/schritt/beweise";
+    let kept = [PNG, b"ZweitesBild".as_slice()].concat();
+    let removed = [PNG, b"ErstesBild".as_slice()].concat();
+    let csrf = csrf_token(&app.get(step).await.text().await.unwrap());
+    let mut post = StepPost::default();
+    for (name, bytes) in [("weg.png", &removed), ("bleibt.png", &kept)] {
+        post.files
+            .push(("f-beweise".into(), name.into(), "image/png", bytes.clone()));
+    }
+    let res = post_step(&app, step, &csrf, &post, "extend").await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("weg.png") && page.contains("bleibt.png"));
+    assert_eq!(draft_files(&app).await, 2);
+
+    // Removed with the language switch; switched back with nothing new: one file stays.
+    let sha = hex::encode(ring::digest::digest(&ring::digest::SHA256, &removed));
+    let mut post = StepPost::default();
+    post.set("f-beweise-remove", &sha);
+    let csrf = csrf_token(&page);
+    assert_eq!(
+        post_step(&app, step, &csrf, &post, "lang").await.status(),
+        303
+    );
+    let page = app.get(step).await.text().await.unwrap();
+    let csrf = csrf_token(&page);
+    let res = post_step(&app, step, &csrf, &StepPost::default(), "lang").await;
+    assert_eq!(res.status(), 303);
+    let page = app.get(step).await.text().await.unwrap();
+    assert!(page.contains("bleibt.png") && !page.contains("weg.png"));
+    assert_eq!(draft_files(&app).await, 1);
+
+    // The rest of the form, the evidence step posted again without a new file.
+    let variant = app
+        .state
+        .forms
+        .live(
+            &app.state.db,
+            &internetwache::state_code::StateCode::parse("bb").unwrap(),
+            "betrug",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut filler = Filler::new("14467", "Datei");
+    filler.attach_files = false;
+    let mut url = first;
+    while url.contains("/schritt/") {
+        url = complete_step(&app, &variant, &url, &mut filler).await;
+    }
+    let filed = submit_from_review(&app, &url, variant).await;
+    assert!(filed.review.contains("bleibt.png") && !filed.review.contains("weg.png"));
+    assert_eq!(
+        draft_files(&app).await,
+        0,
+        "filing deletes the draft's files"
+    );
+    let printable = app.get("/bb/betrug/ausdruck").await.text().await.unwrap();
+    assert!(printable.contains("bleibt.png"));
+
+    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let envelope = reports::envelope(&app.state.db, row.id)
+        .await
+        .unwrap()
+        .unwrap();
+    let envelope_path = app.dir.path().join("envelope.json");
+    std::fs::write(&envelope_path, &envelope).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_internetwache"))
+        .args(["clerk", "decrypt", "--key"])
+        .arg(private_key_for(&app, "bb"))
+        .arg(&envelope_path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: ReportDocument = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc.attachments.len(), 1);
+    let attachment = &doc.attachments[0];
+    assert_eq!(attachment.filename, "bleibt.png");
+    assert_eq!(attachment.size, kept.len() as u64);
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(&attachment.data)
+        .unwrap();
+    assert_eq!(bytes, kept);
+}
+on_both_engines!(evidence_is_kept_removed_and_filed_exactly);
+
+/// The sweeper's delete of an expired draft takes its evidence files along.
+async fn an_expired_drafts_files_go_with_it(app: TestApp) {
+    let count = |db: internetwache::store::Db| async move {
+        internetwache::with_db!(&db, pool => sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM draft_files",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap())
+    };
+    start(&app, "bb", "betrug").await;
+    let step = "/bb/betrug/schritt/beweise";
+    let csrf = csrf_token(&app.get(step).await.text().await.unwrap());
+    let mut post = StepPost::default();
+    post.files.push((
+        "f-beweise".into(),
+        "a.png".into(),
+        "image/png",
+        PNG.to_vec(),
+    ));
+    assert_eq!(
+        post_step(&app, step, &csrf, &post, "extend").await.status(),
+        200
+    );
+    assert_eq!(count(app.state.db.clone()).await, 1);
+    let later = chrono::Utc::now() + chrono::Duration::days(30);
+    let swept = internetwache::store::drafts::delete_expired(&app.state.db, later)
+        .await
+        .unwrap();
+    assert_eq!(swept, 1);
+    assert_eq!(count(app.state.db.clone()).await, 0);
+}
+on_both_engines!(an_expired_drafts_files_go_with_it);
+
+/// A listed file whose row is gone (another tab of the draft removed it) is named on the
+/// review page when submitting, and nothing is filed.
+async fn a_lost_file_is_named_on_review(app: TestApp) {
+    let variant = app
+        .state
+        .forms
+        .live(
+            &app.state.db,
+            &internetwache::state_code::StateCode::parse("bb").unwrap(),
+            "betrug",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut filler = Filler::new("14467", "Verloren");
+    let mut url = start(&app, "bb", "betrug").await;
+    while url.contains("/schritt/") {
+        url = complete_step(&app, &variant, &url, &mut filler).await;
+    }
+    let review = app.get(&url).await.text().await.unwrap();
+    internetwache::with_db!(&app.state.db, pool => sqlx::query("DELETE FROM draft_files")
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .unwrap());
+    let res = app
+        .client
+        .post(app.url(&url.replace("/pruefen", "/absenden")))
+        .form(&[("csrf_token", csrf_token(&review).as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(res.status(), 303, "not filed");
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("ist nicht mehr gespeichert"),
+        "the lost file is named"
+    );
+    let filed = internetwache::with_db!(&app.state.db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM reports",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert_eq!(filed, 0);
+}
+on_both_engines!(a_lost_file_is_named_on_review);
 
 /// Berlin (`seal_client_address = true`) seals the client address and user agent into the
 /// report: the police read them, the database holds neither in clear.

@@ -9,7 +9,7 @@ use super::spec::{
     bad, error, field_template, int_key, mismatch, narrow_upper, quote, Checked, Input, Kind,
     Missing, ViewCtx,
 };
-use crate::forms::answers::{AnswerValue, UploadedFile};
+use crate::forms::answers::{AnswerValue, FileContent, UploadedFile};
 use crate::forms::raw::{Ctx, RawField, RawPatch};
 use crate::forms::schema::{Field, FieldKind};
 use crate::forms::values::{self as v, FileType};
@@ -235,7 +235,7 @@ impl Kind for File {
                 mime_type: kind.mime().to_string(),
                 size: rf.bytes.len() as u64,
                 sha256,
-                bytes: rf.bytes.clone(),
+                content: FileContent::Bytes(rf.bytes.clone()),
             });
         }
         AnswerValue::Files(files)

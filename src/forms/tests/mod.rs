@@ -466,20 +466,33 @@ fn variant_round_trips_through_json() {
         now(),
     );
     assert_eq!(r.errors[0].input_id, "f-plz");
+    let file = |content| UploadedFile {
+        file_name: "a.png".into(),
+        mime_type: "image/png".into(),
+        size: 3,
+        sha256: "00".into(),
+        content,
+    };
     let mut a = Answers::default();
     a.set(
         "dateien",
-        AnswerValue::Files(vec![UploadedFile {
-            file_name: "a.png".into(),
-            mime_type: "image/png".into(),
-            size: 3,
-            sha256: "00".into(),
-            bytes: vec![1, 2, 3],
-        }]),
+        AnswerValue::Files(vec![file(FileContent::Stored("f1".into()))]),
     );
     let json = serde_json::to_string(&a).unwrap();
-    assert!(json.contains("AQID"), "bytes as base64: {json}");
+    assert!(
+        json.contains("\"file_id\":\"f1\""),
+        "a stored file by its id: {json}"
+    );
     assert_eq!(serde_json::from_str::<Answers>(&json).unwrap(), a);
+    // Bytes are never written into a payload; a payload of before reads them as bytes.
+    let mut inline = Answers::default();
+    inline.set(
+        "dateien",
+        AnswerValue::Files(vec![file(FileContent::Bytes(vec![1, 2, 3]))]),
+    );
+    assert!(serde_json::to_string(&inline).is_err());
+    let old = json.replace("\"file_id\":\"f1\"", "\"bytes\":\"AQID\"");
+    assert_eq!(serde_json::from_str::<Answers>(&old).unwrap(), inline);
 }
 
 #[test]

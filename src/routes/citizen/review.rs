@@ -120,7 +120,7 @@ pub async fn show(
     let now = Utc::now();
     if !draft.payload.reached_review {
         draft.payload.reached_review = true;
-        if let Ok(Some(expires)) = app.drafts.save(&app.db, &draft, now).await {
+        if let Ok(Some(expires)) = app.drafts.save(&app.db, &mut draft, now).await {
             draft.expires = expires;
         }
     }

@@ -281,7 +281,7 @@ pub async fn save(
     draft.payload.answers = result.answers;
     if let Some(input) = body.oversized_file {
         // The rest of the step is kept; only the file is refused, with the limit named.
-        let saved = match app.drafts.save(&app.db, &draft, now).await {
+        let saved = match app.drafts.save(&app.db, &mut draft, now).await {
             Ok(saved) => saved,
             Err(e) => return kept_or(e.into(), &app, &req, &raw),
         };
@@ -311,7 +311,7 @@ pub async fn save(
     if action == "later" {
         draft.payload.last_step = Some(variant.steps[index].id.clone());
     }
-    let saved = match app.drafts.save(&app.db, &draft, now).await {
+    let saved = match app.drafts.save(&app.db, &mut draft, now).await {
         Ok(saved) => saved,
         Err(e) => return kept_or(e.into(), &app, &req, &raw),
     };

@@ -139,7 +139,11 @@ pub async fn add(
     let files: Vec<FollowupFile> = match answers.get(FILES_FIELD) {
         Some(AnswerValue::Files(files)) => files
             .iter()
-            .map(|f| FollowupFile::of(&f.file_name, &f.mime_type, &f.bytes))
+            // A follow-up's files are this request's uploads: their bytes are in place.
+            .filter_map(|f| {
+                f.bytes()
+                    .map(|bytes| FollowupFile::of(&f.file_name, &f.mime_type, bytes))
+            })
             .collect(),
         _ => Vec::new(),
     };
