@@ -122,7 +122,7 @@ pub async fn update_with_files(
     added: &[NewDraftFile],
     removed: &[String],
 ) -> StoreResult<bool> {
-    with_db!(db, pool => {
+    with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let affected = sqlx::query(
             "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4 \
