@@ -19,26 +19,33 @@ mod unavailable;
 
 /// The `/{state}/...` patterns; the fixed `/melden` paths are in the route table.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/{state}", web::get().to(choose::state_page))
-        // Before `/{state}/{form}`, which would take "fortsetzen" for a form id.
-        .route("/{state}/fortsetzen", web::get().to(resume::form))
-        .route("/{state}/fortsetzen", web::post().to(resume::resume))
-        .route("/{state}/{form}", web::get().to(start::start_page))
-        .route("/{state}/{form}/start", web::post().to(start::start))
-        .route("/{state}/{form}/schritt/{step}", web::get().to(step::show))
-        .route("/{state}/{form}/schritt/{step}", web::post().to(step::save))
-        .route("/{state}/{form}/spaeter", web::get().to(save_later::form))
-        .route("/{state}/{form}/spaeter", web::post().to(save_later::send))
-        .route("/{state}/{form}/pruefen", web::get().to(review::show))
-        .route("/{state}/{form}/absenden", web::post().to(review::submit))
-        .route(
-            "/{state}/{form}/bestaetigung",
-            web::get().to(confirmation::show),
-        )
-        .route(
-            "/{state}/{form}/ausdruck",
-            web::get().to(confirmation::print),
-        );
+    // Steps first: they are most of the traffic, and actix tries the `{...}` patterns in
+    // order, each with a regex. No pattern below matches a step URL, so order is free here.
+    cfg.service(
+        web::resource("/{state}/{form}/schritt/{step}")
+            .route(web::get().to(step::show))
+            .route(web::post().to(step::save))
+            // Other methods get the 404 page, as when GET and POST were separate routes.
+            .default_service(web::to(crate::http::errors::not_found)),
+    )
+    .route("/{state}", web::get().to(choose::state_page))
+    // Before `/{state}/{form}`, which would take "fortsetzen" for a form id.
+    .route("/{state}/fortsetzen", web::get().to(resume::form))
+    .route("/{state}/fortsetzen", web::post().to(resume::resume))
+    .route("/{state}/{form}", web::get().to(start::start_page))
+    .route("/{state}/{form}/start", web::post().to(start::start))
+    .route("/{state}/{form}/spaeter", web::get().to(save_later::form))
+    .route("/{state}/{form}/spaeter", web::post().to(save_later::send))
+    .route("/{state}/{form}/pruefen", web::get().to(review::show))
+    .route("/{state}/{form}/absenden", web::post().to(review::submit))
+    .route(
+        "/{state}/{form}/bestaetigung",
+        web::get().to(confirmation::show),
+    )
+    .route(
+        "/{state}/{form}/ausdruck",
+        web::get().to(confirmation::print),
+    );
 }
 
 /// `/{state}/{form}` path segments, checked against the catalog.
