@@ -122,14 +122,32 @@ pub async fn run(
     worker: &str,
     parcel: Parcel,
 ) -> Result<Delivered, DeliveryError> {
-    let stored = parcel.load(db, job.report_id).await?;
+    // A report's row and envelope come in one read; a follow-up's in two.
+    let (stored, envelope) = match parcel {
+        Parcel::Report => {
+            let row = store::push_parcel(db, job.report_id)
+                .await?
+                .ok_or(DeliveryError::UnknownReport(job.report_id))?;
+            let stored = Stored {
+                delivered: row.status == "delivered",
+                // As `StateCode` reads it.
+                state: row.state.to_ascii_lowercase(),
+                key: row.case_number,
+            };
+            (stored, Some(row.envelope))
+        }
+        Parcel::Followup => (parcel.load(db, job.report_id).await?, None),
+    };
     if stored.delivered {
         return Ok(Delivered::AlreadyDelivered);
     }
     match targets.for_state(&stored.state)? {
         Target::Pull { .. } => Ok(Delivered::AwaitingPull),
         Target::Push { url, secret } => {
-            let envelope = parcel.envelope(db, job.report_id).await?;
+            let envelope = match envelope {
+                Some(read) => read.ok_or(DeliveryError::UnknownReport(job.report_id))?,
+                None => parcel.envelope(db, job.report_id).await?,
+            };
             let now = Utc::now().timestamp();
             let receipt = push::push(client, &url, &secret, &stored.key, &envelope, now).await?;
             let mark = match parcel {

@@ -32,6 +32,27 @@ pub const REPORT_RECEIPT: ReceiptMark = ReceiptMark {
     kind: JobKind::Deliver,
 };
 
+/// What pushing a report needs, in one read: its state, case number, whether it is
+/// delivered, and its envelope (`None` once retention deleted it).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PushParcel {
+    pub state: String,
+    pub case_number: String,
+    pub status: String,
+    pub envelope: Option<String>,
+}
+
+pub async fn push_parcel(db: &Db, report_id: i64) -> StoreResult<Option<PushParcel>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, PushParcel>(
+        "SELECT state, case_number, status, \
+         CASE WHEN envelope_deleted_at IS NULL THEN envelope END AS envelope \
+         FROM reports WHERE id = $1",
+    )
+    .bind(report_id)
+    .fetch_optional(pool)
+    .await?))
+}
+
 /// A verified push receipt waiting to be stored with its leased job.
 #[derive(Debug, Clone)]
 pub struct PushReceipt {
