@@ -2,6 +2,7 @@
 //! HMAC-SHA256 over its case number and the exact envelope bytes (the README's delivery protocol).
 
 pub mod escalation;
+pub mod group_commit;
 pub mod push;
 pub mod receipt;
 pub mod targets;
@@ -9,6 +10,7 @@ pub mod targets;
 use chrono::Utc;
 
 use crate::store::{delivery as store, jobs::Job, reports, Db, StoreError};
+pub use group_commit::ReceiptWriter;
 pub use targets::{Target, TargetError, Targets};
 
 #[derive(Debug, thiserror::Error)]
@@ -109,29 +111,57 @@ impl Parcel {
 
 /// Runs one delivery job for `parcel` (the job names its id). On success with push, the
 /// receipt, the delivered mark and the job are written in one transaction (the job only
-/// while `worker` still holds it).
+/// while `worker` still holds it), shared with other workers' receipts (`receipts`).
 #[tracing::instrument(skip_all, fields(job_id = job.id, parcel = parcel.name(), id = job.report_id))]
 pub async fn run(
     db: &Db,
     targets: &Targets,
     client: &reqwest::Client,
+    receipts: &ReceiptWriter,
     job: &Job,
     worker: &str,
     parcel: Parcel,
 ) -> Result<Delivered, DeliveryError> {
-    let stored = parcel.load(db, job.report_id).await?;
+    // A report's row and envelope come in one read; a follow-up's in two.
+    let (stored, envelope) = match parcel {
+        Parcel::Report => {
+            let row = store::push_parcel(db, job.report_id)
+                .await?
+                .ok_or(DeliveryError::UnknownReport(job.report_id))?;
+            let stored = Stored {
+                delivered: row.status == "delivered",
+                // As `StateCode` reads it.
+                state: row.state.to_ascii_lowercase(),
+                key: row.case_number,
+            };
+            (stored, Some(row.envelope))
+        }
+        Parcel::Followup => (parcel.load(db, job.report_id).await?, None),
+    };
     if stored.delivered {
         return Ok(Delivered::AlreadyDelivered);
     }
     match targets.for_state(&stored.state)? {
         Target::Pull { .. } => Ok(Delivered::AwaitingPull),
         Target::Push { url, secret } => {
-            let envelope = parcel.envelope(db, job.report_id).await?;
+            let envelope = match envelope {
+                Some(read) => read.ok_or(DeliveryError::UnknownReport(job.report_id))?,
+                None => parcel.envelope(db, job.report_id).await?,
+            };
             let now = Utc::now().timestamp();
             let receipt = push::push(client, &url, &secret, &stored.key, &envelope, now).await?;
-            parcel
-                .record_receipt(db, job.report_id, &receipt, Some((job, worker)), None)
-                .await?;
+            let mark = match parcel {
+                Parcel::Report => &store::REPORT_RECEIPT,
+                Parcel::Followup => &crate::store::followups::RECEIPT,
+            };
+            let receipt = store::PushReceipt {
+                mark,
+                id: job.report_id,
+                receipt,
+                job: job.clone(),
+                worker: worker.to_owned(),
+            };
+            receipts.record(db, receipt).await?;
             Ok(Delivered::Receipted)
         }
     }

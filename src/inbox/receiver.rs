@@ -11,11 +11,12 @@ use super::opening::{self, OpenedReport};
 use super::triage;
 use crate::crypto::audit_chain::AuditKey;
 use crate::crypto::Envelope;
+use crate::delivery::group_commit::GroupCommit;
 use crate::delivery::receipt::sha256_hex;
 use crate::reports::case_number::CaseNumber;
 use crate::reports::followup;
-use crate::store::audit::{self, NewAuditEntry};
-use crate::store::inbox::{self as store, NewInboxReport, Stored, TriageColumns};
+use crate::store::audit::{self, publish, ChainHead, NewAuditEntry};
+use crate::store::inbox::{self as store, Arrival, ArrivalAudit, Stored, TriageColumns};
 use crate::store::inbox_followups::{self, NewInboxFollowup};
 use crate::store::{Db, StoreError};
 
@@ -71,6 +72,8 @@ pub struct Receiver {
     db: Db,
     keyring: Arc<Keyring>,
     audit_key: Arc<AuditKey>,
+    /// Arrivals of reports waiting for a shared commit.
+    arrivals: Arc<GroupCommit<Arrival, Result<Stored, StoreError>>>,
 }
 
 impl Receiver {
@@ -79,6 +82,7 @@ impl Receiver {
             db,
             keyring,
             audit_key,
+            arrivals: Arc::new(GroupCommit::new(64)),
         }
     }
 
@@ -129,26 +133,23 @@ impl Receiver {
             Ok(report) => (triage::index_of(&report.document), None),
             Err(reason) => (TriageColumns::default(), Some(reason.0.clone())),
         };
-        let sha = sha256_hex(body);
         let state = case_number.state().to_ascii_lowercase();
-        let new = NewInboxReport {
-            case_number: case_number.as_str(),
-            state: &state,
-            key_id: &envelope.key_id,
-            envelope: text,
-            envelope_sha256: &sha,
+        let arrival = Arrival {
+            case_number: case_number.as_str().to_owned(),
+            state,
+            key_id: envelope.key_id.clone(),
+            envelope: text.to_owned(),
+            envelope_sha256: sha256_hex(body),
             received_via: via.as_str(),
             received_at: now,
-            unreadable_reason: unreadable.as_deref(),
-            triage: &triage,
+            unreadable_reason: unreadable.clone(),
+            triage,
         };
-        match store::insert(&self.db, &new).await? {
+        match self.store(arrival).await? {
             Stored::New { .. } => {
                 if let Some(reason) = &unreadable {
                     tracing::warn!(case_number = %case_number, %reason, "received an envelope that cannot be opened (nicht lesbar)");
                 }
-                self.audit(ACTION_RECEIVE, &state, case_number.as_str(), now)
-                    .await?;
                 Ok(Accepted {
                     receipt_key: case_number.to_string(),
                     case_number,
@@ -164,11 +165,48 @@ impl Receiver {
             }),
             Stored::Conflict { .. } => {
                 tracing::warn!(case_number = %case_number, "refused a second, different envelope for a stored case number");
-                self.audit(ACTION_CONFLICT, &state, case_number.as_str(), now)
-                    .await?;
                 Err(ReceiveError::Conflict(case_number.to_string()))
             }
         }
+    }
+
+    /// Stores a report's arrival with its audit entry. Concurrent arrivals share one
+    /// transaction (group commit); the answer comes after the commit. When a shared
+    /// transaction fails, each of its arrivals is tried on its own, so only one that cannot
+    /// be stored fails.
+    async fn store(&self, arrival: Arrival) -> Result<Stored, StoreError> {
+        let audit = ArrivalAudit {
+            key: &self.audit_key,
+            actor: "inbox",
+            on_new: ACTION_RECEIVE,
+            on_conflict: ACTION_CONFLICT,
+        };
+        let commit = |batch: Vec<Arrival>| async move {
+            let published = |(stored, head): (Vec<Stored>, Option<ChainHead>)| {
+                publish(head.as_ref());
+                stored
+            };
+            match store::insert_audited(&self.db, &batch, audit).await {
+                Ok(done) => published(done).into_iter().map(Ok).collect(),
+                Err(e) if batch.len() == 1 => vec![Err(e)],
+                Err(_) => {
+                    let mut results = Vec::with_capacity(batch.len());
+                    for arrival in batch {
+                        let one = store::insert_audited(&self.db, &[arrival], audit).await;
+                        results.push(one.map(published).and_then(|mut stored| {
+                            stored.pop().ok_or_else(|| {
+                                StoreError::Sqlx(sqlx::Error::Protocol("no outcome".into()))
+                            })
+                        }));
+                    }
+                    results
+                }
+            }
+        };
+        self.arrivals
+            .submit(arrival, commit)
+            .await
+            .unwrap_or_else(|| Err(StoreError::Sqlx(sqlx::Error::WorkerCrashed)))
     }
 
     /// Stores a follow-up delivered as `<case>.<seq>`. Its associated data must name exactly

@@ -80,12 +80,7 @@ impl Worker {
     pub async fn run_once(&self) -> Result<usize, StoreError> {
         let settings = &self.services.settings;
         let now = Utc::now();
-        if self.rescue_due() {
-            let rescued = jobs::rescue_expired(self.db(), now).await?;
-            if rescued > 0 {
-                tracing::warn!(rescued, "rescued jobs whose lease expired");
-            }
-        }
+        self.rescue_if_due(now).await?;
         let lease = chrono::Duration::seconds(settings.job_lease_secs as i64);
         let claimed = jobs::claim(
             self.db(),
@@ -146,6 +141,16 @@ impl Worker {
         Ok(claimed)
     }
 
+    async fn rescue_if_due(&self, now: chrono::DateTime<Utc>) -> Result<(), StoreError> {
+        if self.rescue_due() {
+            let rescued = jobs::rescue_expired(self.db(), now).await?;
+            if rescued > 0 {
+                tracing::warn!(rescued, "rescued jobs whose lease expired");
+            }
+        }
+        Ok(())
+    }
+
     fn rescue_due(&self) -> bool {
         let mut last = self.last_rescue.lock().unwrap_or_else(|p| p.into_inner());
         let due = last.is_none_or(|t| t.elapsed() >= RESCUE_EVERY);
@@ -179,14 +184,22 @@ impl Worker {
                 } else {
                     Parcel::Followup
                 };
-                delivery::run(&s.db, &s.targets, &s.http, &job, worker, parcel)
-                    .await
-                    .map(|d| match d {
-                        Delivered::Receipted => Next::Completed,
-                        Delivered::AwaitingPull => Next::Wait,
-                        Delivered::AlreadyDelivered => Next::Finish,
-                    })
-                    .map_err(JobError::from)
+                delivery::run(
+                    &s.db,
+                    &s.targets,
+                    &s.http,
+                    &s.receipts,
+                    &job,
+                    worker,
+                    parcel,
+                )
+                .await
+                .map(|d| match d {
+                    Delivered::Receipted => Next::Completed,
+                    Delivered::AwaitingPull => Next::Wait,
+                    Delivered::AlreadyDelivered => Next::Finish,
+                })
+                .map_err(JobError::from)
             }
             JobKind::Email => mail::confirmation::run(
                 &s.db,
@@ -260,9 +273,13 @@ impl Worker {
     }
 
     /// Works until `shutdown` turns true. Wakes on NOTIFY (PostgreSQL), on in-process
-    /// enqueues, and at least every `IW_WORKER_POLL_MS`.
-    pub async fn run(&self, mut shutdown: watch::Receiver<bool>) {
+    /// enqueues, on a finished job, and at least every `IW_WORKER_POLL_MS`. Keeps up to
+    /// `IW_JOB_BATCH` jobs running and claims again once half of them are done, so one slow
+    /// job does not hold up the next claim.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.services.settings.worker_poll_ms);
+        let slots = self.services.settings.job_batch as usize;
+        let mut running = tokio::task::JoinSet::new();
         let mut listener: Option<PgListener> = None;
         let mut failures: u32 = 0;
         loop {
@@ -276,19 +293,26 @@ impl Worker {
             let local = jobs::local_wakeup().notified();
             tokio::pin!(local);
             local.as_mut().enable();
-            let pause = match self.run_once().await {
-                Ok(n) if n > 0 => {
-                    failures = 0;
-                    continue;
-                }
-                Ok(_) => {
-                    failures = 0;
-                    poll
-                }
-                Err(e) => {
-                    failures = failures.saturating_add(1);
-                    tracing::warn!(worker = %self.id, error = %e, "queue not reachable");
-                    poll.max(Duration::from_millis(500 * u64::from(failures.min(20))))
+            let free = slots.saturating_sub(running.len());
+            let pause = if free * 2 < slots.max(2) {
+                // Most slots busy: wait for jobs to finish before claiming again.
+                poll
+            } else {
+                match self.claim_and_spawn(free, &mut running).await {
+                    Ok(n) => {
+                        failures = 0;
+                        // Fewer were due than there was room for: look again at once, as
+                        // a batch that found work always did.
+                        if n > 0 && running.len() < slots {
+                            continue;
+                        }
+                        poll
+                    }
+                    Err(e) => {
+                        failures = failures.saturating_add(1);
+                        tracing::warn!(worker = %self.id, error = %e, "queue not reachable");
+                        poll.max(Duration::from_millis(500 * u64::from(failures.min(20))))
+                    }
                 }
             };
             let notified = async {
@@ -297,7 +321,14 @@ impl Worker {
                     None => std::future::pending().await,
                 }
             };
+            let finished = async {
+                match running.join_next().await {
+                    Some(_) => {}
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                _ = finished => {}
                 _ = &mut local => {}
                 result = notified => {
                     if result.is_err() {
@@ -308,7 +339,30 @@ impl Worker {
                 _ = shutdown.changed() => {}
             }
         }
+        // Jobs already claimed finish (the pool's grace period bounds the wait).
+        while running.join_next().await.is_some() {}
         tracing::info!(worker = %self.id, "worker stopped");
+    }
+
+    /// Rescues expired leases, claims up to `limit` due jobs and starts each on its own task;
+    /// then sends due resume e-mails. Returns how many jobs were claimed.
+    async fn claim_and_spawn(
+        self: &Arc<Self>,
+        limit: usize,
+        running: &mut tokio::task::JoinSet<()>,
+    ) -> Result<usize, StoreError> {
+        let settings = &self.services.settings;
+        let now = Utc::now();
+        self.rescue_if_due(now).await?;
+        let lease = chrono::Duration::seconds(settings.job_lease_secs as i64);
+        let claimed = jobs::claim(self.db(), &self.id, limit as i64, lease, now).await?;
+        let count = claimed.len();
+        for job in claimed {
+            let worker = self.clone();
+            running.spawn(async move { worker.execute(job).await });
+        }
+        let resume_mails = self.send_resume_mails(lease).await?;
+        Ok(count + resume_mails)
     }
 
     async fn listen(&self) -> Option<PgListener> {

@@ -24,7 +24,7 @@ impl WorkerPool {
         let mut handles = Vec::new();
         let mut worker_ids = Vec::new();
         for index in 0..count as usize {
-            let worker = Worker::new(services.clone(), index);
+            let worker = Arc::new(Worker::new(services.clone(), index));
             worker_ids.push(worker.id().to_string());
             let receiver = receiver.clone();
             handles.push(tokio::spawn(async move { worker.run(receiver).await }));
@@ -89,7 +89,7 @@ impl WorkerPool {
         &self.worker_ids
     }
 
-    /// Asks every worker to stop after its current batch and waits up to `grace`;
+    /// Asks every worker to stop claiming, lets its running jobs finish, waits up to `grace`;
     /// jobs still running then are rescued by others once their lease expires.
     pub async fn stop(self, grace: Duration) {
         let _ = self.shutdown.send(true);

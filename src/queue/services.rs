@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::config::Settings;
 use crate::crypto::AddressKeyring;
-use crate::delivery::{push, Targets};
+use crate::delivery::{push, ReceiptWriter, Targets};
 use crate::form_registry::directory::Directory;
 use crate::mail::Mailer;
 use crate::store::Db;
@@ -19,6 +19,8 @@ pub struct Services {
     /// Seals and opens the confirmation addresses (the server's address key).
     pub keyring: AddressKeyring,
     pub targets: Targets,
+    /// Commits the workers' push receipts in shared transactions.
+    pub receipts: ReceiptWriter,
 }
 
 impl std::fmt::Debug for Services {
@@ -59,6 +61,7 @@ impl Services {
             directory,
             keyring,
             targets: Targets::from_settings(settings),
+            receipts: ReceiptWriter::new(),
             settings: settings.clone(),
         })
     }

@@ -20,16 +20,80 @@ pub async fn record_receipt(
     now: DateTime<Utc>,
     audit: Option<&Audited<'_>>,
 ) -> StoreResult<bool> {
-    let mark = ReceiptMark {
-        mark: "UPDATE reports SET status = 'delivered', delivered_at = $1, receipt = $2 \
-               WHERE id = $3 AND status <> 'delivered'",
-        kind: JobKind::Deliver,
-    };
-    mark.record(db, report_id, receipt, lease, now, audit).await
+    REPORT_RECEIPT
+        .record(db, report_id, receipt, lease, now, audit)
+        .await
+}
+
+/// How a receipt marks a report delivered.
+pub const REPORT_RECEIPT: ReceiptMark = ReceiptMark {
+    mark: "UPDATE reports SET status = 'delivered', delivered_at = $1, receipt = $2 \
+           WHERE id = $3 AND status <> 'delivered'",
+    kind: JobKind::Deliver,
+};
+
+/// What pushing a report needs, in one read: its state, case number, whether it is
+/// delivered, and its envelope (`None` once retention deleted it).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PushParcel {
+    pub state: String,
+    pub case_number: String,
+    pub status: String,
+    pub envelope: Option<String>,
+}
+
+pub async fn push_parcel(db: &Db, report_id: i64) -> StoreResult<Option<PushParcel>> {
+    Ok(with_db!(db, pool => sqlx::query_as::<_, PushParcel>(
+        "SELECT state, case_number, status, \
+         CASE WHEN envelope_deleted_at IS NULL THEN envelope END AS envelope \
+         FROM reports WHERE id = $1",
+    )
+    .bind(report_id)
+    .fetch_optional(pool)
+    .await?))
+}
+
+/// A verified push receipt waiting to be stored with its leased job.
+#[derive(Debug, Clone)]
+pub struct PushReceipt {
+    pub mark: &'static ReceiptMark,
+    pub id: i64,
+    pub receipt: String,
+    pub job: Job,
+    pub worker: String,
+}
+
+/// Stores several push receipts in one transaction, so they share one commit (one fsync)
+/// instead of one each. Each is stored as `ReceiptMark::record` would store it; all commit
+/// or none does. Gives per receipt whether it was the first.
+pub async fn record_push_receipts(
+    db: &Db,
+    receipts: &[PushReceipt],
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<bool>> {
+    Ok(with_db!(db, pool => {
+        let mut tx = pool.begin().await?;
+        let mut firsts = Vec::with_capacity(receipts.len());
+        for r in receipts {
+            let first = sqlx::query(r.mark.mark)
+                .bind(now)
+                .bind(&r.receipt)
+                .bind(r.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            finish_leased_in!(tx, &r.job, r.worker.as_str(), now);
+            firsts.push(first);
+        }
+        tx.commit().await?;
+        firsts
+    }))
 }
 
 /// How a receipt marks its subject (a report or a follow-up) delivered: `mark` binds the
 /// time, the receipt and the id, and changes a row only the first time.
+#[derive(Debug)]
 pub struct ReceiptMark {
     pub mark: &'static str,
     pub kind: JobKind,

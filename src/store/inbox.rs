@@ -3,6 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::crypto::audit_chain::AuditKey;
+
+use super::audit::{Audited, ChainHead, NewAuditEntry};
 use super::jobs::JobKind;
 use super::{Db, StoreResult};
 use crate::with_db;
@@ -98,47 +101,168 @@ const COLUMNS: &str = "id, case_number, state, key_id, envelope_sha256, received
      category_title_en, office_id, scene_postal_code, scene_place, offence_time, \
      damage_eur_cents, status, status_office_id, assigned_to, exported_at, envelope_deleted_at";
 
+/// Inserts `$new` (a `&NewInboxReport`) unless its case number is stored; evaluates to the
+/// new row's id, or `None`. `$exec` is a pool or `&mut *tx`.
+macro_rules! insert_with {
+    ($exec:expr, $new:expr) => {{
+        let new: &NewInboxReport<'_> = $new;
+        let t = new.triage;
+        let inserted: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO inbox_reports (case_number, state, key_id, envelope, envelope_sha256, \
+             received_via, received_at, unreadable_reason, form_id, form_version, category, \
+             office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents, \
+             category_title_de, category_title_en) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (case_number) DO NOTHING RETURNING id",
+        )
+        .bind(new.case_number)
+        .bind(new.state)
+        .bind(new.key_id)
+        .bind(new.envelope)
+        .bind(new.envelope_sha256)
+        .bind(new.received_via)
+        .bind(new.received_at)
+        .bind(new.unreadable_reason)
+        .bind(&t.form_id)
+        .bind(t.form_version)
+        .bind(&t.category)
+        .bind(&t.office_id)
+        .bind(&t.scene_postal_code)
+        .bind(&t.scene_place)
+        .bind(&t.offence_time)
+        .bind(t.damage_eur_cents)
+        .bind(&t.category_title_de)
+        .bind(&t.category_title_en)
+        .fetch_optional($exec)
+        .await?;
+        inserted
+    }};
+}
+
+const EXISTING: &str = "SELECT id, envelope_sha256 FROM inbox_reports WHERE case_number = $1";
+
 /// Stores an envelope once per case number. A repeat with the same bytes and a
 /// conflicting one with other bytes both leave the stored row untouched.
 pub async fn insert(db: &Db, new: &NewInboxReport<'_>) -> StoreResult<Stored> {
-    let t = new.triage;
-    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
-        "INSERT INTO inbox_reports (case_number, state, key_id, envelope, envelope_sha256, \
-         received_via, received_at, unreadable_reason, form_id, form_version, category, \
-         office_id, scene_postal_code, scene_place, offence_time, damage_eur_cents, \
-         category_title_de, category_title_en) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (case_number) DO NOTHING RETURNING id",
-    )
-    .bind(new.case_number)
-    .bind(new.state)
-    .bind(new.key_id)
-    .bind(new.envelope)
-    .bind(new.envelope_sha256)
-    .bind(new.received_via)
-    .bind(new.received_at)
-    .bind(new.unreadable_reason)
-    .bind(&t.form_id)
-    .bind(t.form_version)
-    .bind(&t.category)
-    .bind(&t.office_id)
-    .bind(&t.scene_postal_code)
-    .bind(&t.scene_place)
-    .bind(&t.offence_time)
-    .bind(t.damage_eur_cents)
-    .bind(&t.category_title_de)
-    .bind(&t.category_title_en)
-    .fetch_optional(pool)
-    .await?);
+    let inserted: Option<i64> = with_db!(db, pool => insert_with!(pool, new));
     let existing = async {
-        Ok(with_db!(db, pool => sqlx::query_as(
-            "SELECT id, envelope_sha256 FROM inbox_reports WHERE case_number = $1",
-        )
+        Ok(with_db!(db, pool => sqlx::query_as(EXISTING)
         .bind(new.case_number)
         .fetch_one(pool)
         .await?))
     };
     Stored::settle(inserted, new.envelope_sha256, existing).await
+}
+
+/// An arrival that owns its fields, so it can wait for a shared transaction.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub case_number: String,
+    pub state: String,
+    pub key_id: String,
+    pub envelope: String,
+    pub envelope_sha256: String,
+    pub received_via: &'static str,
+    pub received_at: DateTime<Utc>,
+    pub unreadable_reason: Option<String>,
+    pub triage: TriageColumns,
+}
+
+impl Arrival {
+    pub fn as_new(&self) -> NewInboxReport<'_> {
+        NewInboxReport {
+            case_number: &self.case_number,
+            state: &self.state,
+            key_id: &self.key_id,
+            envelope: &self.envelope,
+            envelope_sha256: &self.envelope_sha256,
+            received_via: self.received_via,
+            received_at: self.received_at,
+            unreadable_reason: self.unreadable_reason.as_deref(),
+            triage: &self.triage,
+        }
+    }
+}
+
+/// The audit entries that record arrivals: `actor` appends `on_new` for a first arrival and
+/// `on_conflict` for other bytes under a stored case number (a repeat changes nothing).
+#[derive(Debug, Clone, Copy)]
+pub struct ArrivalAudit<'a> {
+    pub key: &'a AuditKey,
+    pub actor: &'a str,
+    pub on_new: &'a str,
+    pub on_conflict: &'a str,
+}
+
+/// Stores several arrivals, each with its audit entry, in one transaction (one commit for
+/// all), each as `insert` would; a later arrival sees an earlier one of the same batch.
+/// Gives what storing each did and the chain's new head, if an entry was appended.
+pub async fn insert_audited(
+    db: &Db,
+    arrivals: &[Arrival],
+    audit: ArrivalAudit<'_>,
+) -> StoreResult<(Vec<Stored>, Option<ChainHead>)> {
+    macro_rules! batch {
+        ($tx:ident) => {{
+            let mut stored = Vec::with_capacity(arrivals.len());
+            let mut head = None;
+            for arrival in arrivals {
+                let new = arrival.as_new();
+                let inserted = insert_with!(&mut *$tx, &new);
+                let outcome = match inserted {
+                    Some(id) => Stored::New { id },
+                    None => {
+                        let (id, sha): (i64, String) = sqlx::query_as(EXISTING)
+                            .bind(new.case_number)
+                            .fetch_one(&mut *$tx)
+                            .await?;
+                        if sha == new.envelope_sha256 {
+                            Stored::Repeat { id }
+                        } else {
+                            Stored::Conflict { id }
+                        }
+                    }
+                };
+                let action = match outcome {
+                    Stored::New { .. } => Some(audit.on_new),
+                    Stored::Conflict { .. } => Some(audit.on_conflict),
+                    Stored::Repeat { .. } => None,
+                };
+                if let Some(action) = action {
+                    let audited = Audited {
+                        key: audit.key,
+                        entry: NewAuditEntry {
+                            actor: audit.actor,
+                            action,
+                            state: Some(new.state),
+                            object: Some(new.case_number),
+                        },
+                        now: new.received_at,
+                    };
+                    head = Some(crate::append_audit_in!($tx, &audited)?);
+                }
+                stored.push(outcome);
+            }
+            $tx.commit().await?;
+            (stored, head)
+        }};
+    }
+    Ok(match db {
+        Db::Sqlite(pool) => {
+            // The audit append reads the chain's end: take the write lock up front.
+            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            batch!(tx)
+        }
+        Db::Postgres(pool) => {
+            let mut tx = pool.begin().await?;
+            // The audit lock before any row, so two instances' batches cannot deadlock.
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(super::audit::AUDIT_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            batch!(tx)
+        }
+    })
 }
 
 pub async fn get(db: &Db, case_number: &str) -> StoreResult<Option<InboxReportRow>> {

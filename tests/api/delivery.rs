@@ -454,3 +454,45 @@ async fn enqueueing_wakes_idle_workers(backend: Backend) {
     .await;
 }
 with_both_engines!(enqueueing_wakes_idle_workers);
+
+/// Receipts of one batch commit together; a push answered with an invalid receipt fails
+/// alone: the others of its batch are delivered, that one is retried and then delivered.
+async fn one_invalid_receipt_fails_only_its_own_report(backend: Backend) {
+    let dir = tempfile::tempdir().unwrap();
+    let key = police_key(dir.path());
+    let sim = start_sim(&key, &dir.path().join("received"), Duration::from_secs(30));
+    let config = push_config(&key, &sim.url());
+    let Some(app) = spawn(backend, Some(&config), FAST_RETRIES).await else {
+        return;
+    };
+    let db = &app.state.db;
+    register_form(db).await;
+    let filed = file_many(db, &key, 10, 4).await;
+    let workers = workers(&app, 1);
+    sim.set_mode(Mode::BadReceipt, Some(1));
+    // One batch: all ten pushed at once, one answered with a receipt that does not verify.
+    assert_eq!(workers[0].run_once().await.unwrap(), 10);
+    assert_eq!(delivered_count(db).await, 9);
+    let mut retried = Vec::new();
+    for f in &filed {
+        let job = &jobs::for_report(db, f.report_id).await.unwrap()[0];
+        if job.status != "done" {
+            assert_eq!(job.status, "pending", "{job:?}");
+            assert!(job
+                .last_error
+                .as_deref()
+                .unwrap_or("")
+                .contains("invalid receipt"));
+            retried.push(f.case_number.clone());
+        }
+    }
+    assert_eq!(retried.len(), 1);
+    drain(db, &workers, Duration::from_secs(60)).await;
+    assert_eq!(delivered_count(db).await, 10);
+    let stats = sim.stats();
+    assert_eq!(stats.requests[&retried[0]], 2);
+    for f in &filed {
+        assert_eq!(stats.writes.get(&f.case_number), Some(&1));
+    }
+}
+with_both_engines!(one_invalid_receipt_fails_only_its_own_report);

@@ -285,3 +285,59 @@ async fn triage_actions_are_audited(app: TestApp) {
     );
 }
 on_both_engines!(triage_actions_are_audited);
+
+/// Concurrent arrivals share transactions: each case is stored once with one audit entry,
+/// repeats that arrive together get the same receipt, a conflicting envelope among them is
+/// refused, and the audit chain stays one unbroken chain.
+async fn concurrent_pushes_are_stored_once_each_in_one_chain(app: TestApp) {
+    let db = &app.state.db;
+    let (_, key) = private_key(&app.dir.path().join("keys"), "be");
+    let inbox = TestInbox::start(db, vec![key.clone()]);
+    let url = inbox.push_url();
+    let now = Utc::now().timestamp();
+    let cases: Vec<(CaseNumber, String)> = (0..24)
+        .map(|_| {
+            let case = CaseNumber::generate("be").unwrap();
+            let body = seal(&report(&case), &key, Utc::now());
+            (case, body)
+        })
+        .collect();
+    // Every case twice at once, and other bytes for the first case among them.
+    let conflicting = seal(&report(&cases[0].0), &key, Utc::now());
+    let mut pushes = Vec::new();
+    for (case, body) in cases.iter().chain(cases.iter()) {
+        pushes.push(push(&url, INBOX_SECRET, case.as_str(), body, now));
+    }
+    let answers = futures_util::future::join_all(pushes).await;
+    let conflict = push(&url, INBOX_SECRET, cases[0].0.as_str(), &conflicting, now).await;
+    assert_eq!(conflict.status(), 409);
+    for (i, answer) in answers.into_iter().enumerate() {
+        let (case, body) = &cases[i % cases.len()];
+        let receipt = receipt_of(answer).await;
+        assert!(receipt::verify(
+            INBOX_SECRET.as_bytes(),
+            case.as_str(),
+            body.as_bytes(),
+            &receipt
+        ));
+    }
+    for (case, body) in &cases {
+        assert_eq!(
+            store::envelope(db, case.as_str()).await.unwrap().as_deref(),
+            Some(body.as_str())
+        );
+    }
+    assert_eq!(store::list(db, 0, 100).await.unwrap().len(), cases.len());
+    let rows = audit::all(db).await.unwrap();
+    let receives = rows.iter().filter(|r| r.action == "inbox_receive").count();
+    let conflicts = rows
+        .iter()
+        .filter(|r| r.action == "inbox_receive_conflict")
+        .count();
+    assert_eq!((receives, conflicts), (cases.len(), 1));
+    assert_eq!(
+        audit::verify_chain(&AuditKey::new(AUDIT_KEY), &rows),
+        Ok(rows.len())
+    );
+}
+on_both_engines!(concurrent_pushes_are_stored_once_each_in_one_chain);
