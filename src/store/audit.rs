@@ -200,6 +200,7 @@ pub async fn append(
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
             let head = crate::append_audit_in!(tx, &audited)?;
             tx.commit().await?;
+            sqlite.flush_commits().await?;
             head
         }
         Db::Postgres(pool) => {

@@ -6,7 +6,7 @@ use super::audit::{publish, Audited};
 use super::jobs::{finish_delivered_in, finish_leased_in, Job, JobKind};
 use super::reports::{ReportRow, REPORT_COLUMNS};
 use super::{Db, StoreResult};
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// Stores a verified receipt: the report becomes delivered and its delivery job done, in one
 /// transaction. With `lease`, the job is completed only while that worker still holds it
@@ -71,7 +71,7 @@ pub async fn record_push_receipts(
     receipts: &[PushReceipt],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<bool>> {
-    Ok(with_db!(db, pool => {
+    Ok(with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let mut firsts = Vec::with_capacity(receipts.len());
         for r in receipts {
@@ -110,7 +110,7 @@ impl ReceiptMark {
         now: DateTime<Utc>,
         audit: Option<&Audited<'_>>,
     ) -> StoreResult<bool> {
-        let (first, head) = with_db!(db, pool => {
+        let (first, head) = with_writer!(db, pool => {
             let mut tx = pool.begin().await?;
             let first = sqlx::query(self.mark)
                 .bind(now)
@@ -185,7 +185,7 @@ pub async fn escalate_overdue(
     max_attempts: i64,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Escalated>> {
-    let escalated = with_db!(db, pool => {
+    let escalated = with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let escalated: Vec<Escalated> = sqlx::query_as(
             "UPDATE reports SET escalated_at = $1 WHERE status = 'pending' \
@@ -250,7 +250,7 @@ pub async fn mark_mail_sent(
     worker: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<()> {
-    with_db!(db, pool => {
+    with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         sqlx::query(
             "UPDATE mail_outbox SET sealed_address = NULL, sent_at = $1 WHERE report_id = $2",

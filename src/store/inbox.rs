@@ -8,7 +8,7 @@ use crate::crypto::audit_chain::AuditKey;
 use super::audit::{Audited, ChainHead, NewAuditEntry};
 use super::jobs::JobKind;
 use super::{Db, StoreResult};
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// The searchable index extracted from a report when it arrived; `None` where the report
 /// did not say, or when the envelope could not be opened.
@@ -248,10 +248,13 @@ pub async fn insert_audited(
         }};
     }
     Ok(match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(sqlite) => {
+            let pool = sqlite.writer();
             // The audit append reads the chain's end: take the write lock up front.
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            batch!(tx)
+            let stored = batch!(tx);
+            sqlite.flush_commits().await?;
+            stored
         }
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
@@ -390,7 +393,7 @@ pub async fn envelope(db: &Db, case_number: &str) -> StoreResult<Option<String>>
 
 /// Assigns the report to a clerk (`None` clears it); false for an unknown case number.
 pub async fn assign(db: &Db, case_number: &str, clerk: Option<&str>) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE inbox_reports SET assigned_to = $2 WHERE case_number = $1",
     )
     .bind(case_number)
@@ -417,7 +420,7 @@ pub async fn add_note(
     body: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    Ok(with_db!(db, pool => sqlx::query_scalar(
+    Ok(with_writer!(db, pool => sqlx::query_scalar(
         "INSERT INTO inbox_notes (report_id, author, body, created_at) \
          VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -462,7 +465,7 @@ pub async fn change_status(
     event: Option<&NewStatusEvent<'_>>,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    with_db!(db, pool => {
+    with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let changed = sqlx::query(
             "UPDATE inbox_reports SET status = $3, \
@@ -540,7 +543,7 @@ pub async fn unsent_status_events(db: &Db) -> StoreResult<i64> {
 
 /// Marks a report exported to the VBS (the latest export time is kept).
 pub async fn mark_exported(db: &Db, case_number: &str, now: DateTime<Utc>) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
+    with_writer!(db, pool => sqlx::query(
         "UPDATE inbox_reports SET exported_at = $2 WHERE case_number = $1",
     )
     .bind(case_number)
@@ -554,7 +557,7 @@ pub async fn mark_exported(db: &Db, case_number: &str, now: DateTime<Utc>) -> St
 /// Re-routes a report to another office (without changing its status); false for an
 /// unknown case number.
 pub async fn reroute(db: &Db, case_number: &str, office_id: &str) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE inbox_reports SET status_office_id = $2 WHERE case_number = $1",
     )
     .bind(case_number)

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::inbox::Stored;
 use super::{Db, StoreResult};
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// One received follow-up envelope, as it is written.
 #[derive(Debug, Clone)]
@@ -37,7 +37,7 @@ pub struct InboxFollowupRow {
 }
 
 pub async fn insert(db: &Db, new: &NewInboxFollowup<'_>) -> StoreResult<Stored> {
-    let inserted: Option<i64> = with_db!(db, pool => sqlx::query_scalar(
+    let inserted: Option<i64> = with_writer!(db, pool => sqlx::query_scalar(
         "INSERT INTO inbox_followups (case_number, state, seq, key_id, envelope, \
          envelope_sha256, received_via, received_at, unreadable_reason) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// The statuses after which the inbox has nothing left to do with a report.
 const DONE: &str = "status IN ('abgegeben', 'abgeschlossen', 'zurueckgewiesen')";
@@ -75,7 +75,7 @@ pub async fn delete_envelopes(
          (SELECT case_number FROM inbox_reports WHERE {})",
         due("")
     );
-    Ok(with_db!(db, pool => {
+    Ok(with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let n = sqlx::query(&sql)
             .bind(state)
@@ -126,7 +126,7 @@ pub async fn delete_reports(
         format!("DELETE FROM inbox_reports WHERE {rows}"),
     ];
     let mut counts = [0u64; 6];
-    with_db!(db, pool => {
+    with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         for (sql, count) in statements.iter().zip(counts.iter_mut()) {
             *count = sqlx::query(sql)

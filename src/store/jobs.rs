@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::audit::{publish, Audited};
 use super::{Db, StoreResult};
 use crate::state_code::StateCode;
-use crate::with_db;
+use crate::{with_db, with_writer};
 
 /// The PostgreSQL channel that wakes workers when jobs are enqueued.
 pub const CHANNEL: &str = "iw_jobs";
@@ -165,7 +165,9 @@ pub async fn claim(
             let pool = sqlite.writer();
             // BEGIN IMMEDIATE takes the write lock first, so the select and update are one step.
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            claim_in!(tx, "", worker, until, now, limit)
+            let claimed = claim_in!(tx, "", worker, until, now, limit);
+            sqlite.flush_commits().await?;
+            claimed
         }
     };
     Ok(jobs)
@@ -177,7 +179,7 @@ const RECORD_ATTEMPT: &str =
 /// Puts jobs whose lease expired back in line (or makes them dead letters when their
 /// attempts are used up). Returns how many were rescued.
 pub async fn rescue_expired(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE jobs SET status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
          run_at = $1, locked_by = NULL, locked_until = NULL, last_error = 'lease expired', \
          updated_at = $1 WHERE status = 'running' AND locked_until < $1",
@@ -194,7 +196,7 @@ pub async fn rescue_expired(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
 
 /// Closes audit rows of claims whose job no longer runs under that worker.
 async fn close_attempts(db: &Db, now: DateTime<Utc>, outcome: &str) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(
+    with_writer!(db, pool => sqlx::query(
         "UPDATE job_attempts SET finished_at = $1, outcome = $2 WHERE finished_at IS NULL \
          AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.id = job_attempts.job_id \
          AND j.status = 'running' AND j.locked_by = job_attempts.worker)",
@@ -304,7 +306,7 @@ async fn finish_attempt(
     now: DateTime<Utc>,
     outcome: &str,
 ) -> StoreResult<()> {
-    with_db!(db, pool => sqlx::query(FINISH_ATTEMPT)
+    with_writer!(db, pool => sqlx::query(FINISH_ATTEMPT)
     .bind(now)
     .bind(outcome)
     .bind(job.id)
@@ -321,7 +323,7 @@ async fn finish_attempt(
 /// number of jobs changed (0: the lease was lost to another worker).
 macro_rules! end_lease {
     ($db:expr, $job:expr, $worker:expr, $now:expr, $sql:expr, $outcome:expr $(, $extra:expr)*) => {{
-        let affected = with_db!($db, pool => sqlx::query($sql)
+        let affected = with_writer!($db, pool => sqlx::query($sql)
             .bind($now)
             .bind($job.id)
             .bind($worker)
@@ -380,7 +382,7 @@ pub async fn complete_for_report(
     kind: JobKind,
     now: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let affected = with_db!(db, pool => sqlx::query(
+    let affected = with_writer!(db, pool => sqlx::query(
         "UPDATE jobs SET status = 'done', finished_at = $1, updated_at = $1, locked_by = NULL, \
          locked_until = NULL WHERE report_id = $2 AND kind = $3 AND status <> 'done'",
     )
@@ -402,7 +404,7 @@ pub async fn requeue(
     now: DateTime<Utc>,
     audit: Option<&Audited<'_>>,
 ) -> StoreResult<bool> {
-    let (affected, head) = with_db!(db, pool => {
+    let (affected, head) = with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
         let affected = sqlx::query(
             "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
@@ -422,7 +424,7 @@ pub async fn requeue(
 
 /// Requeues every dead letter; returns how many.
 pub async fn requeue_dead(db: &Db, now: DateTime<Utc>) -> StoreResult<u64> {
-    Ok(with_db!(db, pool => sqlx::query(
+    Ok(with_writer!(db, pool => sqlx::query(
         "UPDATE jobs SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, \
          finished_at = NULL WHERE status = 'dead'",
     )

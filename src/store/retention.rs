@@ -162,7 +162,9 @@ pub async fn sweep(
         Db::Sqlite(sqlite) => {
             let pool = sqlite.writer();
             let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-            body!(tx)
+            let swept = body!(tx);
+            sqlite.flush_commits().await?;
+            swept
         }
         Db::Postgres(pool) => {
             let mut tx = pool.begin().await?;
