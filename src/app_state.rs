@@ -63,6 +63,8 @@ pub struct AppState {
     pub resume_limits: StatusLimits,
     /// Key of the audit log's HMAC chain.
     pub audit_key: AuditKey,
+    /// Bounds the filings sealed at once (`reports::submission::sealing_slots`).
+    pub sealing: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -115,6 +117,7 @@ impl AppState {
             police_keys: &self.police_keys,
             address_keys: &self.services.keyring,
             max_attempts: self.settings.job_max_attempts,
+            sealing: &self.sealing,
         }
     }
 

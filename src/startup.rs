@@ -90,6 +90,7 @@ impl Application {
             status_limits: StatusLimits::new(settings.status_attempts_per_hour),
             resume_limits: StatusLimits::new(settings.status_attempts_per_hour),
             audit_key,
+            sealing: tokio::sync::Semaphore::new(crate::reports::submission::sealing_slots()),
         });
 
         // One attempt inline, so a healthy start is ready at once; retries in the background.

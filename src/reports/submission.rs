@@ -94,6 +94,16 @@ pub struct Submitter<'a> {
     pub police_keys: &'a PoliceKeys,
     pub address_keys: &'a AddressKeyring,
     pub max_attempts: u32,
+    /// Filings being sealed at once. Each holds its attachments, the document and the
+    /// envelope in memory (about three times the attachments); beyond a few per core they
+    /// only queue for the CPU, so the rest wait here holding nothing.
+    pub sealing: &'a tokio::sync::Semaphore,
+}
+
+/// How many filings an instance seals at once: four per core (each also waits for its
+/// database write while holding its slot).
+pub fn sealing_slots() -> usize {
+    std::thread::available_parallelism().map_or(4, |n| n.get() * 4)
 }
 
 #[tracing::instrument(skip_all, fields(draft_id = %draft.id, state = %variant.state, form = %variant.id, case = tracing::field::Empty))]
@@ -126,6 +136,8 @@ pub async fn submit(
         .sealing_key(variant.state.as_str())
         .ok_or_else(|| SubmitError::NoKey(variant.state.clone()))?;
     let email = variant.role_value(answers, FieldRole::ReporterEmail);
+    // The semaphore is never closed; were it, filing would go on without a slot.
+    let _slot = app.sealing.acquire().await.ok();
     // The evidence files live in rows of their own; the report carries their bytes.
     let with_files = match draft.answers_with_files(app.db).await {
         Err(DraftError::MissingFile {
