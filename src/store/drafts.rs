@@ -73,6 +73,10 @@ pub async fn get(db: &Db, id: &str) -> StoreResult<Option<DraftRow>> {
     .await?))
 }
 
+/// Binds `$1` id, `$2` payload, `$3` now, `$4` idle expiry; a submitted draft is frozen.
+const SAVE_PAYLOAD: &str = "UPDATE drafts SET payload = $2, updated_at = $3, \
+                            idle_expires_at = $4 WHERE id = $1 AND case_number IS NULL";
+
 /// Saves new answers and pushes the idle expiry out (never past the absolute one).
 /// A submitted draft is frozen: returns false and changes nothing.
 pub async fn update(
@@ -82,10 +86,7 @@ pub async fn update(
     now: DateTime<Utc>,
     idle_expires_at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let affected = with_writer!(db, pool => sqlx::query(
-        "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4 \
-         WHERE id = $1 AND case_number IS NULL",
-    )
+    let affected = with_writer!(db, pool => sqlx::query(SAVE_PAYLOAD)
     .bind(id)
     .bind(payload)
     .bind(now)
@@ -124,10 +125,7 @@ pub async fn update_with_files(
 ) -> StoreResult<bool> {
     with_writer!(db, pool => {
         let mut tx = pool.begin().await?;
-        let affected = sqlx::query(
-            "UPDATE drafts SET payload = $2, updated_at = $3, idle_expires_at = $4 \
-             WHERE id = $1 AND case_number IS NULL",
-        )
+        let affected = sqlx::query(SAVE_PAYLOAD)
         .bind(id)
         .bind(payload)
         .bind(now)
