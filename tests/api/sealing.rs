@@ -103,10 +103,10 @@ pub fn private_key_for(app: &TestApp, state: &str) -> PathBuf {
         .expect("demo private key for the state")
 }
 
-async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
-    let mut filler = Filler::new("14467", "Klar");
-    let filed = file_report(&app, "bb", "betrug", &mut filler).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
+/// The stored report of a Brandenburg case, opened as a clerk would: `clerk decrypt` with
+/// the state's private key on the envelope written to a file.
+async fn clerk_decrypt(app: &TestApp, case_number: &str) -> (reports::ReportRow, ReportDocument) {
+    let row = reports::get_by_case_number(&app.state.db, &case_number.parse().unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -116,10 +116,9 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
         .unwrap();
     let envelope_path = app.dir.path().join("envelope.json");
     std::fs::write(&envelope_path, &envelope).unwrap();
-
     let out = Command::new(env!("CARGO_BIN_EXE_internetwache"))
         .args(["clerk", "decrypt", "--key"])
-        .arg(private_key_for(&app, "bb"))
+        .arg(private_key_for(app, "bb"))
         .arg(&envelope_path)
         .output()
         .unwrap();
@@ -128,7 +127,14 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let doc: ReportDocument = serde_json::from_slice(&out.stdout).expect("a report document");
+    let doc = serde_json::from_slice(&out.stdout).expect("a report document");
+    (row, doc)
+}
+
+async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
+    let mut filler = Filler::new("14467", "Klar");
+    let filed = file_report(&app, "bb", "betrug", &mut filler).await;
+    let (row, doc) = clerk_decrypt(&app, &filed.case_number).await;
     assert_eq!(doc.case_number.as_str(), filed.case_number);
     assert_eq!(doc.form.id, "betrug");
     assert_eq!(doc.form.content_hash, row.content_hash);
@@ -243,24 +249,7 @@ async fn evidence_is_kept_removed_and_filed_exactly(app: TestApp) {
     let printable = app.get("/bb/betrug/ausdruck").await.text().await.unwrap();
     assert!(printable.contains("bleibt.png"));
 
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let envelope = reports::envelope(&app.state.db, row.id)
-        .await
-        .unwrap()
-        .unwrap();
-    let envelope_path = app.dir.path().join("envelope.json");
-    std::fs::write(&envelope_path, &envelope).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_internetwache"))
-        .args(["clerk", "decrypt", "--key"])
-        .arg(private_key_for(&app, "bb"))
-        .arg(&envelope_path)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let doc: ReportDocument = serde_json::from_slice(&out.stdout).unwrap();
+    let (_, doc) = clerk_decrypt(&app, &filed.case_number).await;
     assert_eq!(doc.attachments.len(), 1);
     let attachment = &doc.attachments[0];
     assert_eq!(attachment.filename, "bleibt.png");
