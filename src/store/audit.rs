@@ -195,11 +195,12 @@ pub async fn append(
     };
     let head = match db {
         Db::Sqlite(sqlite) => {
-            let pool = sqlite.writer();
+            let mut writer = sqlite.writer().await?;
             // Reads the last entry before writing: take the write lock up front.
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = sqlx::Connection::begin_with(&mut *writer, "BEGIN IMMEDIATE").await?;
             let head = crate::append_audit_in!(tx, &audited)?;
             tx.commit().await?;
+            drop(writer);
             sqlite.flush_commits().await?;
             head
         }

@@ -5,7 +5,7 @@ use crate::state_code::StateCode;
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
-use crate::{with_db, with_writer};
+use crate::{with_db, with_owned_writer, with_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DraftRow {
@@ -45,22 +45,31 @@ pub struct NewDraft<'a> {
 }
 
 pub async fn insert(db: &Db, new: &NewDraft<'_>) -> StoreResult<()> {
-    with_writer!(db, pool => sqlx::query(
-        "INSERT INTO drafts (id, state, form_id, form_version, payload, created_at, updated_at, \
-         idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
-    )
-    .bind(new.id)
-    .bind(new.state)
-    .bind(new.form_id)
-    .bind(new.form_version)
-    .bind(new.payload)
-    .bind(new.now)
-    .bind(new.idle_expires_at)
-    .bind(new.expires_at)
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
-    Ok(())
+    let (id, state, form_id, form_version, payload) = (
+        new.id.to_owned(),
+        new.state.clone(),
+        new.form_id.to_owned(),
+        new.form_version,
+        new.payload.to_vec(),
+    );
+    let (now, idle_expires_at, expires_at) = (new.now, new.idle_expires_at, new.expires_at);
+    with_owned_writer!(db, conn => {
+        sqlx::query(
+            "INSERT INTO drafts (id, state, form_id, form_version, payload, created_at, \
+             updated_at, idle_expires_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(state)
+        .bind(form_id)
+        .bind(form_version)
+        .bind(payload)
+        .bind(now)
+        .bind(idle_expires_at)
+        .bind(expires_at)
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
 }
 
 pub async fn get(db: &Db, id: &str) -> StoreResult<Option<DraftRow>> {
@@ -86,14 +95,15 @@ pub async fn update(
     now: DateTime<Utc>,
     idle_expires_at: DateTime<Utc>,
 ) -> StoreResult<bool> {
-    let affected = with_writer!(db, pool => sqlx::query(SAVE_PAYLOAD)
-    .bind(id)
-    .bind(payload)
-    .bind(now)
-    .bind(idle_expires_at)
-    .execute(pool)
-    .await?
-    .rows_affected());
+    let (id, payload) = (id.to_owned(), payload.to_vec());
+    let affected = with_owned_writer!(db, conn => Ok(sqlx::query(SAVE_PAYLOAD)
+        .bind(id)
+        .bind(payload)
+        .bind(now)
+        .bind(idle_expires_at)
+        .execute(conn)
+        .await?
+        .rows_affected()))?;
     Ok(affected == 1)
 }
 

@@ -249,10 +249,11 @@ pub async fn insert_audited(
     }
     Ok(match db {
         Db::Sqlite(sqlite) => {
-            let pool = sqlite.writer();
+            let mut writer = sqlite.writer().await?;
             // The audit append reads the chain's end: take the write lock up front.
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = sqlx::Connection::begin_with(&mut *writer, "BEGIN IMMEDIATE").await?;
             let stored = batch!(tx);
+            drop(writer);
             sqlite.flush_commits().await?;
             stored
         }

@@ -162,10 +162,11 @@ pub async fn claim(
             claim_in!(tx, " FOR UPDATE SKIP LOCKED", worker, until, now, limit)
         }
         Db::Sqlite(sqlite) => {
-            let pool = sqlite.writer();
+            let mut writer = sqlite.writer().await?;
             // BEGIN IMMEDIATE takes the write lock first, so the select and update are one step.
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut tx = sqlx::Connection::begin_with(&mut *writer, "BEGIN IMMEDIATE").await?;
             let claimed = claim_in!(tx, "", worker, until, now, limit);
+            drop(writer);
             sqlite.flush_commits().await?;
             claimed
         }

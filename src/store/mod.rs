@@ -6,20 +6,26 @@
 //! the two arms are written out side by side.
 //!
 //! SQLite allows one writer at a time. Writes go through `with_writer!`, which on SQLite
-//! takes the one connection of a separate writer pool: writers queue fairly in the pool
-//! instead of polling SQLite's lock with growing sleeps (its busy handler), which made the
-//! slowest saves wait hundreds of milliseconds under load. Reads keep the shared pool.
+//! takes the one writer connection behind a fair lock: writers queue instead of polling
+//! SQLite's lock with growing sleeps (its busy handler), which made the slowest saves wait
+//! hundreds of milliseconds under load. It is a plain connection, not a pool of one: a
+//! pooled connection goes back through a task spawned on the releasing worker plus a ping,
+//! so under load the single writer sat idle for most of the time it was held. Reads keep
+//! the shared pool.
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 use sqlx::ConnectOptions;
 
 use crate::config::DatabaseUrl;
+use futures_util::future::BoxFuture;
+use sqlite_writer::{SqliteWriter, WriterGuard};
 
 pub mod audit;
 pub mod delivery;
@@ -33,6 +39,7 @@ pub mod jobs;
 pub mod reports;
 pub mod resume_mails;
 pub mod retention;
+pub mod sqlite_writer;
 pub mod staff;
 pub mod staff_admin;
 pub mod status_codes;
@@ -57,20 +64,51 @@ macro_rules! with_db {
 }
 
 /// Like `with_db!`, for statements and transactions that write: on SQLite `$pool` is the
-/// single-connection writer pool, and the macro returns only once the commit is flushed to
-/// disk (`wal_sync`, shared with concurrent writers). The body must not wait for another
-/// write of its own (that would wait for the connection it holds).
+/// one writer connection (`&mut SqliteConnection`), and the macro returns only once the
+/// commit is flushed to disk (`wal_sync`, shared with concurrent writers; the connection is
+/// released before that wait). The body must not wait for another write of its own (that
+/// would wait for the connection it holds), and uses `$pool` once or through a transaction.
 #[macro_export]
 macro_rules! with_writer {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
             $crate::store::Db::Sqlite(sqlite) => {
-                let $pool = sqlite.writer();
-                let written = $body;
+                #[allow(unused_imports)]
+                use sqlx::Connection as _;
+                let written = {
+                    let mut writer = sqlite.writer().await?;
+                    let $pool: &mut sqlx::SqliteConnection = &mut *writer;
+                    $body
+                };
                 sqlite.flush_commits().await?;
                 written
             }
             $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like `with_writer!` for a body that owns everything it binds (it is moved): on SQLite it
+/// runs on the writer's own thread (`sqlite_writer`), back to back with other queued
+/// writes. The body evaluates to a `StoreResult`, which the macro returns once the commit
+/// is flushed; `$conn` is `&mut SqliteConnection` or `&PgPool`. For short hot writes.
+#[macro_export]
+macro_rules! with_owned_writer {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(sqlite) => {
+                #[allow(unused_imports)]
+                use sqlx::Connection as _;
+                let written = sqlite
+                    .run_on_writer(move |$conn| ::std::boxed::Box::pin(async move { $body }))
+                    .await;
+                sqlite.flush_commits().await?;
+                written
+            }
+            $crate::store::Db::Postgres($conn) => {
+                let written: $crate::store::StoreResult<_> = async move { $body }.await;
+                written
+            }
         }
     };
 }
@@ -85,12 +123,12 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// One SQLite database: a pool for reads and a one-connection pool for writes, whose
-/// commits are flushed in groups (`wal_sync`).
+/// One SQLite database: a pool for reads and one connection for writes, whose commits are
+/// flushed in groups (`wal_sync`).
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
     reader: SqlitePool,
-    writer: SqlitePool,
+    writer: std::sync::Arc<SqliteWriter>,
     /// `None` for an in-memory database (nothing to flush); its writer then commits FULL.
     wal: Option<std::sync::Arc<wal_sync::WalSync>>,
 }
@@ -111,8 +149,22 @@ impl SqliteDb {
         &self.reader
     }
 
-    pub fn writer(&self) -> &SqlitePool {
-        &self.writer
+    /// Waits in line for the writer connection (opened on first use). Hold the guard only
+    /// for the statements, not for `flush_commits`.
+    pub async fn writer(&self) -> StoreResult<WriterGuard<'_>> {
+        self.writer.lock().await
+    }
+
+    /// Runs `work` on the writer's own thread (see `sqlite_writer`); does not wait for
+    /// the flush.
+    pub async fn run_on_writer<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut SqliteConnection) -> BoxFuture<'c, StoreResult<T>>
+            + Send
+            + 'static,
+    {
+        self.writer.run(work).await
     }
 }
 
@@ -203,13 +255,11 @@ impl Db {
                 }
                 // No ping before each use: an embedded connection cannot drop, and the ping is
                 // a round trip to the connection's thread on every query.
-                let pool = |size, options: SqliteConnectOptions| {
-                    SqlitePoolOptions::new()
-                        .max_connections(size)
-                        .acquire_timeout(Duration::from_secs(10))
-                        .test_before_acquire(false)
-                        .connect_lazy_with(options)
-                };
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .test_before_acquire(false)
+                    .connect_lazy_with(options.clone());
                 // The writer's commits are flushed by `wal_sync` (FULL's guarantee, shared);
                 // the readers keep FULL for the few writes not yet moved to the writer.
                 let (writer, wal) = if in_memory {
@@ -221,8 +271,8 @@ impl Db {
                     )
                 };
                 Ok(Db::Sqlite(SqliteDb {
-                    reader: pool(max_connections, options),
-                    writer: pool(1, writer),
+                    reader,
+                    writer: std::sync::Arc::new(SqliteWriter::new(writer)),
                     wal,
                 }))
             }
@@ -295,8 +345,9 @@ impl Db {
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
             Db::Sqlite(sqlite) => {
+                let mut writer = sqlite.writer().await?;
                 sqlx::migrate!("migrations/sqlite")
-                    .run(sqlite.writer())
+                    .run_direct(&mut *writer)
                     .await?
             }
             Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
@@ -315,10 +366,10 @@ impl Db {
     /// (open connections, idle connections) for `/metrics`.
     pub fn pool_state(&self) -> (u32, usize) {
         match self {
-            Db::Sqlite(sqlite) => (
-                sqlite.reader.size() + sqlite.writer.size(),
-                sqlite.reader.num_idle() + sqlite.writer.num_idle(),
-            ),
+            Db::Sqlite(sqlite) => {
+                let (open, idle) = sqlite.writer.state();
+                (sqlite.reader.size() + open, sqlite.reader.num_idle() + idle)
+            }
             Db::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
     }

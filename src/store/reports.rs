@@ -6,7 +6,7 @@ use super::jobs::JobKind;
 use super::{Db, StoreResult};
 use crate::reports::case_number::CaseNumber;
 use crate::state_code::StateCode;
-use crate::{with_db, with_writer};
+use crate::{with_db, with_owned_writer, with_writer};
 
 /// Everything stored for a new report: the index columns and the sealed envelope.
 #[derive(Debug, Clone)]
@@ -59,6 +59,53 @@ pub enum SubmitOutcome {
     CaseNumberTaken,
 }
 
+/// [`NewReport`] owning its data, so the transaction can run on the SQLite writer's thread.
+struct OwnedReport {
+    case_number: CaseNumber,
+    submission_key: String,
+    state: StateCode,
+    category: String,
+    form_id: String,
+    form_version: i64,
+    content_hash: String,
+    office_id: Option<String>,
+    key_id: String,
+    envelope: String,
+    envelope_sha256: String,
+    submitted_at: DateTime<Utc>,
+    /// (sealed address, language)
+    confirmation: Option<(Vec<u8>, String)>,
+    max_attempts: i64,
+    status_code_hash: String,
+    draft_payload: Option<Vec<u8>>,
+}
+
+impl From<&NewReport<'_>> for OwnedReport {
+    fn from(new: &NewReport<'_>) -> Self {
+        OwnedReport {
+            case_number: new.case_number.clone(),
+            submission_key: new.submission_key.to_owned(),
+            state: new.state.clone(),
+            category: new.category.to_owned(),
+            form_id: new.form_id.to_owned(),
+            form_version: new.form_version,
+            content_hash: new.content_hash.to_owned(),
+            office_id: new.office_id.map(str::to_owned),
+            key_id: new.key_id.to_owned(),
+            envelope: new.envelope.to_owned(),
+            envelope_sha256: new.envelope_sha256.to_owned(),
+            submitted_at: new.submitted_at,
+            confirmation: new
+                .confirmation
+                .as_ref()
+                .map(|c| (c.sealed_address.to_vec(), c.language.to_owned())),
+            max_attempts: new.max_attempts,
+            status_code_hash: new.status_code_hash.to_owned(),
+            draft_payload: new.draft_payload.map(<[u8]>::to_vec),
+        }
+    }
+}
+
 /// Stores the report, its delivery job and its e-mail job in one transaction, and marks the
 /// draft as submitted. Nothing is visible to anyone unless all of it commits.
 pub async fn submit(
@@ -66,9 +113,12 @@ pub async fn submit(
     new: &NewReport<'_>,
     draft_id: Option<&str>,
 ) -> StoreResult<SubmitOutcome> {
-    with_writer!(db, pool => {
-        let mut tx = pool.begin().await?;
-        if db.engine() == super::Engine::Postgres {
+    let new = OwnedReport::from(new);
+    let draft_id = draft_id.map(str::to_owned);
+    let engine = db.clone();
+    with_owned_writer!(db, conn => {
+        let mut tx = conn.begin().await?;
+        if engine.engine() == super::Engine::Postgres {
             // Whatever the server or role default says, this commit waits for the WAL flush:
             // the case number is shown right after it.
             sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut *tx).await?;
@@ -79,17 +129,17 @@ pub async fn submit(
              submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', $12) \
              ON CONFLICT DO NOTHING RETURNING id",
         )
-        .bind(new.case_number)
-        .bind(new.submission_key)
-        .bind(new.state)
-        .bind(new.category)
-        .bind(new.form_id)
+        .bind(&new.case_number)
+        .bind(&new.submission_key)
+        .bind(&new.state)
+        .bind(&new.category)
+        .bind(&new.form_id)
         .bind(new.form_version)
-        .bind(new.content_hash)
-        .bind(new.office_id)
-        .bind(new.key_id)
-        .bind(new.envelope)
-        .bind(new.envelope_sha256)
+        .bind(&new.content_hash)
+        .bind(&new.office_id)
+        .bind(&new.key_id)
+        .bind(&new.envelope)
+        .bind(&new.envelope_sha256)
         .bind(new.submitted_at)
         .fetch_optional(&mut *tx)
         .await?;
@@ -98,7 +148,7 @@ pub async fn submit(
             let existing: Option<CaseNumber> = sqlx::query_scalar(
                 "SELECT case_number FROM reports WHERE submission_key = $1",
             )
-            .bind(new.submission_key)
+            .bind(&new.submission_key)
             .fetch_optional(&mut *tx)
             .await?;
             tx.rollback().await?;
@@ -112,21 +162,21 @@ pub async fn submit(
             "INSERT INTO report_status_codes (case_number, state, code_hash, created_at) \
              VALUES ($1, $2, $3, $4)",
         )
-        .bind(new.case_number)
-        .bind(new.state)
-        .bind(new.status_code_hash)
+        .bind(&new.case_number)
+        .bind(&new.state)
+        .bind(&new.status_code_hash)
         .bind(new.submitted_at)
         .execute(&mut *tx)
         .await?;
         let mut kinds = vec![JobKind::Deliver];
-        if let Some(confirmation) = &new.confirmation {
+        if let Some((sealed_address, language)) = &new.confirmation {
             kinds.push(JobKind::Email);
             sqlx::query(
                 "INSERT INTO mail_outbox (report_id, language, sealed_address) VALUES ($1, $2, $3)",
             )
             .bind(report_id)
-            .bind(confirmation.language)
-            .bind(confirmation.sealed_address)
+            .bind(language)
+            .bind(sealed_address)
             .execute(&mut *tx)
             .await?;
         }
@@ -135,20 +185,20 @@ pub async fn submit(
                 tx,
                 kind,
                 report_id,
-                new.state,
+                &new.state,
                 new.max_attempts,
                 new.submitted_at
             );
         }
         // Delivered to listeners only if this transaction commits.
-        super::jobs::notify_workers_in!(db, tx);
-        if let Some(draft_id) = draft_id {
+        super::jobs::notify_workers_in!(&engine, tx);
+        if let Some(draft_id) = &draft_id {
             sqlx::query(
                 "UPDATE drafts SET case_number = $1, payload = COALESCE($3, payload) WHERE id = $2",
             )
-            .bind(new.case_number)
+            .bind(&new.case_number)
             .bind(draft_id)
-            .bind(new.draft_payload)
+            .bind(&new.draft_payload)
             .execute(&mut *tx)
             .await?;
             // Data minimisation: once filed, the evidence lives only in the sealed envelope.

@@ -160,9 +160,10 @@ pub async fn sweep(
     }
     match db {
         Db::Sqlite(sqlite) => {
-            let pool = sqlite.writer();
-            let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+            let mut writer = sqlite.writer().await?;
+            let mut tx = sqlx::Connection::begin_with(&mut *writer, "BEGIN IMMEDIATE").await?;
             let swept = body!(tx);
+            drop(writer);
             sqlite.flush_commits().await?;
             swept
         }

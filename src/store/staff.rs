@@ -170,6 +170,8 @@ pub async fn record_failure(
 ) -> StoreResult<()> {
     let window_cutoff = now - window;
     with_writer!(db, pool => {
+        // One transaction: the count and the lock it implies land together.
+        let mut tx = pool.begin().await?;
         let failures: i64 = sqlx::query_scalar(
             "INSERT INTO sign_in_failures (key, failures, window_start) VALUES ($1, 1, $2) \
              ON CONFLICT (key) DO UPDATE SET \
@@ -182,15 +184,16 @@ pub async fn record_failure(
         .bind(key)
         .bind(now)
         .bind(window_cutoff)
-        .fetch_one(pool)
+        .fetch_one(&mut *tx)
         .await?;
         if let Some(delay) = sign_in_delay(failures, max) {
             sqlx::query("UPDATE sign_in_failures SET locked_until = $2 WHERE key = $1")
                 .bind(key)
                 .bind(now + delay)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
     });
     Ok(())
 }

@@ -12,19 +12,34 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
-/// The flush queue of one SQLite database file.
+use tokio::sync::oneshot;
+
+/// The flush queue of one SQLite database file. The flushes run on a thread of their own:
+/// a flush led by a request's task waited, twice per flush, behind every other ready
+/// request on its worker, and every write waited for that.
 #[derive(Debug)]
 pub struct WalSync {
+    shared: Arc<Shared>,
+    /// The flusher thread, started on first use; `false` if it could not be started.
+    started: OnceLock<bool>,
+}
+
+#[derive(Debug)]
+struct Shared {
     wal: PathBuf,
-    /// Tickets taken by writers after their commit.
-    committed: AtomicU64,
-    /// Every ticket up to this one is on disk.
-    synced: AtomicU64,
-    /// One flush at a time; the queue is fair, so the next flush covers everyone waiting.
-    flushing: tokio::sync::Mutex<()>,
+    queue: Mutex<Queue>,
+    work: Condvar,
     /// Flushes done, for tests and `/metrics`-style inspection.
     flushes: AtomicU64,
+}
+
+#[derive(Debug, Default)]
+struct Queue {
+    /// Writers whose commit has finished, waiting for a flush that begins after it.
+    waiting: Vec<oneshot::Sender<io::Result<()>>>,
+    closed: bool,
 }
 
 impl WalSync {
@@ -33,40 +48,90 @@ impl WalSync {
         let mut wal = database.as_os_str().to_owned();
         wal.push("-wal");
         WalSync {
-            wal: PathBuf::from(wal),
-            committed: AtomicU64::new(0),
-            synced: AtomicU64::new(0),
-            flushing: tokio::sync::Mutex::new(()),
-            flushes: AtomicU64::new(0),
+            shared: Arc::new(Shared {
+                wal: PathBuf::from(wal),
+                queue: Mutex::new(Queue::default()),
+                work: Condvar::new(),
+                flushes: AtomicU64::new(0),
+            }),
+            started: OnceLock::new(),
         }
     }
 
     /// Returns once everything this task committed before the call is on disk.
     pub async fn after_commit(&self) -> io::Result<()> {
-        let ticket = self.committed.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.synced.load(Ordering::SeqCst) >= ticket {
-            return Ok(());
+        if !self.start() {
+            // No flusher thread: flush on the blocking pool, alone.
+            let shared = self.shared.clone();
+            return tokio::task::spawn_blocking(move || shared.flush())
+                .await
+                .map_err(io::Error::other)?;
         }
-        let _turn = self.flushing.lock().await;
-        // A flush that began after our ticket may have finished while we queued.
-        if self.synced.load(Ordering::SeqCst) >= ticket {
-            return Ok(());
-        }
-        // Every ticket taken so far belongs to a commit that has finished: this flush
-        // covers them all.
-        let covers = self.committed.load(Ordering::SeqCst);
-        let wal = self.wal.clone();
-        tokio::task::spawn_blocking(move || flush(&wal))
+        let (done, flushed) = oneshot::channel();
+        self.shared.queue().waiting.push(done);
+        self.shared.work.notify_one();
+        flushed
             .await
-            .map_err(io::Error::other)??;
-        self.flushes.fetch_add(1, Ordering::Relaxed);
-        self.synced.fetch_max(covers, Ordering::SeqCst);
-        Ok(())
+            .map_err(|_| io::Error::other("the WAL flusher stopped"))?
+    }
+
+    fn start(&self) -> bool {
+        *self.started.get_or_init(|| {
+            let shared = self.shared.clone();
+            std::thread::Builder::new()
+                .name("sqlite-wal-sync".into())
+                .spawn(move || shared.run())
+                .map_err(|e| tracing::error!(error = %e, "cannot start the WAL flusher thread"))
+                .is_ok()
+        })
     }
 
     /// How many flushes ran so far.
     pub fn flushes(&self) -> u64 {
-        self.flushes.load(Ordering::Relaxed)
+        self.shared.flushes.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for WalSync {
+    fn drop(&mut self) {
+        self.shared.queue().closed = true;
+        self.shared.work.notify_one();
+    }
+}
+
+impl Shared {
+    fn queue(&self) -> MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Every writer queued when a flush begins committed before it: that flush covers them.
+    fn run(&self) {
+        loop {
+            let waiting = {
+                let mut queue = self.queue();
+                while queue.waiting.is_empty() && !queue.closed {
+                    queue = self.work.wait(queue).unwrap_or_else(|p| p.into_inner());
+                }
+                if queue.waiting.is_empty() {
+                    return;
+                }
+                std::mem::take(&mut queue.waiting)
+            };
+            let result = self.flush();
+            for done in waiting {
+                let answer = match &result {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(io::Error::new(e.kind(), e.to_string())),
+                };
+                let _ = done.send(answer);
+            }
+        }
+    }
+
+    fn flush(&self) -> io::Result<()> {
+        let result = flush(&self.wal);
+        self.flushes.fetch_add(1, Ordering::Relaxed);
+        result
     }
 }
 

@@ -690,9 +690,9 @@ async fn audit_verify_catches_deleted_edited_and_reordered_entries() {
     let Db::Sqlite(sqlite) = &app.state.db else {
         unreachable!()
     };
-    let pool = sqlite.writer();
     let exec = |sql: &'static str| async move {
-        sqlx::query(sql).execute(pool).await.unwrap();
+        let mut writer = sqlite.writer().await.unwrap();
+        sqlx::query(sql).execute(&mut *writer).await.unwrap();
     };
     // Edited.
     exec("UPDATE audit_log SET actor = 'someone-else' WHERE id = 3").await;
