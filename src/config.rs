@@ -88,8 +88,8 @@ declare_settings! {
         "Workers look for due jobs at least this often (wake-ups make it faster).";
     job_lease_secs: u64 = "300", "IW_JOB_LEASE_SECS",
         "A claimed job is rescued for another worker when its claim is this old.";
-    job_batch: u32 = "10", "IW_JOB_BATCH",
-        "Jobs one worker claims and runs at a time.";
+    job_batch: u32 = "32", "IW_JOB_BATCH",
+        "Jobs one worker claims and runs at a time (each holds its envelope in memory).";
     job_backoff_base_ms: u64 = "2000", "IW_JOB_BACKOFF_BASE_MS",
         "First retry delay; doubles per attempt, full jitter, capped by IW_JOB_BACKOFF_CAP_SECS.";
     job_backoff_cap_secs: u64 = "3600", "IW_JOB_BACKOFF_CAP_SECS",

@@ -361,7 +361,7 @@ impl DraftService {
         let saved = if added.is_empty() && removed.is_empty() {
             store_drafts::update(db, &draft.id, &sealed, now, idle).await?
         } else {
-            store_drafts::update_with_files(db, &draft.id, &sealed, now, idle, &added, &removed)
+            store_drafts::update_with_files(db, &draft.id, &sealed, now, idle, added, removed)
                 .await?
         };
         if saved {

@@ -130,35 +130,38 @@ pub async fn update_with_files(
     payload: &[u8],
     now: DateTime<Utc>,
     idle_expires_at: DateTime<Utc>,
-    added: &[NewDraftFile],
-    removed: &[String],
+    added: Vec<NewDraftFile>,
+    removed: Vec<String>,
 ) -> StoreResult<bool> {
-    with_writer!(db, pool => {
-        let mut tx = pool.begin().await?;
+    let (id, payload) = (id.to_owned(), payload.to_vec());
+    with_owned_writer!(db, conn => {
+        let mut tx = conn.begin().await?;
         let affected = sqlx::query(SAVE_PAYLOAD)
-        .bind(id)
-        .bind(payload)
-        .bind(now)
-        .bind(idle_expires_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+            .bind(&id)
+            .bind(payload)
+            .bind(now)
+            .bind(idle_expires_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
         if affected != 1 {
             tx.rollback().await?;
             return Ok(false);
         }
         for file in added {
-            sqlx::query("INSERT INTO draft_files (draft_id, id, size, sealed) VALUES ($1, $2, $3, $4)")
-                .bind(id)
-                .bind(&file.id)
-                .bind(file.size)
-                .bind(&file.sealed)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO draft_files (draft_id, id, size, sealed) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(file.id)
+            .bind(file.size)
+            .bind(file.sealed)
+            .execute(&mut *tx)
+            .await?;
         }
         for file_id in removed {
             sqlx::query("DELETE FROM draft_files WHERE draft_id = $1 AND id = $2")
-                .bind(id)
+                .bind(&id)
                 .bind(file_id)
                 .execute(&mut *tx)
                 .await?;
