@@ -52,6 +52,20 @@ impl Connection {
         if self.closed.load(Ordering::Acquire) {
             return Err(sqlx::Error::PoolClosed.into());
         }
+        if let Some(open) = conn.as_mut() {
+            if sqlx::Connection::is_in_transaction(open) {
+                // A dropped `Transaction` queues its rollback; a round trip lets it run.
+                let _ = sqlx::Connection::ping(open).await;
+            }
+            if sqlx::Connection::is_in_transaction(open) {
+                // A holder cancelled between its BEGIN and the `Transaction` that would roll
+                // it back: every later write would land in that transaction and be lost.
+                tracing::error!("the SQLite writer was left inside a transaction; reopening it");
+                if let Some(stale) = conn.take() {
+                    let _ = sqlx::Connection::close(stale).await;
+                }
+            }
+        }
         if conn.is_none() {
             *conn = Some(self.options.connect().await?);
         }
@@ -96,6 +110,11 @@ impl SqliteWriter {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |conn| {
             Box::pin(async move {
+                // The caller gave up (its request timed out) before its turn: write nothing,
+                // as a cancelled write on PostgreSQL would.
+                if reply.is_closed() {
+                    return;
+                }
                 let result = match conn {
                     // A panicking write fails alone (its caller sees the reply dropped); the
                     // thread goes on with the next.
@@ -264,5 +283,52 @@ mod tests {
             count(&w).await,
             Err(StoreError::Sqlx(sqlx::Error::PoolClosed))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_writer_left_inside_a_transaction_is_reopened_not_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = writer(dir.path());
+        w.run(|conn| {
+            Box::pin(async move {
+                sqlx::query("CREATE TABLE t (n INTEGER)")
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+        {
+            // What a holder cancelled between its BEGIN and its `Transaction` leaves behind.
+            let mut conn = w.lock().await.unwrap();
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+            sqlx::query("INSERT INTO t (n) VALUES (1)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            std::mem::forget(tx);
+        }
+        w.run(|conn| {
+            Box::pin(async move {
+                sqlx::query("INSERT INTO t (n) VALUES (2)")
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+        // Another connection sees the later write committed, and the stranded one gone.
+        let mut other = SqliteConnectOptions::new()
+            .filename(dir.path().join("w.db"))
+            .connect()
+            .await
+            .unwrap();
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT n FROM t")
+            .fetch_all(&mut other)
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![2]);
     }
 }
