@@ -214,6 +214,19 @@ mod tests {
         )
     }
 
+    async fn create_table(w: &SqliteWriter) {
+        w.run(|conn| {
+            Box::pin(async move {
+                sqlx::query("CREATE TABLE t (n INTEGER)")
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
+        .unwrap();
+    }
+
     async fn count(w: &SqliteWriter) -> StoreResult<i64> {
         w.run(|conn| {
             Box::pin(async move {
@@ -229,16 +242,7 @@ mod tests {
     async fn queued_writes_all_land_and_a_panicking_one_fails_alone() {
         let dir = tempfile::tempdir().unwrap();
         let w = Arc::new(writer(dir.path()));
-        w.run(|conn| {
-            Box::pin(async move {
-                sqlx::query("CREATE TABLE t (n INTEGER)")
-                    .execute(conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+        create_table(&w).await;
         let mut tasks = Vec::new();
         for n in 0..50i64 {
             let w = w.clone();
@@ -289,16 +293,7 @@ mod tests {
     async fn a_writer_left_inside_a_transaction_is_reopened_not_reused() {
         let dir = tempfile::tempdir().unwrap();
         let w = writer(dir.path());
-        w.run(|conn| {
-            Box::pin(async move {
-                sqlx::query("CREATE TABLE t (n INTEGER)")
-                    .execute(conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
-        .unwrap();
+        create_table(&w).await;
         {
             // What a holder cancelled between its BEGIN and its `Transaction` leaves behind.
             let mut conn = w.lock().await.unwrap();
