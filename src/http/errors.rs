@@ -15,25 +15,43 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    /// On the inbox: its own footer links, not the citizen pages it does not serve.
+    internal: bool,
 }
+
+/// Marks a response whose body is the error page, so the inbox can put its own in place.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPageBody;
 
 /// Renders the error page; falls back to plain text should the template itself fail.
 pub fn error_page(lang: Lang, status: StatusCode) -> HttpResponse {
+    render_error_page(lang, status, false)
+}
+
+/// The error page of the inbox (staff footer links).
+pub fn inbox_error_page(lang: Lang, status: StatusCode) -> HttpResponse {
+    render_error_page(lang, status, true)
+}
+
+fn render_error_page(lang: Lang, status: StatusCode, internal: bool) -> HttpResponse {
     let (title, message) = describe(lang, status);
     let page = ErrorPage {
         lang,
         status: status.as_u16(),
         title,
         message,
+        internal,
     };
-    match page.render() {
+    let mut res = match page.render() {
         Ok(html) => HttpResponse::build(status)
             .content_type(ContentType::html())
             .body(html),
         Err(_) => HttpResponse::build(status)
             .content_type(ContentType::plaintext())
             .body(title.to_owned()),
-    }
+    };
+    res.extensions_mut().insert(ErrorPageBody);
+    res
 }
 
 /// The title and message of an error page (German, English) for some statuses.

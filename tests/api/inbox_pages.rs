@@ -630,13 +630,8 @@ async fn every_footer_link_of_the_inbox_opens(app: TestApp) {
     let inbox = TestInbox::start(&app.state.db, Vec::new());
     let clerk = Clerk::new(&inbox);
     let page = clerk.text("/anmelden").await;
-    let footer = &page[page.find("<footer").expect("a footer")..];
-    let links: Vec<&str> = footer
-        .split("href=\"")
-        .skip(1)
-        .map(|rest| &rest[..rest.find('"').unwrap()])
-        .collect();
-    assert_eq!(links, ["/barrierefreiheit", "/datenschutz"], "{footer}");
+    let footer = footer(&page);
+    assert_eq!(footer_links(footer), INBOX_FOOTER_LINKS, "{footer}");
     for (link, heading) in [
         (
             "/barrierefreiheit",
@@ -653,9 +648,71 @@ async fn every_footer_link_of_the_inbox_opens(app: TestApp) {
     );
 }
 
+const INBOX_FOOTER_LINKS: [&str; 2] = ["/barrierefreiheit", "/datenschutz"];
+
+fn footer(page: &str) -> &str {
+    &page[page.find("<footer").expect("a footer")..]
+}
+
+fn footer_links(footer: &str) -> Vec<&str> {
+    footer
+        .split("href=\"")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect()
+}
+
+/// An unknown address and a report the clerk may not see both answer with the inbox's own
+/// error page (language, title, staff footer), never a bare 404 or the citizen footer;
+/// the push API's problem JSON stays as it is.
+async fn the_inbox_answers_errors_with_its_own_page(app: TestApp) {
+    let inbox = TestInbox::start(&app.state.db, Vec::new());
+    add_user(&app, "bernd", "clerk", Some("bb")).await;
+    let clerk = Clerk::new(&inbox);
+    assert_eq!(clerk.sign_in("bernd", PASSWORD).await.status(), 303);
+    for (path, lang, title) in [
+        ("/gibt-es-nicht", "de", "Seite nicht gefunden"),
+        (
+            "/posteingang/BE-AAAA-BBBB-CCCC-D",
+            "de",
+            "Seite nicht gefunden",
+        ),
+        ("/gibt-es-nicht", "en", "Page not found"),
+        ("/posteingang/nicht-da", "en", "Page not found"),
+    ] {
+        if lang == "en" {
+            // The clerk's language choice (a cookie) reaches the error pages too.
+            assert_eq!(clerk.get("/sprache/en?next=/").await.status(), 303);
+        }
+        let res = clerk.get(path).await;
+        assert_eq!(res.status(), 404, "{path}");
+        let kind = res.headers()["content-type"].to_str().unwrap().to_owned();
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        let page = res.text().await.unwrap();
+        assert!(
+            page.contains(&format!("<html lang=\"{lang}\">")),
+            "{path}: {page}"
+        );
+        assert!(
+            page.contains(&format!("<title>{title}</title>")),
+            "{path}: {page}"
+        );
+        assert_eq!(footer_links(footer(&page)), INBOX_FOOTER_LINKS, "{path}");
+    }
+    let push = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{}/api/v1/push", inbox.port))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(push.status(), 401);
+    assert_eq!(push.headers()["content-type"], "application/problem+json");
+}
+
 on_both_engines!(
     clerk_reads_and_triages_a_report,
     every_footer_link_of_the_inbox_opens,
+    the_inbox_answers_errors_with_its_own_page,
     a_clerk_sees_nothing_of_another_state,
     office_scope_and_roles,
     the_list_shows_category_titles

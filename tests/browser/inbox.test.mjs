@@ -238,6 +238,9 @@ async function axeEveryInboxPage(page, { inbox, caseNumber }) {
   const missing = await page.goto(`${base}/posteingang/BE-AAAA-BBBB-CCCC-D`);
   assert.equal(missing.status(), 404);
   await check('error-404');
+  const unknown = await page.goto(`${base}/gibt-es-nicht`);
+  assert.equal(unknown.status(), 404);
+  await check('error-404-unknown-path');
   // Notes: one written, shown on the report page.
   await page.goto(`${base}/posteingang/${caseNumber}`);
   await page.locator('#note').fill('Rahmennummer bei der Fahrradcodierung abfragen.');
