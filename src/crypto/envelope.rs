@@ -164,7 +164,14 @@ impl Envelope {
 
     /// Hex SHA-256 of `to_json()`; delivery receipts bind this.
     pub fn sha256_hex(&self) -> String {
-        hex::encode(sha256(self.to_json().as_bytes()))
+        self.to_json_with_sha256().1
+    }
+
+    /// `to_json()` and its hex SHA-256, serialized once (a large report's JSON is big).
+    pub fn to_json_with_sha256(&self) -> (String, String) {
+        let json = self.to_json();
+        let digest = hex::encode(sha256(json.as_bytes()));
+        (json, digest)
     }
 
     fn check_header_and_aad(&self) -> Result<Vec<u8>, CryptoError> {

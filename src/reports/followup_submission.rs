@@ -77,14 +77,14 @@ pub async fn add(
             return Ok(Added::OverLimit);
         }
         document.seq = u32::try_from(next).unwrap_or(u32::MAX);
-        let envelope = document.seal(key)?;
+        let (envelope_json, envelope_sha256) = document.seal(key)?.to_json_with_sha256();
         let new = NewFollowup {
             report_id: report.id,
             seq: next,
             state: &report.state,
             key_id: &key.key_id,
-            envelope: &envelope.to_json(),
-            envelope_sha256: &envelope.sha256_hex(),
+            envelope: &envelope_json,
+            envelope_sha256: &envelope_sha256,
             created_at: now,
             max_attempts: i64::from(app.max_attempts),
         };

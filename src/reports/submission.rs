@@ -178,7 +178,7 @@ pub async fn submit(
             };
             let envelope = Envelope::seal(&metadata, key, &plaintext)?;
             drop(plaintext);
-            (envelope.to_json(), envelope.sha256_hex())
+            envelope.to_json_with_sha256()
         };
         let sealed_address = match &email {
             Some(address) => {
