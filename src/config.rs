@@ -55,7 +55,7 @@ declare_settings! {
     database_url: DatabaseUrl = "sqlite://{IW_DATA_DIR}/internetwache.db", "IW_DATABASE_URL",
         "`sqlite://PATH` (embedded, default; absolute: `sqlite:///srv/iw/internetwache.db`) or `postgres://USER[:PASSWORD]@HOST:PORT/DB`.";
     database_max_connections: u32 = "10", "IW_DATABASE_MAX_CONNECTIONS",
-        "Size of the database connection pool (on SQLite: for reads; writes queue for one more connection of their own).";
+        "Size of the database connection pool (on SQLite: for reads; writes queue for one more connection of their own). On SQLite the hot reads of requests keep up to half of it between uses; the other half stays free for every other read.";
     data_dir: PathBuf = "var", "IW_DATA_DIR",
         "Run-time data: the default SQLite database and mail directory, demo keys, generated draft and audit keys.";
     forms_dir: PathBuf = "forms", "IW_FORMS_DIR",

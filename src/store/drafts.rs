@@ -5,7 +5,7 @@ use crate::state_code::StateCode;
 use chrono::{DateTime, Utc};
 
 use super::{Db, StoreResult};
-use crate::{with_db, with_owned_writer, with_writer};
+use crate::{with_lease, with_owned_writer, with_writer};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DraftRow {
@@ -73,12 +73,12 @@ pub async fn insert(db: &Db, new: &NewDraft<'_>) -> StoreResult<()> {
 }
 
 pub async fn get(db: &Db, id: &str) -> StoreResult<Option<DraftRow>> {
-    Ok(with_db!(db, pool => sqlx::query_as::<_, DraftRow>(
+    Ok(with_lease!(db, conn => sqlx::query_as::<_, DraftRow>(
         "SELECT id, state, form_id, form_version, payload, created_at, updated_at, \
          idle_expires_at, expires_at, case_number FROM drafts WHERE id = $1",
     )
     .bind(id)
-    .fetch_optional(pool)
+    .fetch_optional(conn)
     .await?))
 }
 
@@ -173,12 +173,14 @@ pub async fn update_with_files(
 
 /// The sealed evidence files of a draft: (file id, sealed bytes).
 pub async fn files(db: &Db, draft_id: &str) -> StoreResult<Vec<(String, Vec<u8>)>> {
-    Ok(with_db!(db, pool => sqlx::query_as::<_, (String, Vec<u8>)>(
+    Ok(
+        with_lease!(db, conn => sqlx::query_as::<_, (String, Vec<u8>)>(
         "SELECT id, sealed FROM draft_files WHERE draft_id = $1",
     )
     .bind(draft_id)
-    .fetch_all(pool)
-    .await?))
+    .fetch_all(conn)
+    .await?),
+    )
 }
 
 /// Saves the payload and keeps the draft until `until` (idle and absolute expiry alike):

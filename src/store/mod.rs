@@ -11,7 +11,8 @@
 //! hundreds of milliseconds under load. It is a plain connection, not a pool of one: a
 //! pooled connection goes back through a task spawned on the releasing worker plus a ping,
 //! so under load the single writer sat idle for most of the time it was held. Reads keep
-//! the shared pool.
+//! the shared pool; on SQLite the hot ones lease its connections (`with_lease!`, `leases`)
+//! to skip the pool's ping (a thread hop) on every release.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -21,10 +22,12 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::ConnectOptions;
+use sqlx::{ConnectOptions, Sqlite};
+use std::sync::Arc;
 
 use crate::config::DatabaseUrl;
 use futures_util::future::BoxFuture;
+use leases::Leases;
 use sqlite_writer::{SqliteWriter, WriterGuard};
 
 pub mod audit;
@@ -36,6 +39,7 @@ pub mod inbox;
 pub mod inbox_followups;
 pub mod inbox_retention;
 pub mod jobs;
+pub mod leases;
 pub mod reports;
 pub mod resume_mails;
 pub mod retention;
@@ -59,6 +63,32 @@ macro_rules! with_db {
                 $body
             }
             $crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Like `with_db!` for one hot read (or a few, through `$conn` in turn): on SQLite `$conn`
+/// is a leased `&mut SqliteConnection` (`leases`), kept for the next lease if the body runs
+/// to its end, handed back to the pool if it returns early (`?`); on PostgreSQL a pooled
+/// `&mut PgConnection`.
+#[macro_export]
+macro_rules! with_lease {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::store::Db::Sqlite(sqlite) => {
+                let mut lease = sqlite.reads().lease().await?;
+                let value = {
+                    let $conn: &mut sqlx::SqliteConnection = lease.conn();
+                    $body
+                };
+                lease.done();
+                value
+            }
+            $crate::store::Db::Postgres(pool) => {
+                let mut pooled = pool.acquire().await?;
+                let $conn: &mut sqlx::PgConnection = &mut *pooled;
+                $body
+            }
         }
     };
 }
@@ -127,7 +157,7 @@ pub enum Db {
 /// flushed in groups (`wal_sync`).
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
-    reader: SqlitePool,
+    reads: Arc<Leases<Sqlite>>,
     writer: std::sync::Arc<SqliteWriter>,
     /// `None` for an in-memory database (nothing to flush); its writer then commits FULL.
     wal: Option<std::sync::Arc<wal_sync::WalSync>>,
@@ -146,7 +176,11 @@ impl SqliteDb {
     }
 
     pub fn reader(&self) -> &SqlitePool {
-        &self.reader
+        self.reads.pool()
+    }
+
+    pub fn reads(&self) -> &Leases<Sqlite> {
+        &self.reads
     }
 
     /// Waits in line for the writer connection (opened on first use). Hold the guard only
@@ -271,7 +305,9 @@ impl Db {
                     )
                 };
                 Ok(Db::Sqlite(SqliteDb {
-                    reader,
+                    // The hot reads lease at most half the pool; the other half stays free
+                    // for every other read (each connection is a thread and its memory).
+                    reads: Arc::new(Leases::new(reader, max_connections.div_ceil(2) as usize)),
                     writer: std::sync::Arc::new(SqliteWriter::new(writer)),
                     wal,
                 }))
@@ -358,7 +394,10 @@ impl Db {
     /// Answers whether the database responds, within `timeout`.
     pub async fn ping(&self, timeout: Duration) -> bool {
         let query = async {
-            with_db!(self, pool => sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+            with_lease!(self, conn => {
+                sqlx::query("SELECT 1").execute(conn).await?;
+            });
+            Ok::<(), StoreError>(())
         };
         matches!(tokio::time::timeout(timeout, query).await, Ok(Ok(())))
     }
@@ -368,7 +407,9 @@ impl Db {
         match self {
             Db::Sqlite(sqlite) => {
                 let (open, idle) = sqlite.writer.state();
-                (sqlite.reader.size() + open, sqlite.reader.num_idle() + idle)
+                let reader = sqlite.reader();
+                let idle = idle + reader.num_idle() + sqlite.reads.num_idle();
+                (reader.size() + open, idle)
             }
             Db::Postgres(pool) => (pool.size(), pool.num_idle()),
         }
@@ -378,7 +419,8 @@ impl Db {
         match self {
             Db::Sqlite(sqlite) => {
                 sqlite.writer.close().await;
-                sqlite.reader.close().await;
+                sqlite.reads.close();
+                sqlite.reader().close().await;
             }
             Db::Postgres(pool) => pool.close().await,
         }
