@@ -1,6 +1,9 @@
 //! `text`: one line, at most `max_length` characters, optionally matching `pattern`, whose
 //! rule `pattern_hint` puts in words (shown under the label and in the error).
 
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
@@ -35,6 +38,28 @@ fn regex_problem(pattern: &str) -> Option<String> {
         .trim()
         .to_string();
     Some(format!("invalid regex pattern: {first}"))
+}
+
+/// Patterns compiled so far; they come from published forms only, so they are few.
+const MAX_COMPILED: usize = 1024;
+
+/// `^(?:pattern)$`, compiled once per pattern rather than on every validation.
+fn anchored(pattern: &str) -> Option<regex::Regex> {
+    static COMPILED: OnceLock<RwLock<HashMap<String, regex::Regex>>> = OnceLock::new();
+    let compiled = COMPILED.get_or_init(Default::default);
+    if let Some(re) = compiled
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(pattern)
+    {
+        return Some(re.clone());
+    }
+    let re = regex::Regex::new(&format!("^(?:{pattern})$")).ok()?;
+    let mut compiled = compiled.write().unwrap_or_else(|e| e.into_inner());
+    if compiled.len() < MAX_COMPILED {
+        compiled.insert(pattern.to_owned(), re.clone());
+    }
+    Some(re)
 }
 
 impl Kind for Text {
@@ -109,7 +134,7 @@ impl Kind for Text {
             );
         }
         if let Some(p) = pattern {
-            let ok = regex::Regex::new(&format!("^(?:{p})$")).is_ok_and(|re| re.is_match(s));
+            let ok = anchored(p).is_some_and(|re| re.is_match(s));
             if !ok {
                 return match pattern_hint {
                     Some(rule) => bad(
