@@ -173,14 +173,13 @@ pub async fn update_with_files(
 
 /// The sealed evidence files of a draft: (file id, sealed bytes).
 pub async fn files(db: &Db, draft_id: &str) -> StoreResult<Vec<(String, Vec<u8>)>> {
-    Ok(
-        with_lease!(db, conn => sqlx::query_as::<_, (String, Vec<u8>)>(
+    let files = with_lease!(db, conn => sqlx::query_as::<_, (String, Vec<u8>)>(
         "SELECT id, sealed FROM draft_files WHERE draft_id = $1",
     )
     .bind(draft_id)
     .fetch_all(conn)
-    .await?),
-    )
+    .await?);
+    Ok(files)
 }
 
 /// Saves the payload and keeps the draft until `until` (idle and absolute expiry alike):

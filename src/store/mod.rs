@@ -305,9 +305,7 @@ impl Db {
                     )
                 };
                 Ok(Db::Sqlite(SqliteDb {
-                    // The hot reads lease at most half the pool; the other half stays free
-                    // for every other read (each connection is a thread and its memory).
-                    reads: Arc::new(Leases::new(reader, max_connections.div_ceil(2) as usize)),
+                    reads: Arc::new(Leases::new(reader, lease_limit(max_connections))),
                     writer: std::sync::Arc::new(SqliteWriter::new(writer)),
                     wal,
                 }))
@@ -427,6 +425,12 @@ impl Db {
     }
 }
 
+/// How many reader connections the hot reads may keep: half the pool, rounded down, so
+/// the other half stays free for every other read (a pool of one keeps none).
+fn lease_limit(max_connections: u32) -> usize {
+    (max_connections / 2) as usize
+}
+
 fn sqlite_options(raw: &str) -> StoreResult<SqliteConnectOptions> {
     let options = SqliteConnectOptions::from_str(raw)
         .map_err(|e| StoreError::setup("invalid SQLite URL", e))?;
@@ -447,4 +451,28 @@ fn pg_options(raw: &str) -> StoreResult<PgConnectOptions> {
 
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With a pool of one, a lease must not keep the only reader connection from the
+    /// other reads.
+    #[tokio::test]
+    async fn a_single_reader_connection_is_never_kept_from_the_other_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = DatabaseUrl::Sqlite(format!("sqlite://{}/one.db", dir.path().display()));
+        let db = Db::connect_lazy(&url, 1).unwrap();
+        assert!(db.ping(Duration::from_secs(5)).await, "a leased read");
+        let other = async {
+            with_db!(&db, pool => sqlx::query_scalar::<_, i64>("SELECT 2").fetch_one(pool).await)
+        };
+        let value = tokio::time::timeout(Duration::from_secs(5), other)
+            .await
+            .expect("the other read got the connection")
+            .expect("select");
+        assert_eq!(value, 2);
+        db.close().await;
+    }
 }
