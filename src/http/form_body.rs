@@ -54,8 +54,8 @@ async fn read_all(
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if is_multipart {
         // actix-multipart 0.7.2 panics on some lines shorter than `--` plus the boundary
-        // (a one-character boundary and a one-byte line will do): such a body is
-        // malformed, not a reason to lose the worker and every request on it.
+        // (a one-character boundary and a one-byte line will do): the connection then
+        // died without an answer. Such a body is malformed: it gets the 400.
         let parsed = read_multipart(Multipart::new(req.headers(), payload), limit, max_mb);
         std::panic::AssertUnwindSafe(parsed)
             .catch_unwind()
