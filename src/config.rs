@@ -67,7 +67,8 @@ declare_settings! {
     log_format: LogFormat = "text", "IW_LOG_FORMAT",
         "`text` for people, `json` for log collectors.";
     log_level: String = "info", "IW_LOG_LEVEL",
-        "tracing filter, e.g. `info` or `internetwache=debug,info`.";
+        "tracing filter, e.g. `info` or `internetwache=debug,info`. The HTTP layer's \
+         messages about malformed requests stay off unless it names `actix_http`.";
     draft_idle_minutes: u32 = "60", "IW_DRAFT_IDLE_MINUTES",
         "A draft expires after this many minutes without a step being saved.";
     draft_max_hours: u32 = "24", "IW_DRAFT_MAX_HOURS",

@@ -7,9 +7,24 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
+/// actix-http logs each malformed request (a bad header byte, a head too large, a body cut
+/// off) as an ERROR of its connection dispatcher, after it has answered 400. Anyone can
+/// produce those at will, so they stay out of the log unless the filter names `actix_http`.
+const MALFORMED_REQUEST_NOISE: &str = "actix_http::h1::dispatcher=off";
+
+/// The operator's filter (`IW_LOG_LEVEL`), with the dispatcher's noise off unless it names
+/// `actix_http` itself.
+fn log_filter(level: &str) -> EnvFilter {
+    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    match MALFORMED_REQUEST_NOISE.parse() {
+        Ok(quiet) if !level.contains("actix_http") => filter.add_directive(quiet),
+        _ => filter,
+    }
+}
+
 /// Installs the global log subscriber once; later calls are ignored (tests start many apps).
 pub fn init_logging(format: LogFormat, level: &str) {
-    let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = log_filter(level);
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
@@ -39,14 +54,47 @@ pub fn metrics_handle() -> PrometheusHandle {
         .clone()
 }
 
-/// An error and its causes on one line, outermost first, for logs.
+/// An error and its causes on one line, outermost first, for logs. A cause whose text the
+/// line already holds (many errors print their source in their own message) is not repeated.
 pub fn error_chain(error: &dyn std::error::Error) -> String {
     let mut line = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
-        line.push_str(": ");
-        line.push_str(&cause.to_string());
+        let text = cause.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
         source = cause.source();
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    enum Outer {
+        #[error("database error: {0}")]
+        Quoting(#[source] Inner),
+        #[error("drafts are unavailable")]
+        Silent(#[source] Inner),
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection reset")]
+    struct Inner;
+
+    #[test]
+    fn each_cause_appears_once() {
+        assert_eq!(
+            error_chain(&Outer::Quoting(Inner)),
+            "database error: connection reset"
+        );
+        assert_eq!(
+            error_chain(&Outer::Silent(Inner)),
+            "drafts are unavailable: connection reset"
+        );
+    }
 }
