@@ -8,8 +8,9 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 
 /// actix-http logs each malformed request (a bad header byte, a head too large, a body cut
-/// off) as an ERROR of its connection dispatcher, after it has answered 400. Anyone can
-/// produce those at will, so they stay out of the log unless the filter names `actix_http`.
+/// off) as an ERROR of its connection dispatcher, after it has answered it (400, 431).
+/// Anyone can produce those at will, and the dispatcher logs nothing else that is not about
+/// one connection, so it stays out of the log unless the filter names `actix_http`.
 const MALFORMED_REQUEST_NOISE: &str = "actix_http::h1::dispatcher=off";
 
 /// The operator's filter (`IW_LOG_LEVEL`), with the dispatcher's noise off unless it names

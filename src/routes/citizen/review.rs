@@ -165,7 +165,8 @@ pub async fn submit(
             render(&app, &req, &base, &variant, &draft, &errors, false)
         }
         Err(e) => {
-            // Nothing was stored; the draft and everything entered stay.
+            // Nothing was stored (or the commit's answer was lost, and a retry finds the
+            // case number); the draft and everything entered stay.
             tracing::error!(error = %error_chain(&e), "submit failed");
             let mut res = render(&app, &req, &base, &variant, &draft, &[], true)?;
             *res.status_mut() = actix_web::http::StatusCode::SERVICE_UNAVAILABLE;
