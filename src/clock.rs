@@ -49,7 +49,25 @@ pub fn local_timestamp(stored: &str, german: bool) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::local_timestamp;
+    use super::{local_display, local_timestamp};
+    use chrono::{DateTime, Utc};
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn shows_the_date_only_when_berlin_is_on_another_day() {
+        // 22:34 UTC on 1 December is 23:34 in Berlin; 30 minutes later it is the 2nd there.
+        let now = utc("2026-12-01T22:34:00Z");
+        let next_day = utc("2026-12-01T23:04:00Z");
+        assert_eq!(local_display(next_day, now, true), "02.12.2026, 00:04");
+        assert_eq!(local_display(next_day, now, false), "02/12/2026, 00:04");
+        // Different UTC days, one Berlin day: the time alone.
+        let after_utc_midnight = utc("2026-12-02T00:10:00Z");
+        let before_it = utc("2026-12-01T23:30:00Z");
+        assert_eq!(local_display(after_utc_midnight, before_it, true), "01:10");
+    }
 
     #[test]
     fn shows_berlin_time_to_the_second() {
