@@ -1,5 +1,5 @@
 //! Several workers on one PostgreSQL: a worker process killed mid-delivery, and two
-//! instances sharing the queue.
+//! instances sharing the queue. A service killed while citizens file.
 
 use std::collections::BTreeMap;
 use std::process::{Child, Command, Stdio};
@@ -11,6 +11,7 @@ use internetwache::store::{delivery as delivery_store, jobs, Db};
 use crate::delivery_support::*;
 use crate::filing::file_concurrently;
 use crate::helpers::{Backend, ServeProcess, TestApp};
+use crate::with_both_engines;
 
 fn worker_process(app: &TestApp, extra: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_internetwache"));
@@ -255,3 +256,161 @@ async fn queue_cli_shows_counts_and_requeues_dead_letters() {
     assert_eq!(job.status, "pending");
     assert_eq!(job.attempts, 0);
 }
+
+/// `serve` killed with SIGKILL while eight browsers file reports (half with a photo):
+/// every case number a citizen was shown is stored with its delivery job after a restart,
+/// no report was stored without one, and the restarted service takes the next report.
+async fn a_killed_service_keeps_every_case_number_it_showed(backend: Backend) {
+    let Some(app) = crate::helpers::spawn_app_with(backend, &[("IW_WORKERS", "0")]).await else {
+        return;
+    };
+    let env = [
+        ("IW_DATABASE_URL", app.database_url.as_str()),
+        ("IW_DATA_DIR", app.data_dir.to_str().unwrap()),
+        ("IW_WORKERS", "0"),
+        ("IW_RATE_LIMIT_PER_MINUTE", "0"),
+        ("IW_LOG_LEVEL", "warn"),
+    ];
+    let mut server = ServeProcess::start(&env);
+    server.wait_ready().await;
+    let db = &app.state.db;
+
+    let (shown_tx, mut shown_rx) = tokio::sync::mpsc::unbounded_channel();
+    let postal_code = crate::filing::postal_code_for(&app, "be");
+    let filers: Vec<_> = (0..8)
+        .map(|t| {
+            let mut browser = crate::helpers::browser_app(&app);
+            browser.address = server.address();
+            let form = if t % 2 == 0 {
+                "fahrraddiebstahl"
+            } else {
+                "hinweis"
+            };
+            let (postal_code, shown_tx) = (postal_code.clone(), shown_tx.clone());
+            tokio::spawn(async move {
+                for i in 0.. {
+                    let mut filler = crate::filing::Filler::new(&postal_code, &format!("K{t}x{i}"));
+                    filler.attach_files = form == "fahrraddiebstahl";
+                    let filed = crate::filing::file_report(&browser, "be", form, &mut filler).await;
+                    if shown_tx.send(filed.case_number).is_err() {
+                        return;
+                    }
+                    browser.client_reset();
+                }
+            })
+        })
+        .collect();
+    // A citizen halfway through: the first step saved, the tab still open.
+    let mut halfway = crate::helpers::browser_app(&app);
+    halfway.address = server.address();
+    let variant = app
+        .state
+        .forms
+        .live(
+            db,
+            &internetwache::state_code::StateCode::parse("be").unwrap(),
+            "hinweis",
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let first_step = crate::filing::start(&halfway, "be", "hinweis").await;
+    let mut typed = crate::filing::Filler::new(&postal_code, "Halb");
+    crate::filing::complete_step(&halfway, &variant, &first_step, &mut typed).await;
+    assert!(
+        !typed.sent_text.is_empty(),
+        "the first step has text to keep"
+    );
+
+    let mut shown = Vec::new();
+    while shown.len() < 24 {
+        shown.push(
+            shown_rx
+                .recv()
+                .await
+                .expect("the filers run until the kill"),
+        );
+    }
+    server.child.kill().expect("SIGKILL");
+    server.child.wait().expect("the service ends");
+    // The browsers caught mid-journey fail on the dead connection; the rest stop here.
+    for filer in &filers {
+        filer.abort();
+    }
+    for filer in filers {
+        let _ = filer.await;
+    }
+    while let Ok(case) = shown_rx.try_recv() {
+        shown.push(case);
+    }
+
+    let mut restarted = ServeProcess::start(&env);
+    restarted.wait_ready().await;
+    for case in &shown {
+        let number =
+            internetwache::reports::case_number::CaseNumber::parse(case).expect("a case number");
+        let report = internetwache::store::reports::get_by_case_number(db, &number)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{case} was shown to a citizen but is not stored"));
+        let envelope = internetwache::store::reports::envelope(db, report.id)
+            .await
+            .unwrap();
+        assert!(envelope.is_some(), "{case} is stored with its envelope");
+    }
+    let report_ids: Vec<i64> = internetwache::with_db!(db, pool =>
+        sqlx::query_scalar("SELECT id FROM reports").fetch_all(pool).await.unwrap());
+    assert!(report_ids.len() >= shown.len());
+    for id in &report_ids {
+        let deliveries = jobs::for_report(db, *id)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|j| j.kind == jobs::JobKind::Deliver)
+            .count();
+        assert_eq!(
+            deliveries, 1,
+            "report {id} was stored with exactly one delivery job"
+        );
+    }
+    if backend == Backend::Sqlite {
+        let Db::Sqlite(sqlite) = db else {
+            unreachable!()
+        };
+        let integrity: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(sqlite.reader())
+            .await
+            .unwrap();
+        assert_eq!(integrity, "ok");
+    }
+
+    halfway.address = restarted.address();
+    let page = halfway.get(&first_step).await;
+    assert_eq!(
+        page.status(),
+        200,
+        "the saved draft opens after the restart"
+    );
+    let page = page.text().await.unwrap();
+    for text in &typed.sent_text {
+        assert!(
+            page.contains(text.as_str()),
+            "{text:?} is kept across the kill"
+        );
+    }
+
+    let mut browser = crate::helpers::browser_app(&app);
+    browser.address = restarted.address();
+    let mut filler = crate::filing::Filler::new(&postal_code, "Nach");
+    let next = crate::filing::file_report(&browser, "be", "fahrraddiebstahl", &mut filler).await;
+    assert!(
+        !shown.contains(&next.case_number),
+        "a new case number after the restart"
+    );
+    println!(
+        "{} case numbers shown before SIGKILL, {} reports stored; all kept after the restart",
+        shown.len(),
+        report_ids.len()
+    );
+}
+with_both_engines!(a_killed_service_keeps_every_case_number_it_showed);
