@@ -116,7 +116,7 @@ pub async fn submit(
     let new = OwnedReport::from(new);
     let draft_id = draft_id.map(str::to_owned);
     let engine = db.clone();
-    with_owned_writer!(db, conn => {
+    let outcome = with_owned_writer!(db, conn => {
         let mut tx = conn.begin().await?;
         if engine.engine() == super::Engine::Postgres {
             // Whatever the server or role default says, this commit waits for the WAL flush:
@@ -208,9 +208,14 @@ pub async fn submit(
                 .await?;
         }
         tx.commit().await?;
-        super::jobs::notify_local();
         Ok(SubmitOutcome::Created { report_id })
-    })
+    })?;
+    if matches!(outcome, SubmitOutcome::Created { .. }) {
+        // Only now, after SQLite's flush: this process's workers must not deliver a report
+        // whose commit could still be lost.
+        super::jobs::notify_local();
+    }
+    Ok(outcome)
 }
 
 /// One row of the plaintext index.
