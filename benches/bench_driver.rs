@@ -281,7 +281,21 @@ struct Browser {
     client: reqwest::Client,
     jar: Arc<Jar>,
     base: String,
-    latencies: Vec<Duration>,
+    /// Each request's kind (`RequestKind::of`) and latency.
+    latencies: Vec<(RequestKind, Duration)>,
+}
+
+/// What a journey's request does, to say where its slow requests come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum RequestKind {
+    /// A page: start, step, review, confirmation.
+    Get,
+    /// A step's answers (or "Jetzt beginnen").
+    Post,
+    /// The evidence step with its 200 KiB photo.
+    Upload,
+    /// "Absenden": the filing.
+    Submit,
 }
 
 struct Page {
@@ -311,7 +325,11 @@ impl Browser {
         format!("{}{}", self.base, path)
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> anyhow::Result<Page> {
+    async fn send(
+        &mut self,
+        kind: RequestKind,
+        req: reqwest::RequestBuilder,
+    ) -> anyhow::Result<Page> {
         let started = Instant::now();
         let res = req.send().await?;
         let status = res.status().as_u16();
@@ -321,7 +339,7 @@ impl Browser {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = res.text().await?;
-        self.latencies.push(started.elapsed());
+        self.latencies.push((kind, started.elapsed()));
         Ok(Page {
             status,
             location,
@@ -331,7 +349,7 @@ impl Browser {
 
     async fn get(&mut self, path: &str) -> anyhow::Result<Page> {
         let req = self.client.get(self.url(path));
-        let page = self.send(req).await?;
+        let page = self.send(RequestKind::Get, req).await?;
         if page.status != 200 {
             bail!("GET {path}: {}", page.status);
         }
@@ -357,7 +375,14 @@ impl Browser {
             }
             self.client.post(self.url(path)).multipart(form)
         };
-        let page = self.send(req).await?;
+        let kind = if !post.files.is_empty() {
+            RequestKind::Upload
+        } else if path.ends_with("/absenden") {
+            RequestKind::Submit
+        } else {
+            RequestKind::Post
+        };
+        let page = self.send(kind, req).await?;
         match (page.status, page.location) {
             (303, Some(location)) => Ok(location),
             (status, _) => bail!(
@@ -609,8 +634,23 @@ async fn journeys(
     }
     // Journeys finish after the stop signal; count the time they took.
     let secs = started.elapsed().as_secs_f64();
-    requests.sort();
     journeys.sort();
+    // Where the slow requests come from (standard error: not a figure of the report).
+    let mut by_kind: BTreeMap<RequestKind, Vec<Duration>> = BTreeMap::new();
+    for (kind, latency) in &requests {
+        by_kind.entry(*kind).or_default().push(*latency);
+    }
+    for (kind, latencies) in &mut by_kind {
+        latencies.sort();
+        eprintln!(
+            "bench: journeys' {kind:?} requests: {}, p50 {:.1} ms, p99 {:.1} ms",
+            latencies.len(),
+            percentile(latencies, 50.0),
+            percentile(latencies, 99.0)
+        );
+    }
+    let mut requests: Vec<Duration> = requests.into_iter().map(|(_, latency)| latency).collect();
+    requests.sort();
     println!(
         "RESULT filings_per_s={:.2} filings={filed} failures={} request_p50_ms={:.2} request_p99_ms={:.2} journey_p50_ms={:.0} journey_p99_ms={:.0} requests={}",
         filed as f64 / secs,
