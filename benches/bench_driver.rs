@@ -281,7 +281,7 @@ struct Browser {
     client: reqwest::Client,
     jar: Arc<Jar>,
     base: String,
-    /// Each request's kind (`RequestKind::of`) and latency.
+    /// Each request's kind and latency.
     latencies: Vec<(RequestKind, Duration)>,
 }
 
