@@ -249,6 +249,13 @@ impl StoreError {
             source: Box::new(source),
         }
     }
+
+    /// PostgreSQL broke a deadlock or a serialization conflict by rolling this
+    /// transaction back: running it again is the documented remedy.
+    pub(crate) fn is_retryable_conflict(&self) -> bool {
+        matches!(self, StoreError::Sqlx(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("40P01" | "40001")))
+    }
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;

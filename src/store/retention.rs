@@ -9,6 +9,9 @@ use crate::state_code::StateCode;
 /// Advisory lock id of the sweep (arbitrary, fixed): one instance at a time on PostgreSQL.
 const RETENTION_LOCK: i64 = 0x0069_7772_6574_656e;
 
+/// Runs of the sweep's transaction on PostgreSQL when it loses a deadlock.
+const SWEEP_ATTEMPTS: u32 = 3;
+
 /// One state's deadlines: what was delivered at or before a cutoff goes.
 #[derive(Debug, Clone)]
 pub struct Cutoffs {
@@ -168,15 +171,31 @@ pub async fn sweep(
             swept
         }
         Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-                .bind(RETENTION_LOCK)
-                .fetch_one(&mut *tx)
-                .await?;
-            if !ours {
-                return Ok(None);
+            // A job finishing on a row being swept takes the tables in another order (its
+            // outbox row, then its job); PostgreSQL then rolls one side back. The sweep is
+            // idempotent, so it runs again.
+            let mut attempt = 1;
+            loop {
+                let swept: StoreResult<_> = async {
+                    let mut tx = pool.begin().await?;
+                    let ours: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+                        .bind(RETENTION_LOCK)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    if !ours {
+                        return Ok(None);
+                    }
+                    body!(tx)
+                }
+                .await;
+                match swept {
+                    Err(e) if attempt < SWEEP_ATTEMPTS && e.is_retryable_conflict() => {
+                        tracing::warn!(attempt, error = %e, "retention sweep rolled back by a conflict; running it again");
+                        attempt += 1;
+                    }
+                    other => return other,
+                }
             }
-            body!(tx)
         }
     }
 }

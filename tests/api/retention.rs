@@ -215,3 +215,78 @@ async fn one_sweep_at_a_time_on_postgres() {
     let ran = try_sweep(&app, Utc::now(), false).await;
     assert!(ran.is_some(), "free again");
 }
+
+/// A mail job finishing on a report being swept takes its outbox row, then its job: the
+/// other order from the sweep's. PostgreSQL breaks the deadlock by rolling the sweep back;
+/// the sweep then runs again and deletes what is due, instead of failing.
+#[tokio::test]
+async fn a_sweep_rolled_back_by_a_deadlock_runs_again_on_postgres() {
+    let Some(app) = spawn(Backend::Postgres, None, &[("IW_WORKERS", "0")]).await else {
+        return;
+    };
+    let db = &app.state.db;
+    register_form(db).await;
+    let key = police_key(app.dir.path());
+    let t0 = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
+    let keyring = &app.state.services.keyring;
+    let a = file_report(db, &key, Some((keyring, "a@example.org", "de")), t0).await;
+    assert!(
+        delivery::record_receipt(db, a.report_id, "v1=aa", None, t0, None)
+            .await
+            .unwrap()
+    );
+    let internetwache::store::Db::Postgres(pool) = db else {
+        unreachable!()
+    };
+
+    let mut job = pool.begin().await.unwrap();
+    // The sweep's own deadlock check (after the default second) must be the one that
+    // finds the cycle, so that the sweep is what PostgreSQL rolls back.
+    sqlx::query("SET LOCAL deadlock_timeout = '30s'")
+        .execute(&mut *job)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE mail_outbox SET sent_at = $1 WHERE report_id = $2")
+        .bind(t0)
+        .bind(a.report_id)
+        .execute(&mut *job)
+        .await
+        .unwrap();
+    let finish_the_job = async {
+        wait_for(
+            "the sweep to wait for the outbox row",
+            std::time::Duration::from_secs(20),
+            || async {
+                sqlx::query_scalar::<_, bool>(
+                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity \
+                     WHERE datname = current_database() AND wait_event_type = 'Lock')",
+                )
+                .fetch_one(pool)
+                .await
+                .unwrap()
+            },
+        )
+        .await;
+        // Waits for the job row the sweep holds: the cycle is closed.
+        sqlx::query("UPDATE jobs SET updated_at = $1 WHERE report_id = $2 AND kind = 'email'")
+            .bind(t0)
+            .bind(a.report_id)
+            .execute(&mut *job)
+            .await
+            .expect("the sweep, not the job, is rolled back");
+        job.commit().await.unwrap();
+    };
+    let (swept, ()) = tokio::join!(
+        try_sweep(&app, t0 + Duration::days(181), false),
+        finish_the_job
+    );
+    let deleted: u64 = swept
+        .expect("no other sweep runs")
+        .deleted
+        .iter()
+        .filter(|d| d.kind == "reports")
+        .map(|d| d.count)
+        .sum();
+    assert_eq!(deleted, 1, "the second run deleted the report");
+    assert!(!exists(&app, a.report_id).await);
+}
