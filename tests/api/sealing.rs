@@ -103,9 +103,8 @@ pub fn private_key_for(app: &TestApp, state: &str) -> PathBuf {
         .expect("demo private key for the state")
 }
 
-/// The stored report of a Brandenburg case, opened as a clerk would: `clerk decrypt` with
-/// the state's private key on the envelope written to a file.
-async fn clerk_decrypt(app: &TestApp, case_number: &str) -> (reports::ReportRow, ReportDocument) {
+/// A stored report's row and its envelope JSON.
+async fn stored_envelope(app: &TestApp, case_number: &str) -> (reports::ReportRow, String) {
     let row = reports::get_by_case_number(&app.state.db, &case_number.parse().unwrap())
         .await
         .unwrap()
@@ -114,6 +113,37 @@ async fn clerk_decrypt(app: &TestApp, case_number: &str) -> (reports::ReportRow,
         .await
         .unwrap()
         .unwrap();
+    (row, envelope)
+}
+
+/// Every text typed is in the opened report, and the photo travels inside, unchanged.
+fn assert_entered_and_photo_inside(doc: &ReportDocument, filler: &Filler) {
+    let values: Vec<String> = doc.answers.iter().map(|a| a.value.to_string()).collect();
+    for sent in &filler.sent_text {
+        assert!(
+            values.iter().any(|v| v.contains(sent.as_str())),
+            "{sent} is in the decrypted report"
+        );
+    }
+    assert!(
+        !doc.attachments.is_empty(),
+        "the evidence upload travels inside the envelope"
+    );
+    for attachment in &doc.attachments {
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&attachment.data)
+            .unwrap();
+        assert_eq!(bytes, PNG, "attachment bytes are unchanged");
+        assert_eq!(attachment.mime_type, "image/png");
+        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+        assert_eq!(attachment.sha256, hex::encode(digest.as_ref()));
+    }
+}
+
+/// The stored report of a Brandenburg case, opened as a clerk would: `clerk decrypt` with
+/// the state's private key on the envelope written to a file.
+async fn clerk_decrypt(app: &TestApp, case_number: &str) -> (reports::ReportRow, ReportDocument) {
+    let (row, envelope) = stored_envelope(app, case_number).await;
     let envelope_path = app.dir.path().join("envelope.json");
     std::fs::write(&envelope_path, &envelope).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_internetwache"))
@@ -138,13 +168,7 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
     assert_eq!(doc.case_number.as_str(), filed.case_number);
     assert_eq!(doc.form.id, "betrug");
     assert_eq!(doc.form.content_hash, row.content_hash);
-    let values: Vec<String> = doc.answers.iter().map(|a| a.value.to_string()).collect();
-    for sent in &filler.sent_text {
-        assert!(
-            values.iter().any(|v| v.contains(sent.as_str())),
-            "{sent} is in the decrypted report"
-        );
-    }
+    assert_entered_and_photo_inside(&doc, &filler);
     // The date of birth, typed as 17 / 05 / 1985 in three boxes, travels as an ISO date.
     let birth = doc
         .answers
@@ -157,19 +181,6 @@ async fn clerk_decrypt_returns_exactly_what_was_entered(app: TestApp) {
         doc.client.is_none(),
         "Brandenburg does not seal the client address"
     );
-    assert!(
-        !doc.attachments.is_empty(),
-        "the evidence upload travels inside the envelope"
-    );
-    for attachment in &doc.attachments {
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(&attachment.data)
-            .unwrap();
-        assert_eq!(bytes, PNG, "attachment bytes are unchanged");
-        assert_eq!(attachment.mime_type, "image/png");
-        let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-        assert_eq!(attachment.sha256, hex::encode(digest.as_ref()));
-    }
 }
 on_both_engines!(clerk_decrypt_returns_exactly_what_was_entered);
 
@@ -356,14 +367,7 @@ async fn berlin_seals_the_client_address_for_the_police_only(app: TestApp) {
         .unwrap();
     let mut filler = Filler::new("10115", "Herkunft");
     let filed = file_report(&browser, "be", "betrug", &mut filler).await;
-    let row = reports::get_by_case_number(&app.state.db, &filed.case_number.parse().unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let envelope = reports::envelope(&app.state.db, row.id)
-        .await
-        .unwrap()
-        .unwrap();
+    let (_, envelope) = stored_envelope(&app, &filed.case_number).await;
     let key = internetwache::crypto::keys::load_private_key(&private_key_for(&app, "be")).unwrap();
     let plain = internetwache::crypto::Envelope::from_json(&envelope)
         .unwrap()
@@ -380,3 +384,68 @@ async fn berlin_seals_the_client_address_for_the_police_only(app: TestApp) {
     );
 }
 on_both_engines!(berlin_seals_the_client_address_for_the_police_only);
+
+/// The Python opener printed in the README (section 10, written from the specification
+/// alone, `cryptography` only) opens what the service stored: the police's route to a
+/// report without any Internetwache code.
+async fn the_readmes_python_opener_opens_a_filed_report(app: TestApp) {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let section = readme
+        .split("### 10. Opening without Internetwache code")
+        .nth(1)
+        .expect("the README has section 10");
+    let program = section
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("section 10 holds a Python program");
+
+    let mut filler = Filler::new("10115", "Python");
+    let filed = file_report(&app, "be", "fahrraddiebstahl", &mut filler).await;
+    let (row, envelope) = stored_envelope(&app, &filed.case_number).await;
+    let dir = app.dir.path();
+    let (script, envelope_path, plaintext_path) = (
+        dir.join("open.py"),
+        dir.join("report.envelope.json"),
+        dir.join("report.json"),
+    );
+    std::fs::write(&script, program).unwrap();
+    std::fs::write(&envelope_path, &envelope).unwrap();
+    let out = Command::new("python3")
+        .arg(&script)
+        .arg(private_key_for(&app, "be"))
+        .arg(&envelope_path)
+        .arg(&plaintext_path)
+        .output()
+        .expect("python3 runs (scripts/test installs `cryptography`)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the README's opener failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plaintext = std::fs::read(&plaintext_path).expect("the opener wrote the document");
+    let mut lines = stdout.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            format!(
+                "{} internetwache.report.v1 {} bytes",
+                filed.case_number,
+                plaintext.len()
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        lines.next(),
+        Some(format!("sha256 of envelope file: {}", row.envelope_sha256).as_str()),
+        "the printed hash is the one the police API lists"
+    );
+
+    let doc = ReportDocument::from_json_bytes(&plaintext).expect("a report document");
+    assert_eq!(doc.case_number.as_str(), filed.case_number);
+    assert_entered_and_photo_inside(&doc, &filler);
+}
+on_both_engines!(the_readmes_python_opener_opens_a_filed_report);
