@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use internetwache::crypto::keys::GeneratedKey;
 use internetwache::retention::{self, Summary};
 use internetwache::store::{delivery, reports};
 
@@ -64,31 +65,43 @@ async fn exists(app: &TestApp, report_id: i64) -> bool {
         .is_some()
 }
 
+/// Registers the form the reports name; returns the police key and "now" in whole seconds,
+/// so that the boundaries of the tests are exact on both engines.
+async fn prepare(app: &TestApp) -> (GeneratedKey, DateTime<Utc>) {
+    register_form(&app.state.db).await;
+    let key = police_key(app.dir.path());
+    (key, Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap())
+}
+
+/// A report filed at `filed_at` with a confirmation e-mail in the outbox, delivered (its
+/// receipt recorded) at `delivered_at`.
+async fn delivered_with_mail(
+    app: &TestApp,
+    key: &GeneratedKey,
+    filed_at: DateTime<Utc>,
+    delivered_at: DateTime<Utc>,
+) -> Filed {
+    let db = &app.state.db;
+    let keyring = &app.state.services.keyring;
+    let filed = file_report(db, key, Some((keyring, "a@example.org", "de")), filed_at).await;
+    assert!(
+        delivery::record_receipt(db, filed.report_id, "v1=aa", None, delivered_at, None)
+            .await
+            .unwrap()
+    );
+    filed
+}
+
 async fn deletes_exactly_what_is_due(backend: Backend) {
     let overrides = [("IW_WORKERS", "0")];
     let Some(app) = spawn(backend, Some(CONFIG), &overrides).await else {
         return;
     };
     let db = &app.state.db;
-    register_form(db).await;
-    let key = police_key(app.dir.path());
-    // Whole seconds, so the boundaries below are exact on both engines.
-    let t0 = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
-    let keyring = &app.state.services.keyring;
+    let (key, t0) = prepare(&app).await;
 
     // A: delivered at t0, with an e-mail outbox row and a delivery attempt.
-    let a = file_report(
-        db,
-        &key,
-        Some((keyring, "a@example.org", "de")),
-        t0 - Duration::hours(1),
-    )
-    .await;
-    assert!(
-        delivery::record_receipt(db, a.report_id, "v1=aa", None, t0, None)
-            .await
-            .unwrap()
-    );
+    let a = delivered_with_mail(&app, &key, t0 - Duration::hours(1), t0).await;
     internetwache::with_db!(db, pool => sqlx::query(
         "INSERT INTO job_attempts (job_id, attempt, worker, claimed_at, finished_at, outcome) \
          SELECT id, 1, 'w', $2, $2, 'delivered' FROM jobs WHERE report_id = $1 AND kind = 'deliver'")
@@ -225,16 +238,8 @@ async fn a_sweep_rolled_back_by_a_deadlock_runs_again_on_postgres() {
         return;
     };
     let db = &app.state.db;
-    register_form(db).await;
-    let key = police_key(app.dir.path());
-    let t0 = Utc.timestamp_opt(Utc::now().timestamp(), 0).unwrap();
-    let keyring = &app.state.services.keyring;
-    let a = file_report(db, &key, Some((keyring, "a@example.org", "de")), t0).await;
-    assert!(
-        delivery::record_receipt(db, a.report_id, "v1=aa", None, t0, None)
-            .await
-            .unwrap()
-    );
+    let (key, t0) = prepare(&app).await;
+    let a = delivered_with_mail(&app, &key, t0, t0).await;
     let internetwache::store::Db::Postgres(pool) = db else {
         unreachable!()
     };
