@@ -1014,15 +1014,17 @@ fn report(sqlite: &Path, postgres: &Path, header: &str) -> anyhow::Result<()> {
     let ratio = |a: Option<f64>, b: Option<f64>, target: f64| match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => {
             let r = a / b * 100.0;
-            format!(
-                "{r:.0} % {}",
-                if r >= target {
-                    "✓"
-                } else {
-                    "✗ (target ≥ {target:.0} %)"
-                }
-            )
-            .replace("{target:.0}", &format!("{target:.0}"))
+            // Within a point of the target, one decimal: "40 % ✗" would read as a pass.
+            let shown = if (r - target).abs() < 1.0 {
+                format!("{r:.1} %")
+            } else {
+                format!("{r:.0} %")
+            };
+            if r >= target {
+                format!("{shown} ✓")
+            } else {
+                format!("{shown} ✗ (target ≥ {target:.0} %)")
+            }
         }
         _ => "–".into(),
     };
