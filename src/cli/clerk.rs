@@ -159,18 +159,26 @@ mod pull {
                 _ => break,
             }
         }
+        let mut cursor: Option<String> = None;
         let mut followups = 0;
-        for item in client.pending_followups().await?.items {
-            fetch_followup(
-                &client,
-                &key,
-                &secret,
-                &args.out,
-                &item.case_number,
-                item.seq,
-            )
-            .await?;
-            followups += 1;
+        loop {
+            let page = client.pending_followups(cursor.as_deref()).await?;
+            for item in &page.items {
+                fetch_followup(
+                    &client,
+                    &key,
+                    &secret,
+                    &args.out,
+                    &item.case_number,
+                    item.seq,
+                )
+                .await?;
+                followups += 1;
+            }
+            match page.next_cursor {
+                Some(next) if !page.items.is_empty() => cursor = Some(next),
+                _ => break,
+            }
         }
         Ok(Pulled {
             reports: count,

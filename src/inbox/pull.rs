@@ -59,27 +59,34 @@ async fn pull_state(inbox: &Inbox, client: &PullClient, secret: &[u8]) -> anyhow
     }
 }
 
-/// The state's undelivered follow-ups, one list (the intake has no cursor for them: each
-/// receipt takes one off, and one refused stays listed until the intake escalates it).
+/// The state's undelivered follow-ups, page by page: one refused stays listed (the intake
+/// escalates it) and the pages go on past it.
 async fn pull_followups(
     inbox: &Inbox,
     client: &PullClient,
     secret: &[u8],
 ) -> anyhow::Result<usize> {
+    let mut cursor: Option<String> = None;
     let mut count = 0;
-    for item in client.pending_followups().await?.items {
-        let envelope = client
-            .followup_envelope(&item.case_number, item.seq)
-            .await?;
-        let key = format!("{}.{}", item.case_number, item.seq);
-        if let Some(receipt) = store(inbox, &key, &envelope, secret).await? {
-            client
-                .acknowledge_followup(&item.case_number, item.seq, &receipt)
+    loop {
+        let page = client.pending_followups(cursor.as_deref()).await?;
+        for item in &page.items {
+            let envelope = client
+                .followup_envelope(&item.case_number, item.seq)
                 .await?;
-            count += 1;
+            let key = format!("{}.{}", item.case_number, item.seq);
+            if let Some(receipt) = store(inbox, &key, &envelope, secret).await? {
+                client
+                    .acknowledge_followup(&item.case_number, item.seq, &receipt)
+                    .await?;
+                count += 1;
+            }
+        }
+        match page.next_cursor {
+            Some(next) if !page.items.is_empty() => cursor = Some(next),
+            _ => return Ok(count),
         }
     }
-    Ok(count)
 }
 
 /// Stores a pulled envelope under its delivery key (a case number, or `<case number>.<seq>`

@@ -20,11 +20,11 @@ pub struct Item {
     pub case_number: String,
 }
 
-/// The undelivered follow-ups (oldest first, at most 100; no cursor: each receipt takes
-/// one off the list).
+/// One page of undelivered follow-ups, oldest first.
 #[derive(Debug, Deserialize)]
 pub struct FollowupPage {
     pub items: Vec<FollowupItem>,
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -92,12 +92,16 @@ impl PullClient {
             .with_context(|| format!("{case_number}: receipt refused"))
     }
 
-    /// Undelivered follow-ups of the token's state.
-    pub async fn pending_followups(&self) -> anyhow::Result<FollowupPage> {
-        let request = self
+    /// Undelivered follow-ups of the token's state after `cursor` (100 at a time).
+    pub async fn pending_followups(&self, cursor: Option<&str>) -> anyhow::Result<FollowupPage> {
+        let mut request = self
             .http
             .get(format!("{}/followups", self.base))
-            .header(reqwest::header::AUTHORIZATION, &self.auth);
+            .header(reqwest::header::AUTHORIZATION, &self.auth)
+            .query(&[("limit", "100")]);
+        if let Some(c) = cursor {
+            request = request.query(&[("cursor", c)]);
+        }
         let body = self.send(request).await?;
         serde_json::from_str(&body).context("unexpected follow-up list response")
     }

@@ -134,15 +134,23 @@ pub async fn envelope(db: &Db, id: i64) -> StoreResult<Option<String>> {
     super::reports::stored_envelope(db, "followups", id).await
 }
 
-/// Undelivered follow-ups of `state` (for the pull API), oldest first.
-pub async fn undelivered(db: &Db, state: &str, limit: i64) -> StoreResult<Vec<FollowupRow>> {
+/// Undelivered follow-ups (for the pull API) of `state`, or of every state for `None`,
+/// oldest first: `limit` of them after the one with id `after_id`.
+pub async fn undelivered(
+    db: &Db,
+    state: Option<&str>,
+    after_id: Option<i64>,
+    limit: i64,
+) -> StoreResult<Vec<FollowupRow>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM followups f JOIN reports r ON r.id = f.report_id \
-         WHERE f.state = $1 AND f.delivered_at IS NULL AND f.envelope_deleted_at IS NULL \
-         ORDER BY f.created_at, f.id LIMIT $2"
+         WHERE ($1 IS NULL OR f.state = $1) AND ($2 IS NULL OR f.id > $2) \
+         AND f.delivered_at IS NULL AND f.envelope_deleted_at IS NULL \
+         ORDER BY f.id LIMIT $3"
     );
     Ok(with_db!(db, pool => sqlx::query_as::<_, FollowupRow>(&sql)
         .bind(state)
+        .bind(after_id)
         .bind(limit)
         .fetch_all(pool)
         .await?))

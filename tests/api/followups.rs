@@ -640,6 +640,77 @@ mod nachreichen {
         assert_eq!(job_status, "done", "the receipt completes the waiting job");
     }
 
+    /// The follow-up list comes in pages: a police system that leaves the oldest ones
+    /// unconfirmed still reaches the newer ones by the cursor, and bad page parameters get a
+    /// problem answer.
+    async fn the_followup_list_pages_past_unconfirmed_ones(backend: Backend) {
+        let Some(PullSetup {
+            app,
+            dir: _dir,
+            filed,
+            token,
+            ..
+        }) = pull_setup(backend, "Erster Hinweis", "a.png").await
+        else {
+            return;
+        };
+        for text in ["Zweiter Hinweis", "Dritter Hinweis", "Vierter Hinweis"] {
+            assert_eq!(add(&app, text, None).await.status(), 200);
+        }
+        let api = reqwest::Client::new();
+        let list = |query: String| {
+            api.get(app.url(&format!("/api/v1/followups{query}")))
+                .bearer_auth(&token)
+                .send()
+        };
+        let seqs = |page: &serde_json::Value| -> Vec<i64> {
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    assert_eq!(i["case_number"], filed.case_number.as_str());
+                    i["seq"].as_i64().unwrap()
+                })
+                .collect()
+        };
+
+        let all: serde_json::Value = list(String::new()).await.unwrap().json().await.unwrap();
+        assert_eq!(seqs(&all), [1, 2, 3, 4], "{all}");
+        assert!(all.get("next_cursor").is_none(), "one page: {all}");
+
+        let first: serde_json::Value = list("?limit=2".into()).await.unwrap().json().await.unwrap();
+        assert_eq!(seqs(&first), [1, 2]);
+        let cursor = first["next_cursor"]
+            .as_str()
+            .expect("more follow")
+            .to_owned();
+        // Seq 1 and 2 stay unconfirmed: the next page still has 3 and 4, and is the last.
+        let second: serde_json::Value = list(format!("?limit=2&cursor={cursor}"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(seqs(&second), [3, 4], "{second}");
+        assert!(second.get("next_cursor").is_none(), "{second}");
+
+        for bad in [
+            "?limit=0",
+            "?limit=501",
+            "?cursor=abc",
+            "?cursor=1&cursor=2",
+        ] {
+            let res = list(bad.into()).await.unwrap();
+            assert_eq!(res.status(), 400, "{bad}");
+            assert_eq!(
+                res.headers()["content-type"],
+                "application/problem+json",
+                "{bad}"
+            );
+        }
+    }
+
     /// The inbox in pull mode fetches the report and then its follow-up in one round,
     /// stores both, and only then posts the receipts; a second round fetches nothing.
     async fn the_pull_inbox_fetches_a_followup_after_its_report(backend: Backend) {
@@ -789,6 +860,7 @@ mod nachreichen {
         followup_envelopes_follow_the_envelope_rule,
         a_followup_with_a_png_arrives_in_the_inbox,
         a_pull_system_fetches_and_confirms_a_followup,
+        the_followup_list_pages_past_unconfirmed_ones,
         the_pull_inbox_fetches_a_followup_after_its_report,
     );
 }

@@ -20,6 +20,8 @@ use crate::store::staff::{self as store_staff, ReportFilter};
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
 pub const PROBLEM_BASE: &str = "https://internetwache.invalid/problems/";
 pub const DEFAULT_LIMIT: i64 = 50;
+/// Follow-ups were listed 100 at a time before they had pages; the default stays.
+pub const FOLLOWUP_DEFAULT_LIMIT: i64 = 100;
 pub const MAX_LIMIT: i64 = 500;
 
 /// An API error, answered as problem+json. Details never carry personal data.
@@ -138,31 +140,82 @@ pub async fn openapi() -> HttpResponse {
         .body(OPENAPI)
 }
 
-/// A pull-API list query, parsed from the raw query string: which status, how many, and
-/// after which report. Unknown keys are ignored; a repeated key is refused, not guessed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListQuery {
-    pub status: Option<String>,
+/// Where a page of a pull-API list starts and how long it is: `limit` (1 to [`MAX_LIMIT`])
+/// and `cursor` (the `next_cursor` of the page before).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageParams {
     pub limit: i64,
     pub after_id: Option<i64>,
 }
 
+impl PageParams {
+    fn parse(
+        limit: Option<&str>,
+        cursor: Option<&str>,
+        default_limit: i64,
+    ) -> Result<Self, ApiError> {
+        let limit = match limit {
+            None => default_limit,
+            Some(l) => l
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_LIMIT).contains(n))
+                .ok_or_else(|| ApiError::BadRequest(format!("limit must be 1 to {MAX_LIMIT}")))?,
+        };
+        let after_id =
+            match cursor {
+                None | Some("") => None,
+                Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                    ApiError::BadRequest("cursor is not one this API issued".into())
+                })?),
+            };
+        Ok(PageParams { limit, after_id })
+    }
+
+    /// Cuts `rows` (fetched with `limit + 1`) to the page; the cursor of the next page, if
+    /// there is one, is the id of the page's last row.
+    pub fn page<T>(&self, mut rows: Vec<T>, id: impl Fn(&T) -> i64) -> (Vec<T>, Option<String>) {
+        if rows.len() as i64 > self.limit {
+            rows.truncate(self.limit as usize);
+            let next = rows.last().map(|r| id(r).to_string());
+            (rows, next)
+        } else {
+            (rows, None)
+        }
+    }
+}
+
+/// The values of `keys` in a raw query string. Unknown keys are ignored; a repeated key is
+/// refused, not guessed.
+fn query_values<const N: usize>(
+    raw: &str,
+    keys: [&str; N],
+) -> Result<[Option<String>; N], ApiError> {
+    let mut values: [Option<String>; N] = std::array::from_fn(|_| None);
+    for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
+        let Some(slot) = keys.iter().position(|k| *k == key) else {
+            continue;
+        };
+        if values[slot].replace(value.into_owned()).is_some() {
+            return Err(ApiError::BadRequest(format!(
+                "{key} is given more than once"
+            )));
+        }
+    }
+    Ok(values)
+}
+
+/// A pull-API report list query, parsed from the raw query string: which status, and which
+/// page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub page: PageParams,
+}
+
 impl ListQuery {
     pub fn parse(raw: &str) -> Result<ListQuery, ApiError> {
-        let (mut status, mut limit, mut cursor) = (None, None, None);
-        for (key, value) in url::form_urlencoded::parse(raw.as_bytes()) {
-            let slot = match key.as_ref() {
-                "status" => &mut status,
-                "limit" => &mut limit,
-                "cursor" => &mut cursor,
-                _ => continue,
-            };
-            if slot.replace(value.into_owned()).is_some() {
-                return Err(ApiError::BadRequest(format!(
-                    "{key} is given more than once"
-                )));
-            }
-        }
+        let [status, limit, cursor] = query_values(raw, ["status", "limit", "cursor"])?;
         let status = match status.as_deref().unwrap_or("pending") {
             "pending" => Some("pending".to_owned()),
             "delivered" => Some("delivered".to_owned()),
@@ -173,27 +226,15 @@ impl ListQuery {
                 ))
             }
         };
-        let limit = match limit.as_deref() {
-            None => DEFAULT_LIMIT,
-            Some(l) => l
-                .parse::<i64>()
-                .ok()
-                .filter(|n| (1..=MAX_LIMIT).contains(n))
-                .ok_or_else(|| ApiError::BadRequest(format!("limit must be 1 to {MAX_LIMIT}")))?,
-        };
-        let after_id =
-            match cursor.as_deref() {
-                None | Some("") => None,
-                Some(c) => Some(c.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                    ApiError::BadRequest("cursor is not one this API issued".into())
-                })?),
-            };
-        Ok(ListQuery {
-            status,
-            limit,
-            after_id,
-        })
+        let page = PageParams::parse(limit.as_deref(), cursor.as_deref(), DEFAULT_LIMIT)?;
+        Ok(ListQuery { status, page })
     }
+}
+
+/// A pull-API follow-up list query: which page of the undelivered follow-ups.
+pub fn followup_page(raw: &str) -> Result<PageParams, ApiError> {
+    let [limit, cursor] = query_values(raw, ["limit", "cursor"])?;
+    PageParams::parse(limit.as_deref(), cursor.as_deref(), FOLLOWUP_DEFAULT_LIMIT)
 }
 
 /// One report in a list: the plaintext index only.
@@ -243,24 +284,15 @@ pub struct ReportPage {
 #[tracing::instrument(skip_all)]
 pub async fn list(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
-    let ListQuery {
-        status,
-        limit,
-        after_id,
-    } = ListQuery::parse(req.query_string())?;
+    let ListQuery { status, page } = ListQuery::parse(req.query_string())?;
     let filter = ReportFilter {
         state: principal.state_filter(),
         status,
-        after_id,
+        after_id: page.after_id,
         ..ReportFilter::default()
     };
-    let mut rows = store_staff::list_reports(&app.db, &filter, limit + 1, 0).await?;
-    let next_cursor = if rows.len() as i64 > limit {
-        rows.truncate(limit as usize);
-        rows.last().map(|r| r.id.to_string())
-    } else {
-        None
-    };
+    let rows = store_staff::list_reports(&app.db, &filter, page.limit + 1, 0).await?;
+    let (rows, next_cursor) = page.page(rows, |r| r.id);
     let page = ReportPage {
         items: rows.into_iter().map(ReportSummary::from).collect(),
         next_cursor,
@@ -368,8 +400,8 @@ mod tests {
         fn list_queries_parse_into_bounds_or_a_bad_request(raw in "((limit|cursor|status|x)=-?[0-9a-z%]{0,40}&?){0,5}") {
             match ListQuery::parse(&raw) {
                 Ok(q) => {
-                    prop_assert!((1..=MAX_LIMIT).contains(&q.limit));
-                    prop_assert!(q.after_id.is_none_or(|id| id >= 0));
+                    prop_assert!((1..=MAX_LIMIT).contains(&q.page.limit));
+                    prop_assert!(q.page.after_id.is_none_or(|id| id >= 0));
                 }
                 Err(e) => prop_assert_eq!(e.status_code(), StatusCode::BAD_REQUEST),
             }
@@ -384,9 +416,38 @@ mod tests {
             q,
             ListQuery {
                 status: None,
-                limit: 7,
-                after_id: Some(3)
+                page: PageParams {
+                    limit: 7,
+                    after_id: Some(3)
+                }
             }
         );
+    }
+
+    #[test]
+    fn a_followup_page_defaults_to_the_old_hundred_and_ignores_status() {
+        assert_eq!(
+            followup_page("status=delivered").unwrap(),
+            PageParams {
+                limit: FOLLOWUP_DEFAULT_LIMIT,
+                after_id: None
+            }
+        );
+        assert!(followup_page("cursor=1&cursor=2").is_err());
+        assert!(followup_page("limit=501").is_err());
+        assert!(followup_page("cursor=-1").is_err());
+    }
+
+    #[test]
+    fn a_page_names_its_last_row_only_when_more_follow() {
+        let params = PageParams {
+            limit: 2,
+            after_id: None,
+        };
+        assert_eq!(
+            params.page(vec![5, 7, 9], |r| *r),
+            (vec![5, 7], Some("7".into()))
+        );
+        assert_eq!(params.page(vec![5, 7], |r| *r), (vec![5, 7], None));
     }
 }

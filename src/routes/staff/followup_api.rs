@@ -6,7 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::api::{authenticate, envelope_response, parse_case, receipt_body, ApiError};
+use super::api::{
+    authenticate, envelope_response, followup_page, parse_case, receipt_body, ApiError,
+};
 use crate::app_state::AppState;
 use crate::delivery::{self, DeliveryError, Parcel, Targets};
 use crate::staff::Principal;
@@ -31,15 +33,21 @@ pub struct FollowupSummary {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct FollowupList {
     pub items: Vec<FollowupSummary>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
-/// Undelivered follow-ups of the token's state, oldest first (at most 100; confirm to see more).
+/// Undelivered follow-ups of the token's state, oldest first, in pages: one the police
+/// system cannot take stays listed without hiding the ones after it.
 #[tracing::instrument(skip_all)]
 pub async fn list(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let principal = authenticate(&app, &req).await?;
-    let state = principal.state_filter().unwrap_or_default();
-    let items = store::undelivered(&app.db, &state, 100)
-        .await?
+    let page = followup_page(req.query_string())?;
+    let state = principal.state_filter();
+    let rows = store::undelivered(&app.db, state.as_deref(), page.after_id, page.limit + 1).await?;
+    let (rows, next_cursor) = page.page(rows, |r| r.id);
+    let items = rows
         .into_iter()
         .map(|r| FollowupSummary {
             case_number: r.case_number.to_string(),
@@ -50,7 +58,7 @@ pub async fn list(req: HttpRequest, app: web::Data<AppState>) -> Result<HttpResp
             created_at: r.created_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(FollowupList { items }))
+    Ok(HttpResponse::Ok().json(FollowupList { items, next_cursor }))
 }
 
 async fn visible(
