@@ -146,38 +146,21 @@ mod pull {
         std::fs::create_dir_all(&args.out)
             .with_context(|| format!("cannot create {}", args.out.display()))?;
         let client = PullClient::new(&args.url, &args.token)?;
-        let mut cursor: Option<String> = None;
         let mut count = 0;
-        loop {
-            let page = client.pending(cursor.as_deref()).await?;
-            for item in &page.items {
+        let mut pages = client.pending();
+        while let Some(items) = pages.next().await? {
+            for item in items {
                 fetch_one(&client, &key, &secret, &args.out, &item.case_number).await?;
                 count += 1;
             }
-            match page.next_cursor {
-                Some(next) if !page.items.is_empty() => cursor = Some(next),
-                _ => break,
-            }
         }
-        let mut cursor: Option<String> = None;
         let mut followups = 0;
-        loop {
-            let page = client.pending_followups(cursor.as_deref()).await?;
-            for item in &page.items {
-                fetch_followup(
-                    &client,
-                    &key,
-                    &secret,
-                    &args.out,
-                    &item.case_number,
-                    item.seq,
-                )
-                .await?;
+        let mut pages = client.pending_followups();
+        while let Some(items) = pages.next().await? {
+            for item in items {
+                let (case, seq) = (&item.case_number, item.seq);
+                fetch_followup(&client, &key, &secret, &args.out, case, seq).await?;
                 followups += 1;
-            }
-            match page.next_cursor {
-                Some(next) if !page.items.is_empty() => cursor = Some(next),
-                _ => break,
             }
         }
         Ok(Pulled {

@@ -41,36 +41,31 @@ pub async fn pull_once(inbox: &Inbox) -> anyhow::Result<usize> {
 }
 
 async fn pull_state(inbox: &Inbox, client: &PullClient, secret: &[u8]) -> anyhow::Result<usize> {
-    let mut cursor: Option<String> = None;
     let mut count = 0;
-    loop {
-        let page = client.pending(cursor.as_deref()).await?;
-        for item in &page.items {
+    let mut pages = client.pending();
+    while let Some(items) = pages.next().await? {
+        for item in items {
             let envelope = client.envelope(&item.case_number).await?;
             if let Some(receipt) = store(inbox, &item.case_number, &envelope, secret).await? {
                 client.acknowledge(&item.case_number, &receipt).await?;
                 count += 1;
             }
         }
-        match page.next_cursor {
-            Some(next) if !page.items.is_empty() => cursor = Some(next),
-            _ => return Ok(count),
-        }
     }
+    Ok(count)
 }
 
-/// The state's undelivered follow-ups, page by page: one refused stays listed (the intake
-/// escalates it) and the pages go on past it.
+/// The state's undelivered follow-ups: one refused stays listed (the intake escalates it),
+/// and the pages go on past it.
 async fn pull_followups(
     inbox: &Inbox,
     client: &PullClient,
     secret: &[u8],
 ) -> anyhow::Result<usize> {
-    let mut cursor: Option<String> = None;
     let mut count = 0;
-    loop {
-        let page = client.pending_followups(cursor.as_deref()).await?;
-        for item in &page.items {
+    let mut pages = client.pending_followups();
+    while let Some(items) = pages.next().await? {
+        for item in items {
             let envelope = client
                 .followup_envelope(&item.case_number, item.seq)
                 .await?;
@@ -82,11 +77,8 @@ async fn pull_followups(
                 count += 1;
             }
         }
-        match page.next_cursor {
-            Some(next) if !page.items.is_empty() => cursor = Some(next),
-            _ => return Ok(count),
-        }
     }
+    Ok(count)
 }
 
 /// Stores a pulled envelope under its delivery key (a case number, or `<case number>.<seq>`

@@ -8,29 +8,69 @@ use std::time::Duration;
 use anyhow::Context;
 use serde::Deserialize;
 
-/// One page of pending reports.
+/// One page of a pull-API list.
 #[derive(Debug, Deserialize)]
-pub struct Page {
-    pub items: Vec<Item>,
-    pub next_cursor: Option<String>,
+struct Page<T> {
+    items: Vec<T>,
+    next_cursor: Option<String>,
 }
 
+/// A pending report in the list.
 #[derive(Debug, Deserialize)]
 pub struct Item {
     pub case_number: String,
 }
 
-/// One page of undelivered follow-ups, oldest first.
-#[derive(Debug, Deserialize)]
-pub struct FollowupPage {
-    pub items: Vec<FollowupItem>,
-    pub next_cursor: Option<String>,
-}
-
+/// An undelivered follow-up in the list.
 #[derive(Debug, Deserialize)]
 pub struct FollowupItem {
     pub case_number: String,
     pub seq: u32,
+}
+
+/// A pull-API list walked to its last page. The cursor is the last id handed out, so an
+/// item left unconfirmed stays behind it, and one confirmed moves nothing.
+pub struct Pages<'a, T> {
+    client: &'a PullClient,
+    list: &'static str,
+    cursor: Option<String>,
+    done: bool,
+    items: std::marker::PhantomData<T>,
+}
+
+impl<'a, T: serde::de::DeserializeOwned> Pages<'a, T> {
+    fn new(client: &'a PullClient, list: &'static str) -> Self {
+        Pages {
+            client,
+            list,
+            cursor: None,
+            done: false,
+            items: std::marker::PhantomData,
+        }
+    }
+
+    /// The next page's items; `None` after the last page.
+    pub async fn next(&mut self) -> anyhow::Result<Option<Vec<T>>> {
+        if self.done {
+            return Ok(None);
+        }
+        let client = self.client;
+        let mut request = client
+            .http
+            .get(format!("{}/{}", client.base, self.list))
+            .header(reqwest::header::AUTHORIZATION, &client.auth);
+        if let Some(c) = &self.cursor {
+            request = request.query(&[("cursor", c)]);
+        }
+        let body = client.send(request).await?;
+        let page: Page<T> = serde_json::from_str(&body)
+            .with_context(|| format!("unexpected response to {}", self.list))?;
+        match page.next_cursor {
+            Some(next) if !page.items.is_empty() => self.cursor = Some(next),
+            _ => self.done = true,
+        }
+        Ok(Some(page.items))
+    }
 }
 
 pub struct PullClient {
@@ -54,18 +94,14 @@ impl PullClient {
         })
     }
 
-    /// Pending reports after `cursor` (100 at a time).
-    pub async fn pending(&self, cursor: Option<&str>) -> anyhow::Result<Page> {
-        let mut request = self
-            .http
-            .get(format!("{}/reports", self.base))
-            .header(reqwest::header::AUTHORIZATION, &self.auth)
-            .query(&[("status", "pending"), ("limit", "100")]);
-        if let Some(c) = cursor {
-            request = request.query(&[("cursor", c)]);
-        }
-        let body = self.send(request).await?;
-        serde_json::from_str(&body).context("unexpected list response")
+    /// The pending reports, oldest first, page by page.
+    pub fn pending(&self) -> Pages<'_, Item> {
+        Pages::new(self, "reports?status=pending&limit=100")
+    }
+
+    /// The undelivered follow-ups, oldest first, page by page.
+    pub fn pending_followups(&self) -> Pages<'_, FollowupItem> {
+        Pages::new(self, "followups?limit=100")
     }
 
     /// The envelope exactly as the intake stored it.
@@ -90,20 +126,6 @@ impl PullClient {
             .await
             .map(|_| ())
             .with_context(|| format!("{case_number}: receipt refused"))
-    }
-
-    /// Undelivered follow-ups of the token's state after `cursor` (100 at a time).
-    pub async fn pending_followups(&self, cursor: Option<&str>) -> anyhow::Result<FollowupPage> {
-        let mut request = self
-            .http
-            .get(format!("{}/followups", self.base))
-            .header(reqwest::header::AUTHORIZATION, &self.auth)
-            .query(&[("limit", "100")]);
-        if let Some(c) = cursor {
-            request = request.query(&[("cursor", c)]);
-        }
-        let body = self.send(request).await?;
-        serde_json::from_str(&body).context("unexpected follow-up list response")
     }
 
     /// A follow-up's envelope exactly as the intake stored it.

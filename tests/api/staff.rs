@@ -717,9 +717,10 @@ async fn audit_verify_catches_deleted_edited_and_reordered_entries() {
     assert!(!ok && text.contains("entry 2"), "{text}");
 }
 
-async fn clerk_pull_delivers_100_reports(app: TestApp) {
+/// 101 reports: the pull client walks two pages of 100.
+async fn clerk_pull_delivers_101_reports_over_two_pages(app: TestApp) {
     let mut ids = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..101 {
         ids.push(seal_report(&app, "be", "fahrraddiebstahl").await);
     }
     let (_, bb_case) = seal_report(&app, "bb", "betrug").await;
@@ -758,7 +759,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("pulled 100 reports"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pulled 101 reports"));
     for (report_id, case) in &ids {
         let text = std::fs::read_to_string(out_dir.join(format!("{case}.json"))).unwrap();
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -770,7 +771,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
         assert_eq!(row.status, "delivered", "{case}");
         assert_eq!(deliver_job_of(&app.state.db, *report_id).await.1, "done");
     }
-    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 100);
+    assert_eq!(std::fs::read_dir(&out_dir).unwrap().count(), 101);
     let bb = reports::get_by_case_number(&app.state.db, &bb_case.parse().unwrap())
         .await
         .unwrap()
@@ -789,7 +790,7 @@ async fn clerk_pull_delivers_100_reports(app: TestApp) {
     assert_eq!(res.status(), 422);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
-on_both_engines!(clerk_pull_delivers_100_reports);
+on_both_engines!(clerk_pull_delivers_101_reports_over_two_pages);
 
 async fn pull_api_omits_next_cursor_on_the_last_page(app: TestApp) {
     for _ in 0..3 {
